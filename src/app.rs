@@ -1,0 +1,15 @@
+//! Dispatch: one subcommand → its `cmd::<name>::run`.
+
+use crate::cli::{Cli, Command};
+use crate::cmd::{self, Outcome};
+use crate::error::Error;
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> Result<Outcome, Error> {
+    match cli.command {
+        Command::Run(a) => cmd::run::run(&a),
+        Command::Validate(a) => cmd::validate::run(&a),
+        Command::Simulate(a) => cmd::simulate::run(&a),
+        Command::Power(a) => cmd::power::run(&a),
+    }
+}

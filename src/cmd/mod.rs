@@ -1,0 +1,72 @@
+//! One module per subcommand: its flags and its orchestration (load, compute,
+//! assemble), no maths.
+
+pub mod power;
+pub mod run;
+pub mod simulate;
+pub mod validate;
+
+use crate::error::Error;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// What a subcommand produced: the bytes to write and the exit code.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// The rendered report.
+    pub bytes: Vec<u8>,
+    /// `--output FILE`, or standard output.
+    pub output: Option<PathBuf>,
+    /// Exit code when the output is written (0, 2 for `validate` with
+    /// problems, 3 for a failed `--fail-on` check).
+    pub code: u8,
+    /// Messages for standard error (e.g. failed checks).
+    pub notes: Vec<String>,
+}
+
+impl Outcome {
+    /// The exit code.
+    pub fn exit_code(&self) -> u8 {
+        self.code
+    }
+
+    /// Writes the bytes once: to the output file atomically (a temporary
+    /// file beside it, then a rename), or to standard output.
+    pub fn write(&self) -> Result<(), Error> {
+        match &self.output {
+            Some(path) => write_atomic(path, &self.bytes)?,
+            None => {
+                let mut out = std::io::stdout().lock();
+                out.write_all(&self.bytes)
+                    .and_then(|()| out.flush())
+                    .map_err(|e| Error::io("<stdout>", e))?;
+            }
+        }
+        for n in &self.notes {
+            eprintln!("uplift: {n}");
+        }
+        Ok(())
+    }
+}
+
+/// Writes `bytes` to `path` through a temporary file and a rename, so that a
+/// reader never sees a half-written file.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "report".to_string());
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = std::fs::File::create(&tmp)
+        .and_then(|mut f| f.write_all(bytes).and_then(|()| f.sync_all()))
+        .and_then(|()| std::fs::rename(&tmp, path));
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(Error::io(path, e));
+    }
+    Ok(())
+}

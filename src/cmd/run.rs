@@ -1,0 +1,450 @@
+//! `uplift run`: cohorts → lift → report.
+
+use super::Outcome;
+use crate::cli::{InputArgs, OnBadRows, OutputArgs};
+use crate::cohort::{self, ArmOutcomes, OrderIndex};
+use crate::config::Config;
+use crate::error::{Error, InputError, MAX_LISTED_PROBLEMS};
+use crate::io::{self, Loaded, time};
+use crate::lift::{self, Arm, LiftSettings};
+use crate::model::{Dataset, MICROS_PER_SECOND, Micros};
+use crate::report::{Excluded, LiftRow, Report, SrmCheck, Tool, Warning};
+use crate::stats::{holm::holm, srm};
+use clap::Args;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Default window in days.
+pub const DEFAULT_WINDOW_DAYS: u16 = 30;
+/// Default confidence level.
+pub const DEFAULT_CONFIDENCE: f64 = 0.95;
+
+/// The whole pipeline: cohorts, lift per channel and window, report.
+///
+/// Reads exposures and orders, builds each channel's exposed and control
+/// cohorts, and estimates the incremental revenue and conversions each
+/// channel caused, with confidence intervals (CUPED-adjusted by default).
+#[derive(Debug, Clone, Args)]
+#[command(
+    after_long_help = "Examples:\n  uplift run --exposures exposures.csv --revenue revenue.csv\n  uplift run --exposures e.parquet --revenue r.parquet --window 30 --window 60 --window 90 --format json -o report.json\n  uplift run --exposures e.csv --revenue r.csv --config uplift.toml --as-of 2026-06-30 --bootstrap 1000 --seed 1"
+)]
+pub struct RunArgs {
+    /// The input files.
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Where and how to write the report.
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Window in whole days (1..=365); repeat for several [default: 30].
+    #[arg(long = "window", value_name = "DAYS", value_parser = clap::value_parser!(u16).range(1..=365))]
+    pub windows: Vec<u16>,
+    /// End of the observation period: the end of this UTC day (YYYY-MM-DD)
+    /// [default: the latest timestamp in the revenue file].
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+    /// Confidence level of every interval, in (0, 1) [default: 0.95].
+    #[arg(long)]
+    pub confidence: Option<f64>,
+    /// Adjust for pre-period revenue with CUPED (the default).
+    #[arg(long, overrides_with = "no_cuped")]
+    pub cuped: bool,
+    /// Do not apply CUPED; the headline is the raw estimate.
+    #[arg(long, overrides_with = "cuped")]
+    pub no_cuped: bool,
+    /// Add percentile bootstrap intervals with N resamples.
+    #[arg(long, value_name = "N")]
+    pub bootstrap: Option<usize>,
+    /// Seed of the bootstrap.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+}
+
+/// Every setting in force for a run (reported as `config`).
+#[derive(Debug, Clone, Serialize)]
+pub struct RunSettings {
+    /// Windows in days, ascending.
+    pub windows: Vec<u16>,
+    /// Confidence level.
+    pub confidence: f64,
+    /// CUPED on.
+    pub cuped: bool,
+    /// `--as-of` as given (null = latest revenue timestamp).
+    pub as_of: Option<String>,
+    /// Bootstrap resamples.
+    pub bootstrap: Option<usize>,
+    /// Bootstrap seed.
+    pub seed: u64,
+    /// What happens to bad rows.
+    pub on_bad_rows: OnBadRows,
+    /// The config file in force.
+    pub config_file: Option<String>,
+    /// Group labels.
+    pub groups: crate::config::GroupLabels,
+    /// Planned control shares.
+    pub srm: crate::config::Srm,
+    /// Column mapping.
+    pub columns: crate::config::Columns,
+    /// Output format.
+    pub format: crate::cli::Format,
+    #[serde(skip)]
+    as_of_micros: Option<Micros>,
+}
+
+impl RunSettings {
+    /// Merges flags and config, checking every value before any file is read.
+    pub fn resolve(a: &RunArgs, cfg: &Config) -> Result<Self, Error> {
+        let mut windows = if a.windows.is_empty() {
+            cfg.analysis
+                .windows
+                .clone()
+                .unwrap_or_else(|| vec![DEFAULT_WINDOW_DAYS])
+        } else {
+            a.windows.clone()
+        };
+        if let Some(w) = windows.iter().find(|w| !(1..=365).contains(*w)) {
+            return Err(Error::Usage(format!(
+                "window {w} days is out of range (expected 1..=365)"
+            )));
+        }
+        windows.sort_unstable();
+        windows.dedup();
+        let confidence = a
+            .confidence
+            .or(cfg.analysis.confidence)
+            .unwrap_or(DEFAULT_CONFIDENCE);
+        if !(confidence > 0.0 && confidence < 1.0) {
+            return Err(Error::Usage(format!(
+                "--confidence {confidence} is out of range (expected a level between 0 and 1, like 0.95)"
+            )));
+        }
+        let cuped = if a.no_cuped {
+            false
+        } else if a.cuped {
+            true
+        } else {
+            cfg.analysis.cuped.unwrap_or(true)
+        };
+        let as_of_micros = match &a.as_of {
+            Some(s) => Some(
+                time::parse_date(s)
+                    .map(|d| (i64::from(d) + 1) * crate::model::MICROS_PER_DAY - MICROS_PER_SECOND)
+                    .ok_or_else(|| {
+                        Error::Usage(format!(
+                            "--as-of \"{s}\" is not a date (expected YYYY-MM-DD, like 2026-06-30)"
+                        ))
+                    })?,
+            ),
+            None => None,
+        };
+        if a.bootstrap == Some(0) {
+            return Err(Error::Usage(
+                "--bootstrap needs at least 1 resample".to_string(),
+            ));
+        }
+        Ok(Self {
+            windows,
+            confidence,
+            cuped,
+            as_of: a.as_of.clone(),
+            bootstrap: a.bootstrap,
+            seed: a.seed,
+            on_bad_rows: a.input.on_bad_rows,
+            config_file: a.input.config.as_ref().map(|p| p.display().to_string()),
+            groups: cfg.groups.labels(),
+            srm: cfg.srm.clone(),
+            columns: cfg.columns.clone(),
+            format: a.output.format,
+            as_of_micros,
+        })
+    }
+}
+
+/// Loads the inputs and applies `--on-bad-rows`: file-level problems are
+/// always an error; row problems are an error, or skipped with warnings.
+pub fn load_checked(
+    paths: &io::InputPaths,
+    cfg: &Config,
+    on_bad_rows: OnBadRows,
+    needs_rows: &[&str],
+    warnings: &mut Vec<Warning>,
+) -> Result<Loaded, Error> {
+    let loaded = io::load(paths, cfg);
+    let mut fatal = Vec::new();
+    let mut total = 0;
+    for (kind, f) in &loaded.files {
+        let file_level = f.info.is_none()
+            || (needs_rows.contains(kind)
+                && f.info.as_ref().is_some_and(|i| i.rows == i.rejected_rows));
+        if f.problem_count > 0 && (on_bad_rows == OnBadRows::Error || file_level) {
+            fatal.extend(f.problems.iter().take(MAX_LISTED_PROBLEMS).cloned());
+            total += f.problem_count;
+        }
+    }
+    if total > 0 {
+        return Err(InputError {
+            problems: fatal,
+            total,
+        }
+        .into());
+    }
+    for (kind, f) in &loaded.files {
+        if let Some(info) = &f.info {
+            if info.rejected_rows > 0 {
+                let listed: Vec<String> = f
+                    .problems
+                    .iter()
+                    .take(MAX_LISTED_PROBLEMS)
+                    .map(|p| p.to_string())
+                    .collect();
+                warnings.push(Warning::new(
+                    "skipped_rows",
+                    format!(
+                        "{} of {} rows of the {kind} file were skipped as bad ({} problems); the first: {}",
+                        info.rejected_rows,
+                        info.rows,
+                        f.problem_count,
+                        listed.join("; ")
+                    ),
+                ));
+            }
+        }
+    }
+    let facts = &loaded.revenue_facts;
+    if facts.duplicate_orders > 0 {
+        warnings.push(Warning::new(
+            "duplicate_order_id",
+            format!("{} rows repeat an earlier order_id and were counted once (the first occurrence stays)", facts.duplicate_orders),
+        ));
+    }
+    if facts.refunds > 0 {
+        warnings.push(Warning::new(
+            "refunds",
+            format!(
+                "{} orders have negative revenue (refunds, {:.2} in all): they count in net revenue but never as conversions",
+                facts.refunds, facts.refund_total
+            ),
+        ));
+    }
+    Ok(loaded)
+}
+
+fn subset(arm: &ArmOutcomes, keep: impl Fn(u32) -> bool) -> ArmOutcomes {
+    let mut out = ArmOutcomes::default();
+    for i in 0..arm.user.len() {
+        if keep(arm.user[i]) {
+            out.user.push(arm.user[i]);
+            out.x.push(arm.x[i]);
+            out.y.push(arm.y[i]);
+            out.converted.push(arm.converted[i]);
+        }
+    }
+    out.immature_users = arm
+        .immature_users
+        .iter()
+        .copied()
+        .filter(|&u| keep(u))
+        .collect();
+    out
+}
+
+fn as_arm(o: &ArmOutcomes) -> Arm<'_> {
+    Arm {
+        x: &o.x,
+        y: &o.y,
+        converted: &o.converted,
+    }
+}
+
+/// A 64-bit FNV-1a hash, to give each lift row its own bootstrap stream.
+fn fnv(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// Computes every lift row for every window and segment.
+pub fn lift_rows(
+    data: &Dataset,
+    s: &RunSettings,
+    as_of: Micros,
+    warnings: &mut Vec<Warning>,
+) -> Vec<LiftRow> {
+    let cohorts = cohort::build(&data.exposures, data.channels.len());
+    let index = OrderIndex::new(&data.orders, data.users.len());
+    let mut rows = Vec::new();
+    let segments: Vec<Option<u16>> = std::iter::once(None)
+        .chain((0..data.segments.len()).map(|s| Some(s as u16)))
+        .collect();
+    for c in &cohorts {
+        if c.exposed.is_empty() && c.control.is_empty() && c.contaminated.is_empty() {
+            continue;
+        }
+        let name = &data.channels[usize::from(c.channel)];
+        if c.control.is_empty() {
+            warnings.push(Warning::new("no_control", format!("channel {name} has no control users: its lift cannot be estimated (hold out a control group, or use `uplift attribute`)")));
+        }
+        if !c.contaminated.is_empty() {
+            warnings.push(Warning::new("contaminated", format!("channel {name}: {} users carry both exposed and control labels and are excluded from its lift", c.contaminated.len())));
+        }
+        let exp = cohort::outcomes(&c.exposed, &data.orders, &index, &s.windows, as_of);
+        let ctl = cohort::outcomes(&c.control, &data.orders, &index, &s.windows, as_of);
+        for (k, &w) in s.windows.iter().enumerate() {
+            for &seg in &segments {
+                let in_seg = |u: u32| {
+                    seg.is_none() || data.user_segment.get(u as usize).copied().flatten() == seg
+                };
+                let (e, k_arm) = match seg {
+                    None => (exp[k].clone(), ctl[k].clone()),
+                    Some(_) => (subset(&exp[k], in_seg), subset(&ctl[k], in_seg)),
+                };
+                let contaminated = c.contaminated.iter().filter(|&&u| in_seg(u)).count() as u64;
+                if seg.is_some()
+                    && e.user.is_empty()
+                    && k_arm.user.is_empty()
+                    && e.immature_users.is_empty()
+                    && k_arm.immature_users.is_empty()
+                {
+                    continue;
+                }
+                let seg_name = seg.map(|i| data.segments[usize::from(i)].clone());
+                let key = format!("{name}\u{1f}{}\u{1f}{w}", seg_name.as_deref().unwrap_or(""));
+                let settings = LiftSettings {
+                    confidence: s.confidence,
+                    cuped: s.cuped,
+                    bootstrap: s.bootstrap.map(|n| (n, s.seed ^ fnv(key.as_bytes()))),
+                };
+                let est = lift::estimate(&as_arm(&e), &as_arm(&k_arm), &settings);
+                for (code, msg) in &est.notes {
+                    warnings.push(Warning::new(
+                        code,
+                        format!(
+                            "channel {name}, window {w}{}: {msg}",
+                            seg_name
+                                .as_ref()
+                                .map(|s| format!(", segment {s}"))
+                                .unwrap_or_default()
+                        ),
+                    ));
+                }
+                let expected = s.srm.share_for(name);
+                let p = expected.and_then(|share| {
+                    srm::srm_p_value(est.exposed.users, est.control.users, share)
+                });
+                rows.push(LiftRow {
+                    channel: name.clone(),
+                    segment: seg_name,
+                    window_days: w,
+                    exposed: est.exposed,
+                    control: est.control,
+                    excluded: Excluded {
+                        contaminated,
+                        immature: (e.immature_users.len() + k_arm.immature_users.len()) as u64,
+                    },
+                    revenue_per_user_lift: est.revenue_per_user_lift.into(),
+                    revenue_per_user_lift_raw: est.revenue_per_user_lift_raw.into(),
+                    relative_lift: est.relative_lift.into(),
+                    conversion_rate_lift: est.conversion_rate_lift.into(),
+                    incremental_revenue: est.incremental_revenue.into(),
+                    incremental_conversions: est.incremental_conversions.into(),
+                    cuped: est.cuped,
+                    srm: SrmCheck {
+                        expected_control_share: expected,
+                        p_value: p,
+                        flag: p.is_some_and(|p| p < srm::SRM_P_THRESHOLD),
+                    },
+                    spend: None,
+                    icac: None,
+                    iroas: None,
+                    decision: None,
+                    bootstrap: est.bootstrap,
+                });
+            }
+        }
+    }
+    // Stable order: window, segment (all users first), channel.
+    rows.sort_by(|a, b| {
+        (a.window_days, &a.segment, &a.channel).cmp(&(b.window_days, &b.segment, &b.channel))
+    });
+    apply_holm(&mut rows);
+    let immature: u64 = rows
+        .iter()
+        .filter(|r| r.segment.is_none())
+        .map(|r| r.excluded.immature)
+        .sum();
+    if immature > 0 {
+        warnings.push(Warning::new("immature", format!("{immature} user-windows are not mature (t0 + window after as_of) and are excluded; see excluded.immature per row")));
+    }
+    rows
+}
+
+/// Holm-adjusts the headline p-values within each (window, segment) family.
+fn apply_holm(rows: &mut [LiftRow]) {
+    let mut families: BTreeMap<(u16, Option<String>), Vec<usize>> = BTreeMap::new();
+    for (i, r) in rows.iter().enumerate() {
+        if r.revenue_per_user_lift.p_value.is_some() {
+            families
+                .entry((r.window_days, r.segment.clone()))
+                .or_default()
+                .push(i);
+        }
+    }
+    for idx in families.values() {
+        let p: Vec<f64> = idx
+            .iter()
+            .filter_map(|&i| rows[i].revenue_per_user_lift.p_value)
+            .collect();
+        for (&i, adj) in idx.iter().zip(holm(&p)) {
+            rows[i].revenue_per_user_lift.p_value_holm = Some(adj);
+        }
+    }
+}
+
+/// Runs `uplift run`.
+pub fn run(a: &RunArgs) -> Result<Outcome, Error> {
+    let cfg = match &a.input.config {
+        Some(p) => Config::load(p)?,
+        None => Config::default(),
+    };
+    let settings = RunSettings::resolve(a, &cfg)?;
+    let (Some(_), Some(_)) = (&a.input.exposures, &a.input.revenue) else {
+        return Err(Error::Usage(
+            "uplift run needs --exposures FILE and --revenue FILE".to_string(),
+        ));
+    };
+    let mut warnings = Vec::new();
+    let loaded = load_checked(
+        &a.input.paths(),
+        &cfg,
+        settings.on_bad_rows,
+        &["exposures", "revenue"],
+        &mut warnings,
+    )?;
+    let data = &loaded.data;
+    let as_of = settings
+        .as_of_micros
+        .or(data.max_revenue_ts)
+        .ok_or_else(|| Error::Internal("no revenue timestamp".to_string()))?;
+    let lift = lift_rows(data, &settings, as_of, &mut warnings);
+    let report = Report {
+        schema_version: crate::report::SCHEMA_VERSION,
+        tool: Tool::default(),
+        as_of: Some(time::format_timestamp(as_of)),
+        inputs: loaded
+            .files
+            .iter()
+            .filter_map(|(k, f)| f.info.clone().map(|i| (k.to_string(), i)))
+            .collect(),
+        config: serde_json::to_value(&settings).map_err(|e| Error::Internal(e.to_string()))?,
+        lift,
+        attribution: Vec::new(),
+        attribution_totals: Vec::new(),
+        reconciliation: None,
+        warnings,
+    };
+    let bytes = crate::export::render(&report, settings.format)?;
+    Ok(Outcome {
+        bytes,
+        output: a.output.output.clone(),
+        ..Outcome::default()
+    })
+}

@@ -1,0 +1,313 @@
+//! Lift of one (channel, segment, window): exposed against control.
+//!
+//! Welch's t-test on revenue per user (raw, and CUPED-adjusted with a pooled
+//! θ), the relative lift with its delta-method interval, the conversion-rate
+//! lift, incremental revenue and conversions, and optionally a percentile
+//! bootstrap. Exactly as the contract's "Lift" section defines them; the
+//! kernels are in [`crate::stats`].
+//!
+//! References: Welch (1947); Deng, Xu, Kohavi and Walker (2013), *Improving
+//! the sensitivity of online controlled experiments by utilizing
+//! pre-experiment data* (CUPED); GrowthBook stats engine (delta method).
+
+use crate::stats::describe::BiMoments;
+use crate::stats::welch::{GroupSummary, RelativeInputs, relative, welch};
+use crate::stats::{Estimate, bootstrap, finite, proportion};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
+
+/// Outcomes of one arm: per user, pre-period X, outcome Y and converted.
+#[derive(Debug, Clone, Copy)]
+pub struct Arm<'a> {
+    /// Pre-period net revenue.
+    pub x: &'a [f64],
+    /// Net revenue in the window.
+    pub y: &'a [f64],
+    /// At least one conversion in the window.
+    pub converted: &'a [bool],
+}
+
+/// Settings of the lift estimate.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LiftSettings {
+    /// Confidence level of every interval.
+    pub confidence: f64,
+    /// Apply CUPED when possible.
+    pub cuped: bool,
+    /// Percentile bootstrap: (resamples, seed).
+    pub bootstrap: Option<(usize, u64)>,
+}
+
+/// The contract's `exposed` / `control` object.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct ArmSummary {
+    /// Mature users in the arm.
+    pub users: u64,
+    /// Users with at least one conversion in the window.
+    pub converters: u64,
+    /// Net revenue of the arm's users in the window.
+    pub revenue: f64,
+    /// `revenue / users` (null without users).
+    pub revenue_per_user: Option<f64>,
+    /// `converters / users` (null without users).
+    pub conversion_rate: Option<f64>,
+}
+
+/// The contract's `cuped` object.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Cuped {
+    /// Whether the headline is CUPED-adjusted.
+    pub applied: bool,
+    /// θ = cov(X, Y) / var(X), pooled over both arms.
+    pub theta: Option<f64>,
+    /// `1 − se²(Y′)/se²(Y)`.
+    pub variance_reduction: Option<f64>,
+}
+
+/// A percentile bootstrap interval of the headline lift.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Bootstrap {
+    /// Resamples drawn.
+    pub resamples: usize,
+    /// Seed of this row's random stream.
+    pub seed: u64,
+    /// Lower percentile bound of revenue per user lift.
+    pub ci_low: f64,
+    /// Upper percentile bound of revenue per user lift.
+    pub ci_high: f64,
+}
+
+/// Everything estimated for one (channel, segment, window).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LiftEstimate {
+    /// Exposed arm.
+    pub exposed: ArmSummary,
+    /// Control arm.
+    pub control: ArmSummary,
+    /// Headline revenue-per-user lift (CUPED when applied).
+    pub revenue_per_user_lift: Estimate,
+    /// Unadjusted revenue-per-user lift.
+    pub revenue_per_user_lift_raw: Estimate,
+    /// Relative lift.
+    pub relative_lift: Estimate,
+    /// Conversion-rate lift.
+    pub conversion_rate_lift: Estimate,
+    /// Headline lift × exposed users.
+    pub incremental_revenue: Estimate,
+    /// Conversion-rate lift × exposed users.
+    pub incremental_conversions: Estimate,
+    /// CUPED details.
+    pub cuped: Cuped,
+    /// Bootstrap interval, when asked for and defined.
+    pub bootstrap: Option<Bootstrap>,
+    /// Why estimates are null or limited (warning codes with messages).
+    pub notes: Vec<(&'static str, String)>,
+}
+
+fn summary(arm: &Arm<'_>) -> ArmSummary {
+    let users = arm.y.len() as u64;
+    let converters = arm.converted.iter().filter(|&&c| c).count() as u64;
+    let revenue = crate::stats::sum::sum(arm.y);
+    ArmSummary {
+        users,
+        converters,
+        revenue,
+        revenue_per_user: (users > 0).then(|| revenue / users as f64),
+        conversion_rate: (users > 0).then(|| converters as f64 / users as f64),
+    }
+}
+
+fn group(m: &BiMoments) -> GroupSummary {
+    GroupSummary {
+        n: m.n,
+        mean: m.mean_y,
+        var: m.var_y().unwrap_or(0.0),
+    }
+}
+
+/// Estimates the lift of `e` over `c`.
+pub fn estimate(e: &Arm<'_>, c: &Arm<'_>, settings: &LiftSettings) -> LiftEstimate {
+    let mut out = LiftEstimate {
+        exposed: summary(e),
+        control: summary(c),
+        ..LiftEstimate::default()
+    };
+    let conf = settings.confidence;
+    let ne = out.exposed.users as f64;
+    if let Some(p) = proportion::two_proportion(
+        out.exposed.converters,
+        out.exposed.users,
+        out.control.converters,
+        out.control.users,
+        conf,
+    ) {
+        out.conversion_rate_lift = p;
+        out.incremental_conversions = p.scaled(ne).without_p();
+    }
+    if e.y.len() < 2 || c.y.len() < 2 {
+        out.notes.push((
+            "small_arm",
+            format!(
+                "the exposed arm has {} and the control arm {} mature users; revenue lift needs at least 2 in each",
+                e.y.len(),
+                c.y.len()
+            ),
+        ));
+        return out;
+    }
+    let me = BiMoments::from_slices(e.x, e.y);
+    let mc = BiMoments::from_slices(c.x, c.y);
+    let (ge, gc) = (group(&me), group(&mc));
+    let Some(raw) = welch(&ge, &gc, conf) else {
+        return out;
+    };
+    out.revenue_per_user_lift_raw = raw.estimate;
+    if raw.df.is_none() {
+        out.notes.push((
+            "zero_variance",
+            "revenue per user does not vary within either arm: no interval or p-value".to_string(),
+        ));
+    }
+    let raw_inputs = RelativeInputs {
+        e: ge,
+        c: gc,
+        theta: 0.0,
+        var_x_e: 0.0,
+        var_x_c: 0.0,
+        cov_e: 0.0,
+        cov_c: 0.0,
+    };
+    let mut headline = raw;
+    let mut rel_inputs = raw_inputs;
+    let pooled = me.merge(&mc);
+    let mut adjusted: Option<(f64, f64)> = None; // (θ, pooled mean of X)
+    if settings.cuped && pooled.m2_x > 0.0 {
+        let theta = pooled.c_xy / pooled.m2_x;
+        let adj = |m: &BiMoments| GroupSummary {
+            n: m.n,
+            mean: m.mean_y - theta * (m.mean_x - pooled.mean_x),
+            var: (m.var_y().unwrap_or(0.0) + theta * theta * m.var_x().unwrap_or(0.0)
+                - 2.0 * theta * m.cov_xy().unwrap_or(0.0))
+            .max(0.0),
+        };
+        if let Some(cuped) = welch(&adj(&me), &adj(&mc), conf) {
+            out.cuped = Cuped {
+                applied: true,
+                theta: finite(theta),
+                variance_reduction: (raw.se > 0.0)
+                    .then(|| 1.0 - cuped.se * cuped.se / (raw.se * raw.se))
+                    .and_then(finite),
+            };
+            headline = cuped;
+            rel_inputs = RelativeInputs {
+                theta,
+                var_x_e: me.var_x().unwrap_or(0.0),
+                var_x_c: mc.var_x().unwrap_or(0.0),
+                cov_e: me.cov_xy().unwrap_or(0.0),
+                cov_c: mc.cov_xy().unwrap_or(0.0),
+                ..raw_inputs
+            };
+            adjusted = Some((theta, pooled.mean_x));
+        }
+    }
+    out.revenue_per_user_lift = headline.estimate;
+    out.incremental_revenue = headline.estimate.scaled(ne).without_p();
+    match relative(headline.diff, &rel_inputs, headline.df, conf) {
+        Some(r) => out.relative_lift = r,
+        None => out.notes.push((
+            "zero_baseline",
+            "the control arm's revenue per user is 0: relative lift is undefined".to_string(),
+        )),
+    }
+    if let Some((resamples, seed)) = settings.bootstrap {
+        let (ye, yc) = match adjusted {
+            Some((theta, mx)) => (
+                e.x.iter()
+                    .zip(e.y)
+                    .map(|(x, y)| y - theta * (x - mx))
+                    .collect(),
+                c.x.iter()
+                    .zip(c.y)
+                    .map(|(x, y)| y - theta * (x - mx))
+                    .collect(),
+            ),
+            None => (e.y.to_vec(), c.y.to_vec()),
+        };
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        if let Some((lo, hi)) = bootstrap::diff_of_means_ci(&ye, &yc, resamples, conf, &mut rng) {
+            out.bootstrap = Some(Bootstrap {
+                resamples,
+                seed,
+                ci_low: lo,
+                ci_high: hi,
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::prec::{ARITH_REL, close};
+
+    fn arm<'a>(x: &'a [f64], y: &'a [f64], conv: &'a [bool]) -> Arm<'a> {
+        Arm {
+            x,
+            y,
+            converted: conv,
+        }
+    }
+
+    const S: LiftSettings = LiftSettings {
+        confidence: 0.95,
+        cuped: true,
+        bootstrap: None,
+    };
+
+    #[test]
+    fn cuped_with_an_uninformative_covariate_equals_the_raw_estimate() {
+        // X is constant → var(X) = 0 → CUPED is not applied.
+        let x = [1.0; 4];
+        let e = arm(&x, &[3.0, 5.0, 0.0, 8.0], &[true, true, false, true]);
+        let c = arm(&x, &[1.0, 2.0, 0.0, 3.0], &[true, true, false, true]);
+        let r = estimate(&e, &c, &S);
+        assert!(!r.cuped.applied);
+        assert_eq!(r.cuped.theta, None);
+        assert_eq!(r.revenue_per_user_lift, r.revenue_per_user_lift_raw);
+        assert!(close(
+            r.revenue_per_user_lift.estimate.unwrap(),
+            2.5,
+            ARITH_REL
+        ));
+        assert!(close(
+            r.incremental_revenue.estimate.unwrap(),
+            10.0,
+            ARITH_REL
+        ));
+    }
+
+    #[test]
+    fn a_one_user_arm_gives_null_estimates_and_a_note() {
+        let e = arm(&[0.0], &[3.0], &[true]);
+        let c = arm(&[0.0, 1.0], &[1.0, 2.0], &[true, true]);
+        let r = estimate(&e, &c, &S);
+        assert_eq!(r.revenue_per_user_lift.estimate, None);
+        assert_eq!(r.relative_lift.estimate, None);
+        assert_eq!(r.notes[0].0, "small_arm");
+        assert_eq!(r.exposed.users, 1);
+    }
+
+    #[test]
+    fn all_zero_revenue_gives_a_zero_lift_without_interval() {
+        let z = [0.0; 5];
+        let f = [false; 5];
+        let r = estimate(&arm(&z, &z, &f), &arm(&z, &z, &f), &S);
+        assert_eq!(r.revenue_per_user_lift.estimate, Some(0.0));
+        assert_eq!(r.revenue_per_user_lift.ci_low, None);
+        assert_eq!(r.conversion_rate_lift.p_value, None);
+        assert!(r.notes.iter().any(|(c, _)| *c == "zero_variance"));
+        assert!(r.notes.iter().any(|(c, _)| *c == "zero_baseline"));
+    }
+}

@@ -1,0 +1,290 @@
+//! The report: the contract's JSON, field for field.
+//!
+//! ## Wire format
+//! `--format json` serializes [`Report`] as it is. Field names are the
+//! contract's; `null` stands for a number or object that does not exist
+//! (never NaN or infinity); rows are sorted (lift by window, segment, channel;
+//! attribution by window, model, channel) so that the same input gives the
+//! same bytes. Fields may be added in later versions; none changes meaning.
+
+use crate::io::FileInfo;
+use crate::lift::{ArmSummary, Bootstrap, Cuped};
+use crate::stats::Estimate;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Version of the JSON layout.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The whole report.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Report {
+    /// Version of this layout (1).
+    pub schema_version: u32,
+    /// The tool that wrote it.
+    pub tool: Tool,
+    /// End of the observation period (UTC).
+    pub as_of: Option<String>,
+    /// Each input file's path, SHA-256 and row counts.
+    pub inputs: BTreeMap<String, FileInfo>,
+    /// Every setting in force.
+    pub config: serde_json::Value,
+    /// Lift rows, per (window, segment, channel).
+    pub lift: Vec<LiftRow>,
+    /// Attribution rows, per (window, model, channel).
+    pub attribution: Vec<AttributionRow>,
+    /// Attribution totals, per window.
+    pub attribution_totals: Vec<AttributionTotals>,
+    /// Reconciliation against finance (null without a finance file).
+    pub reconciliation: Option<Reconciliation>,
+    /// Warnings, in the order found.
+    pub warnings: Vec<Warning>,
+}
+
+/// Name and version of the tool.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Tool {
+    /// `uplift`.
+    pub name: String,
+    /// The crate version.
+    pub version: String,
+}
+
+impl Default for Tool {
+    fn default() -> Self {
+        Self {
+            name: "uplift".to_string(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+        }
+    }
+}
+
+/// An estimate with an interval.
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq)]
+pub struct Interval {
+    /// Point estimate.
+    pub estimate: Option<f64>,
+    /// Lower bound.
+    pub ci_low: Option<f64>,
+    /// Upper bound.
+    pub ci_high: Option<f64>,
+}
+
+/// An estimate with an interval and a p-value.
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq)]
+pub struct Tested {
+    /// Point estimate.
+    pub estimate: Option<f64>,
+    /// Lower bound.
+    pub ci_low: Option<f64>,
+    /// Upper bound.
+    pub ci_high: Option<f64>,
+    /// Two-sided p-value.
+    pub p_value: Option<f64>,
+}
+
+/// The headline lift: with its Holm-adjusted p-value.
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq)]
+pub struct Headline {
+    /// Point estimate.
+    pub estimate: Option<f64>,
+    /// Lower bound.
+    pub ci_low: Option<f64>,
+    /// Upper bound.
+    pub ci_high: Option<f64>,
+    /// Two-sided p-value.
+    pub p_value: Option<f64>,
+    /// Holm-adjusted p-value within the (window, segment) family.
+    pub p_value_holm: Option<f64>,
+}
+
+impl From<Estimate> for Interval {
+    fn from(e: Estimate) -> Self {
+        Self {
+            estimate: e.estimate,
+            ci_low: e.ci_low,
+            ci_high: e.ci_high,
+        }
+    }
+}
+
+impl From<Estimate> for Tested {
+    fn from(e: Estimate) -> Self {
+        Self {
+            estimate: e.estimate,
+            ci_low: e.ci_low,
+            ci_high: e.ci_high,
+            p_value: e.p_value,
+        }
+    }
+}
+
+impl From<Estimate> for Headline {
+    fn from(e: Estimate) -> Self {
+        Self {
+            estimate: e.estimate,
+            ci_low: e.ci_low,
+            ci_high: e.ci_high,
+            p_value: e.p_value,
+            p_value_holm: None,
+        }
+    }
+}
+
+/// Users left out of a lift row.
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq)]
+pub struct Excluded {
+    /// Users with both labels for the channel (mature or not).
+    pub contaminated: u64,
+    /// Non-contaminated users of either arm not mature for the window.
+    pub immature: u64,
+}
+
+/// Sample-ratio-mismatch test of a row.
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq)]
+pub struct SrmCheck {
+    /// Planned control share (null when not configured).
+    pub expected_control_share: Option<f64>,
+    /// Chi-square p-value (null when not configured).
+    pub p_value: Option<f64>,
+    /// True when p < 0.001.
+    pub flag: bool,
+}
+
+/// Decision against the hurdle iROAS.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Decision {
+    /// The hurdle iROAS.
+    pub hurdle_iroas: f64,
+    /// `scale`, `cut` or `inconclusive`.
+    pub verdict: String,
+}
+
+/// One lift row: (channel, segment, window).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct LiftRow {
+    /// Channel name.
+    pub channel: String,
+    /// Segment (null = all users).
+    pub segment: Option<String>,
+    /// Window in days.
+    pub window_days: u16,
+    /// Exposed arm.
+    pub exposed: ArmSummary,
+    /// Control arm.
+    pub control: ArmSummary,
+    /// Excluded users.
+    pub excluded: Excluded,
+    /// Headline revenue-per-user lift (CUPED when applied).
+    pub revenue_per_user_lift: Headline,
+    /// Unadjusted revenue-per-user lift.
+    pub revenue_per_user_lift_raw: Tested,
+    /// Relative lift (fraction of the control's revenue per user).
+    pub relative_lift: Interval,
+    /// Conversion-rate lift (absolute).
+    pub conversion_rate_lift: Tested,
+    /// Headline lift × exposed users.
+    pub incremental_revenue: Interval,
+    /// Conversion-rate lift × exposed users.
+    pub incremental_conversions: Interval,
+    /// CUPED details.
+    pub cuped: Cuped,
+    /// Sample-ratio mismatch.
+    pub srm: SrmCheck,
+    /// Spend attributed to this row (null without spend data).
+    pub spend: Option<f64>,
+    /// Incremental cost per acquisition.
+    pub icac: Option<f64>,
+    /// Incremental return on ad spend, with interval.
+    pub iroas: Option<Interval>,
+    /// Decision against the hurdle.
+    pub decision: Option<Decision>,
+    /// Percentile bootstrap interval (with `--bootstrap`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bootstrap: Option<Bootstrap>,
+}
+
+/// Credit of one channel under one model and window.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AttributionRow {
+    /// Window in days.
+    pub window_days: u16,
+    /// Model name.
+    pub model: String,
+    /// Channel name.
+    pub channel: String,
+    /// Conversions credited.
+    pub conversions: f64,
+    /// Revenue credited.
+    pub revenue: f64,
+    /// Share of the model's attributed conversions.
+    pub share: f64,
+}
+
+/// Totals of attribution for one window.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AttributionTotals {
+    /// Window in days.
+    pub window_days: u16,
+    /// All conversions in the file.
+    pub conversions: u64,
+    /// Revenue of all conversions.
+    pub revenue: f64,
+    /// Conversions with no touchpoint in the window.
+    pub unattributed_conversions: u64,
+    /// Their revenue.
+    pub unattributed_revenue: f64,
+    /// Sum of refunds (negative).
+    pub refunds: f64,
+    /// Conversion revenue + refunds.
+    pub net_revenue: f64,
+}
+
+/// Reconciliation against finance.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Reconciliation {
+    /// Tolerance on |gap_pct|.
+    pub tolerance: f64,
+    /// `ok` or `mismatch`.
+    pub status: String,
+    /// Per finance period.
+    pub periods: Vec<ReconciliationPeriod>,
+}
+
+/// One finance period.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ReconciliationPeriod {
+    /// First day (inclusive).
+    pub period_start: String,
+    /// Last day (inclusive).
+    pub period_end: String,
+    /// Booked revenue.
+    pub finance_revenue: f64,
+    /// Net revenue of the export's orders in the period.
+    pub export_revenue: f64,
+    /// `export − finance`.
+    pub gap: f64,
+    /// `gap / finance` (null when finance is 0).
+    pub gap_pct: Option<f64>,
+    /// `ok` or `mismatch`.
+    pub status: String,
+}
+
+/// A warning: a machine-readable code and advice for a person.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Warning {
+    /// Stable code, e.g. `refunds`, `duplicate_order_id`, `skipped_rows`.
+    pub code: String,
+    /// What happened and what to do.
+    pub message: String,
+}
+
+impl Warning {
+    /// A warning.
+    pub fn new(code: &str, message: impl Into<String>) -> Self {
+        Self {
+            code: code.to_string(),
+            message: message.into(),
+        }
+    }
+}

@@ -1,0 +1,114 @@
+//! Pure numeric kernels on plain numbers and slices.
+//!
+//! Nothing here knows about channels, files or reports; every function takes
+//! numbers and returns numbers, `None` where a quantity is undefined (a group
+//! with fewer than two users, zero variance, a zero baseline). Distributions
+//! come from `statrs`.
+
+pub mod bootstrap;
+pub mod describe;
+pub mod holm;
+pub mod power;
+pub mod prec;
+pub mod proportion;
+pub mod srm;
+pub mod sum;
+pub mod welch;
+
+use serde::Serialize;
+use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
+
+/// A point estimate with its confidence interval and, where one exists, its
+/// two-sided p-value. Every field is `None` when undefined (never NaN).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Estimate {
+    /// The point estimate.
+    pub estimate: Option<f64>,
+    /// Lower end of the confidence interval.
+    pub ci_low: Option<f64>,
+    /// Upper end of the confidence interval.
+    pub ci_high: Option<f64>,
+    /// Two-sided p-value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub p_value: Option<f64>,
+}
+
+impl Estimate {
+    /// An estimate with a symmetric interval `estimate ± half_width`.
+    pub fn symmetric(estimate: f64, half_width: f64, p_value: Option<f64>) -> Self {
+        Self {
+            estimate: finite(estimate),
+            ci_low: finite(estimate - half_width),
+            ci_high: finite(estimate + half_width),
+            p_value: p_value.and_then(finite),
+        }
+    }
+
+    /// Every number multiplied by `k` (p-value unchanged); a negative `k`
+    /// swaps the interval ends.
+    pub fn scaled(&self, k: f64) -> Self {
+        let lo = self.ci_low.map(|v| v * k);
+        let hi = self.ci_high.map(|v| v * k);
+        let (ci_low, ci_high) = if k < 0.0 { (hi, lo) } else { (lo, hi) };
+        Self {
+            estimate: self.estimate.map(|v| v * k).and_then(finite),
+            ci_low: ci_low.and_then(finite),
+            ci_high: ci_high.and_then(finite),
+            p_value: self.p_value,
+        }
+    }
+
+    /// The interval without a p-value.
+    pub fn without_p(mut self) -> Self {
+        self.p_value = None;
+        self
+    }
+}
+
+/// `Some(v)` when `v` is finite.
+pub fn finite(v: f64) -> Option<f64> {
+    v.is_finite().then_some(v)
+}
+
+/// Quantile of Student's t with `df` degrees of freedom at probability `q`.
+///
+/// `df = ∞` (or very large) falls back to the normal quantile.
+pub fn t_quantile(df: f64, q: f64) -> Option<f64> {
+    if !(df > 0.0) || !(0.0..1.0).contains(&q) {
+        return None;
+    }
+    if df > 1e7 {
+        return Some(z_quantile(q));
+    }
+    let t = StudentsT::new(0.0, 1.0, df).ok()?;
+    finite(t.inverse_cdf(q))
+}
+
+/// Two-sided p-value of a t statistic with `df` degrees of freedom.
+pub fn t_two_sided_p(t: f64, df: f64) -> Option<f64> {
+    if !t.is_finite() || !(df > 0.0) {
+        return None;
+    }
+    if df > 1e7 {
+        return Some(z_two_sided_p(t));
+    }
+    let dist = StudentsT::new(0.0, 1.0, df).ok()?;
+    finite((2.0 * dist.cdf(-t.abs())).min(1.0))
+}
+
+/// Quantile of the standard normal distribution.
+pub fn z_quantile(q: f64) -> f64 {
+    standard_normal().inverse_cdf(q)
+}
+
+/// Two-sided p-value of a z statistic.
+pub fn z_two_sided_p(z: f64) -> f64 {
+    (2.0 * standard_normal().cdf(-z.abs())).min(1.0)
+}
+
+fn standard_normal() -> Normal {
+    Normal::standard()
+}
+
+#[cfg(test)]
+mod tests;

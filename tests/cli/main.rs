@@ -1,0 +1,12 @@
+//! The one integration-test binary (one link step with polars).
+//!
+//! Where tests go: one file per subcommand (`run.rs`, `validate.rs`, …);
+//! every malformed input in `bad_input.rs`; exit codes in `exit_codes.rs`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod bad_input;
+mod exit_codes;
+mod power;
+mod run;
+mod util;
+mod validate;

@@ -1,0 +1,39 @@
+//! Helpers: the binary, run from the crate root so that `testdata/…` paths work.
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+/// The `uplift` binary, with the crate root as working directory.
+pub fn uplift() -> Command {
+    let mut c = Command::cargo_bin("uplift").unwrap();
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    c.env("NO_COLOR", "1");
+    c
+}
+
+/// Runs `uplift` with `args`, expects exit 0, parses stdout as JSON.
+pub fn json(args: &[&str]) -> Value {
+    let out = uplift().args(args).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The float at a JSON pointer.
+pub fn f(v: &Value, pointer: &str) -> f64 {
+    v.pointer(pointer)
+        .and_then(Value::as_f64)
+        .unwrap_or_else(|| panic!("no number at {pointer}"))
+}
+
+/// Asserts `a ≈ b` to 1e-9 relative.
+pub fn assert_close(a: f64, b: f64) {
+    assert!(
+        (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0),
+        "{a} != {b}"
+    );
+}

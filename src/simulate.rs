@@ -155,7 +155,7 @@ pub struct SimSummary {
 #[derive(Debug, thiserror::Error)]
 pub enum SimError {
     /// A file or directory could not be created, written or read.
-    #[error("cannot write {}: {source}", path.display())]
+    #[error("{}: {source}", path.display())]
     Io {
         /// The file or directory.
         path: PathBuf,

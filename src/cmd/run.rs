@@ -188,8 +188,8 @@ pub fn load_checked(
         .into());
     }
     for (kind, f) in &loaded.files {
-        if let Some(info) = &f.info {
-            if info.rejected_rows > 0 {
+        if let Some(info) = f.info.as_ref().filter(|i| i.rejected_rows > 0) {
+            {
                 let listed: Vec<String> = f
                     .problems
                     .iter()

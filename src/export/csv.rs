@@ -2,8 +2,9 @@
 //! (`revenue_per_user_lift.ci_low` → `revenue_per_user_lift_ci_low`).
 
 use crate::error::Error;
-use crate::report::Report;
+use crate::report::{Decision, Interval, LiftRow, Report};
 use serde_json::Value;
+use std::collections::HashMap;
 
 fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
     let key = |k: &str| {
@@ -25,52 +26,36 @@ fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
     }
 }
 
-/// Renders the lift rows as CSV, one column per leaf field. Null objects
-/// (e.g. `iroas` without spend) get the columns their non-null form has.
+fn cells(row: &LiftRow) -> Result<Vec<(String, String)>, Error> {
+    let v = serde_json::to_value(row).map_err(|e| Error::Internal(e.to_string()))?;
+    let mut out = Vec::new();
+    flatten("", &v, &mut out);
+    Ok(out)
+}
+
+/// Renders the lift rows as CSV, one column per leaf field. The columns are
+/// those of a row with every optional object present, so that a row whose
+/// `iroas` is null has empty `iroas_estimate`, `iroas_ci_low`, … cells.
 pub fn render(report: &Report) -> Result<Vec<u8>, Error> {
-    let internal = |e: &dyn std::fmt::Display| Error::Internal(e.to_string());
-    let rows: Vec<Vec<(String, String)>> = report
-        .lift
-        .iter()
-        .map(|r| {
-            let v = serde_json::to_value(r).map_err(|e| internal(&e))?;
-            let mut cells = Vec::new();
-            flatten("", &v, &mut cells);
-            Ok(cells)
-        })
-        .collect::<Result<_, Error>>()?;
-    // The header is the union of keys in first-seen order, so that rows with
-    // null objects line up with rows where they are present.
-    let mut header: Vec<String> = Vec::new();
-    for r in &rows {
-        for (k, _) in r {
-            if !header.contains(k) {
-                let pos = header
-                    .iter()
-                    .position(|h| k.starts_with(&format!("{h}_")))
-                    .map(|p| {
-                        header.remove(p);
-                        p
-                    });
-                match pos {
-                    Some(p) => header.insert(p, k.clone()),
-                    None => header.push(k.clone()),
-                }
-            }
+    let internal = |e: csv::Error| Error::Internal(e.to_string());
+    let mut w = csv::Writer::from_writer(Vec::new());
+    if let Some(first) = report.lift.first() {
+        let mut template = first.clone();
+        template.iroas = Some(Interval::default());
+        template.decision = Some(Decision {
+            hurdle_iroas: 0.0,
+            verdict: String::new(),
+        });
+        if template.bootstrap.is_none() {
+            template.bootstrap = report.lift.iter().find_map(|r| r.bootstrap);
+        }
+        let header: Vec<String> = cells(&template)?.into_iter().map(|(k, _)| k).collect();
+        w.write_record(&header).map_err(internal)?;
+        for row in &report.lift {
+            let map: HashMap<String, String> = cells(row)?.into_iter().collect();
+            let record = header.iter().map(|h| map.get(h).map_or("", String::as_str));
+            w.write_record(record).map_err(internal)?;
         }
     }
-    let mut w = ::csv::Writer::from_writer(Vec::new());
-    w.write_record(&header).map_err(|e| internal(&e))?;
-    for r in &rows {
-        let cells: Vec<&str> = header
-            .iter()
-            .map(|h| {
-                r.iter()
-                    .find(|(k, _)| k == h || h.starts_with(&format!("{k}_")))
-                    .map_or("", |(_, v)| v.as_str())
-            })
-            .collect();
-        w.write_record(&cells).map_err(|e| internal(&e))?;
-    }
-    w.into_inner().map_err(|e| internal(&e))
+    w.into_inner().map_err(|e| Error::Internal(e.to_string()))
 }

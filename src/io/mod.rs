@@ -478,11 +478,11 @@ fn load_revenue(
                 continue;
             }
             max_ts = Some(max_ts.map_or(ts[row], |m| m.max(ts[row])));
-            if let Some(id) = ids[row].filter(|s| !s.is_empty()) {
-                if !seen.insert(id) {
-                    facts.duplicate_orders += 1;
-                    continue;
-                }
+            if let Some(id) = ids[row].filter(|s| !s.is_empty())
+                && !seen.insert(id)
+            {
+                facts.duplicate_orders += 1;
+                continue;
             }
             if revenue[row] < 0.0 {
                 facts.refunds += 1;

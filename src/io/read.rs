@@ -334,7 +334,7 @@ fn record_lines(bytes: &[u8]) -> Vec<u64> {
     let mut lines = Vec::new();
     let mut first = true;
     while let Ok(true) = rdr.read_byte_record(&mut rec) {
-        if !first && !(rec.len() == 1 && rec[0].is_empty()) {
+        if !(first || rec.len() == 1 && rec[0].is_empty()) {
             lines.push(rec.position().map_or(0, |p| p.line()));
         }
         first = false;

@@ -15,7 +15,8 @@ Sources per section:
 - quantiles  scipy.stats.t.ppf / t.sf, scipy.stats.norm.ppf / norm.sf
 - welch      scipy.stats.ttest_ind(equal_var=False) for t, df and the p-value;
              CI = d ± t.ppf((1+conf)/2, df)·se (cross-checked against the
-             result's own confidence_interval())
+             result's own confidence_interval()); welch_large_n from
+             scipy.stats.ttest_ind_from_stats(equal_var=False)
 - relative   the contract's delta-method formula, written out in numpy
 - proportion statsmodels proportions_ztest (pooled z p-value) and
              confint_proportions_2indep(method="wald") for the Wald interval
@@ -91,12 +92,16 @@ def quantiles():
         (30.0, 0.9),
         (117.42, 0.975),
         (1000.0, 0.975),
-        (1.0e6, 0.995),
-        (2.0e7, 0.975),
-        # Just above the 1e7 cut-over of mod.rs' normal fallback.
-        (1.2e7, 0.995),
+        (5000.0, 0.9),
+        (1.0e4, 0.995),
     ]:
         t_q.append({"df": df, "q": q, "expected": fl(st.t.ppf(q, df))})
+    # Degrees of freedom of tests with 10^4 to 10^7 users per arm (warehouse
+    # scale), including both sides of mod.rs' 1e7 cut-over to the normal.
+    t_q_large = []
+    for df in [2.0e4, 1.0e5, 1.0e6, 3.0e6, 9.0e6, 1.0e7, 1.2e7, 2.0e7]:
+        for q in [0.95, 0.975, 0.995]:
+            t_q_large.append({"df": df, "q": q, "expected": fl(st.t.ppf(q, df))})
     t_p = []
     for t, df in [
         (0.0, 4.0),
@@ -107,12 +112,14 @@ def quantiles():
         (-4.2, 58.3),
         (1.96, 1.0e5),
         (8.5, 40.0),
+        (3.0, 2.0e6),
+        (1.0, 9.0e6),
         (2.5, 2.0e7),
     ]:
         t_p.append({"t": t, "df": df, "expected": fl(2.0 * st.t.sf(abs(t), df))})
     z_q = [{"q": q, "expected": fl(st.norm.ppf(q))} for q in [0.5, 0.8, 0.9, 0.95, 0.975, 0.995, 0.025, 0.9995]]
     z_p = [{"z": z, "expected": fl(2.0 * st.norm.sf(abs(z)))} for z in [0.0, 0.5, -1.2, 1.959963984540054, 3.1, -5.0]]
-    return {"t_quantile": t_q, "t_two_sided_p": t_p, "z_quantile": z_q, "z_two_sided_p": z_p}
+    return {"t_quantile": t_q, "t_quantile_large_df": t_q_large, "t_two_sided_p": t_p, "z_quantile": z_q, "z_two_sided_p": z_p}
 
 
 # --------------------------------------------------------------------------
@@ -179,6 +186,43 @@ def welch_cases():
                 "e": summary(ye),
                 "c": summary(yc),
                 "expected": welch_reference(ye, yc, conf),
+            }
+        )
+    return out
+
+
+def welch_large_n():
+    """Summary-level Welch cases with 10^4 to 10^7 users (no data arrays)."""
+    specs = [
+        # name, (n, mean, sd) exposed, (n, mean, sd) control, confidence
+        ("fifty_thousand_vs_twenty_thousand", (50000, 12.40, 31.0), (20000, 12.05, 29.5), 0.95),
+        ("two_million_vs_half_a_million", (2000000, 8.013, 22.0), (500000, 7.981, 21.0), 0.90),
+        ("nine_million_vs_one_million", (9000000, 3.2051, 11.0), (1000000, 3.1987, 10.0), 0.95),
+    ]
+    out = []
+    for name, (ne, me, sde), (nc, mc, sdc), conf in specs:
+        res = st.ttest_ind_from_stats(me, sde, ne, mc, sdc, nc, equal_var=False)
+        ve, vc = sde**2 / ne, sdc**2 / nc
+        se = math.sqrt(ve + vc)
+        df = (ve + vc) ** 2 / (ve**2 / (ne - 1) + vc**2 / (nc - 1))
+        d = me - mc
+        check(float(res.statistic), d / se, 1e-12, "welch_from_stats t")
+        q = st.t.ppf((1.0 + conf) / 2.0, df)
+        out.append(
+            {
+                "name": name,
+                "confidence": conf,
+                "e": {"n": ne, "mean": me, "var": fl(sde**2)},
+                "c": {"n": nc, "mean": mc, "var": fl(sdc**2)},
+                "expected": {
+                    "estimate": fl(d),
+                    "se": fl(se),
+                    "df": fl(df),
+                    "t": fl(res.statistic),
+                    "ci_low": fl(d - q * se),
+                    "ci_high": fl(d + q * se),
+                    "p_value": fl(res.pvalue),
+                },
             }
         )
     return out
@@ -694,6 +738,7 @@ def main():
         },
         "quantiles": quantiles(),
         "welch": welch_cases(),
+        "welch_large_n": welch_large_n(),
         "welch_degenerate": welch_degenerate(),
         "relative": relative_cases(),
         "proportion": proportion_cases(),

@@ -10,7 +10,7 @@ compare against.
 
 Usage (from this directory):
 
-    pip install channelattribution==2.2.5   # compiles C++; needs numpy, pandas
+    pip install channelattribution==2.2.5 matplotlib   # compiles C++; imports matplotlib
     python3 make_reference.py               # writes reference.json
 
 The Markov numbers come from a simulation: they carry Monte Carlo noise of

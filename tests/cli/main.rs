@@ -8,5 +8,6 @@ mod bad_input;
 mod exit_codes;
 mod power;
 mod run;
+mod truth;
 mod util;
 mod validate;

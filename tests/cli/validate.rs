@@ -45,3 +45,49 @@ fn validate_lists_every_problem_not_just_the_first() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("3 problems found"), "{text}");
 }
+
+#[test]
+fn a_column_mapped_export_validates_and_gives_the_numbers_of_the_canonical_one() {
+    let mapped = [
+        "--exposures",
+        "examples/mapped/touchpoints.csv",
+        "--revenue",
+        "examples/mapped/orders.csv",
+        "--config",
+        "examples/mapped/uplift.toml",
+    ];
+    uplift().arg("validate").args(mapped).assert().code(0);
+    let a = json(&[&["run"][..], &mapped[..], &["--format", "json"]].concat());
+    let b = json(&[
+        "run",
+        "--exposures",
+        "testdata/tiny/exposures.csv",
+        "--revenue",
+        "testdata/tiny/revenue.csv",
+        "--config",
+        "testdata/tiny/uplift.toml",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(a["lift"], b["lift"]);
+}
+
+#[test]
+fn the_shipped_example_data_validates() {
+    uplift()
+        .args([
+            "validate",
+            "--exposures",
+            "testdata/sim/exposures.csv.gz",
+            "--revenue",
+            "testdata/sim/revenue.csv.gz",
+            "--spend",
+            "testdata/sim/spend.csv",
+            "--finance",
+            "testdata/sim/finance.csv",
+            "--config",
+            "testdata/sim/uplift.toml",
+        ])
+        .assert()
+        .code(0);
+}

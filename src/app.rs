@@ -8,6 +8,8 @@ use crate::error::Error;
 pub fn run(cli: Cli) -> Result<Outcome, Error> {
     match cli.command {
         Command::Run(a) => cmd::run::run(&a),
+        Command::Attribute(a) => cmd::attribute::run(&a),
+        Command::Reconcile(a) => cmd::reconcile::run(&a),
         Command::Validate(a) => cmd::validate::run(&a),
         Command::Simulate(a) => cmd::simulate::run(&a),
         Command::Power(a) => cmd::power::run(&a),

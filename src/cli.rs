@@ -2,6 +2,7 @@
 //! groups several subcommands share. Each subcommand's own flags live beside
 //! its code in `cmd/<name>.rs`.
 
+use crate::attribution::{Horizon, Model, Params};
 use crate::cmd;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -27,8 +28,12 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// The whole pipeline: cohorts → lift → report.
+    /// The whole pipeline: cohorts → lift → attribution → economics → reconciliation → report.
     Run(cmd::run::RunArgs),
+    /// Multi-touch attribution only (no control group needed).
+    Attribute(cmd::attribute::AttributeArgs),
+    /// Revenue export against finance totals only.
+    Reconcile(cmd::reconcile::ReconcileArgs),
     /// Check every input against the schema; print every problem.
     Validate(cmd::validate::ValidateArgs),
     /// Write a realistic synthetic data set with a planted, known truth.
@@ -79,6 +84,86 @@ impl InputArgs {
             spend: self.spend.clone(),
             finance: self.finance.clone(),
         }
+    }
+}
+
+/// Parses a model name (`first_touch`, …, `markov`, `shapley`).
+fn parse_model(s: &str) -> Result<Model, String> {
+    Model::from_name(s).ok_or_else(|| {
+        let names: Vec<&str> = Model::ALL.iter().map(|m| m.name()).collect();
+        format!(
+            "unknown model \"{s}\" (expected one of {})",
+            names.join(", ")
+        )
+    })
+}
+
+/// Parses a Markov horizon: a number of steps or `inf`.
+fn parse_horizon(s: &str) -> Result<Horizon, String> {
+    match s {
+        "inf" | "infinite" => Ok(Horizon::Infinite),
+        "auto" => Ok(Horizon::Auto),
+        n => n
+            .parse::<usize>()
+            .ok()
+            .filter(|&n| n > 0)
+            .map(Horizon::Steps)
+            .ok_or_else(|| {
+                format!(
+                    "\"{n}\" is not a horizon (expected a positive number of steps, auto or inf)"
+                )
+            }),
+    }
+}
+
+/// Attribution settings (shared by `run` and `attribute`).
+#[derive(Debug, Clone, Args)]
+pub struct AttributionArgs {
+    /// Attribution model; repeat for several [default: all seven].
+    #[arg(long = "model", value_name = "MODEL", value_parser = parse_model)]
+    pub models: Vec<Model>,
+    /// Order of the Markov chain (1..=3) [default: 1].
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=3))]
+    pub markov_order: Option<u8>,
+    /// Walk horizon of the Markov model: steps, `auto` (longest path + 1) or `inf`.
+    #[arg(long, value_parser = parse_horizon)]
+    pub markov_horizon: Option<Horizon>,
+    /// Half-life of the time-decay model, in days [default: 7].
+    #[arg(long, value_name = "DAYS")]
+    pub half_life: Option<f64>,
+}
+
+impl AttributionArgs {
+    /// The models and parameters in force (flags over config over defaults).
+    pub fn resolve(
+        &self,
+        cfg: &crate::config::Config,
+    ) -> Result<(Vec<Model>, Params), crate::error::Error> {
+        let mut models = if self.models.is_empty() {
+            Model::ALL.to_vec()
+        } else {
+            self.models.clone()
+        };
+        models.sort_unstable();
+        models.dedup();
+        let mut params = Params::default();
+        if let Some(h) = self.half_life.or(cfg.analysis.half_life) {
+            params.half_life_days = h;
+        }
+        if let Some(k) = self
+            .markov_order
+            .map(usize::from)
+            .or(cfg.analysis.markov_order)
+        {
+            params.markov_order = k;
+        }
+        if let Some(h) = self.markov_horizon {
+            params.markov_horizon = h;
+        }
+        params
+            .validate()
+            .map_err(|e| crate::error::Error::Usage(e.to_string()))?;
+        Ok((models, params))
     }
 }
 

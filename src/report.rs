@@ -37,6 +37,9 @@ pub struct Report {
     pub attribution_totals: Vec<AttributionTotals>,
     /// Reconciliation against finance (null without a finance file).
     pub reconciliation: Option<Reconciliation>,
+    /// The Markov chain per window (`uplift attribute --explain markov`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub markov: Option<Vec<crate::cmd::attribute::MarkovWindow>>,
     /// Warnings, in the order found.
     pub warnings: Vec<Warning>,
 }

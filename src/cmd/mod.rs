@@ -1,7 +1,9 @@
 //! One module per subcommand: its flags and its orchestration (load, compute,
 //! assemble), no maths.
 
+pub mod attribute;
 pub mod power;
+pub mod reconcile;
 pub mod run;
 pub mod simulate;
 pub mod validate;

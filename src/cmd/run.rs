@@ -1,16 +1,18 @@
 //! `uplift run`: cohorts → lift → report.
 
 use super::Outcome;
-use crate::cli::{InputArgs, OnBadRows, OutputArgs};
-use crate::cohort::{self, ArmOutcomes, OrderIndex};
+use crate::attribution::{Model, Params};
+use crate::cli::{AttributionArgs, InputArgs, OnBadRows, OutputArgs};
+use crate::cohort::{self, ArmOutcomes, ChannelCohort, OrderIndex};
 use crate::config::Config;
+use crate::economics::{self, DEFAULT_HURDLE_IROAS};
 use crate::error::{Error, InputError, MAX_LISTED_PROBLEMS};
 use crate::io::{self, Loaded, time};
 use crate::lift::{self, Arm, LiftSettings};
 use crate::model::{Dataset, MICROS_PER_SECOND, Micros};
-use crate::report::{Excluded, LiftRow, Report, SrmCheck, Tool, Warning};
+use crate::report::{Decision, Excluded, Interval, LiftRow, Report, SrmCheck, Tool, Warning};
 use crate::stats::{holm::holm, srm};
-use clap::Args;
+use clap::{Args, ValueEnum};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -57,6 +59,109 @@ pub struct RunArgs {
     /// Seed of the bootstrap.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Attribution settings.
+    #[command(flatten)]
+    pub attribution: AttributionArgs,
+    /// Hurdle iROAS of the scale / cut decision [default: 1.0].
+    #[arg(long)]
+    pub hurdle_iroas: Option<f64>,
+    /// Largest |gap_pct| of a finance period still reported as ok [default: 0.01].
+    #[arg(long)]
+    pub tolerance: Option<f64>,
+    /// Exit with code 3 when one of these checks fails (the report is still written).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub fail_on: Vec<FailOn>,
+}
+
+/// A check that `--fail-on` can turn into exit code 3.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FailOn {
+    /// A finance period's gap exceeds the tolerance.
+    Reconciliation,
+    /// A lift row has a sample-ratio mismatch.
+    Srm,
+    /// A channel's revenue lift (all users) is significantly negative.
+    NegativeLift,
+}
+
+/// The checks of `fail_on` that fail on `report`, each as a message.
+pub fn failed_checks(report: &Report, fail_on: &[FailOn]) -> Vec<String> {
+    let mut failed = Vec::new();
+    for check in fail_on {
+        match check {
+            FailOn::Reconciliation => {
+                if let Some(r) = report
+                    .reconciliation
+                    .as_ref()
+                    .filter(|r| r.status == "mismatch")
+                {
+                    let periods: Vec<String> = r
+                        .periods
+                        .iter()
+                        .filter(|p| p.status == "mismatch")
+                        .map(|p| format!("{}..{}", p.period_start, p.period_end))
+                        .collect();
+                    failed.push(format!(
+                        "check failed: reconciliation mismatch in {}",
+                        periods.join(", ")
+                    ));
+                }
+            }
+            FailOn::Srm => {
+                let rows: Vec<String> = report
+                    .lift
+                    .iter()
+                    .filter(|r| r.srm.flag && r.segment.is_none())
+                    .map(|r| format!("{} ({} days)", r.channel, r.window_days))
+                    .collect();
+                if !rows.is_empty() {
+                    failed.push(format!(
+                        "check failed: sample-ratio mismatch for {}",
+                        rows.join(", ")
+                    ));
+                }
+            }
+            FailOn::NegativeLift => {
+                let rows: Vec<String> = report
+                    .lift
+                    .iter()
+                    .filter(|r| {
+                        r.segment.is_none()
+                            && r.revenue_per_user_lift.ci_high.is_some_and(|h| h < 0.0)
+                    })
+                    .map(|r| format!("{} ({} days)", r.channel, r.window_days))
+                    .collect();
+                if !rows.is_empty() {
+                    failed.push(format!(
+                        "check failed: significantly negative lift for {}",
+                        rows.join(", ")
+                    ));
+                }
+            }
+        }
+    }
+    failed
+}
+
+/// The windows in force: the flags, else the config, else 30 days; sorted.
+pub fn resolve_windows(flags: &[u16], cfg: &Config) -> Result<Vec<u16>, Error> {
+    let mut windows = if flags.is_empty() {
+        cfg.analysis
+            .windows
+            .clone()
+            .unwrap_or_else(|| vec![DEFAULT_WINDOW_DAYS])
+    } else {
+        flags.to_vec()
+    };
+    if let Some(w) = windows.iter().find(|w| !(1..=365).contains(*w)) {
+        return Err(Error::Usage(format!(
+            "window {w} days is out of range (expected 1..=365)"
+        )));
+    }
+    windows.sort_unstable();
+    windows.dedup();
+    Ok(windows)
 }
 
 /// Every setting in force for a run (reported as `config`).
@@ -86,6 +191,16 @@ pub struct RunSettings {
     pub columns: crate::config::Columns,
     /// Output format.
     pub format: crate::cli::Format,
+    /// Attribution models.
+    pub models: Vec<Model>,
+    /// Attribution parameters.
+    pub attribution: Params,
+    /// Hurdle iROAS.
+    pub hurdle_iroas: f64,
+    /// Reconciliation tolerance.
+    pub tolerance: f64,
+    /// Checks that exit with code 3.
+    pub fail_on: Vec<FailOn>,
     #[serde(skip)]
     as_of_micros: Option<Micros>,
 }
@@ -93,21 +208,18 @@ pub struct RunSettings {
 impl RunSettings {
     /// Merges flags and config, checking every value before any file is read.
     pub fn resolve(a: &RunArgs, cfg: &Config) -> Result<Self, Error> {
-        let mut windows = if a.windows.is_empty() {
-            cfg.analysis
-                .windows
-                .clone()
-                .unwrap_or_else(|| vec![DEFAULT_WINDOW_DAYS])
-        } else {
-            a.windows.clone()
-        };
-        if let Some(w) = windows.iter().find(|w| !(1..=365).contains(*w)) {
+        let windows = resolve_windows(&a.windows, cfg)?;
+        let (models, params) = a.attribution.resolve(cfg)?;
+        let hurdle_iroas = a
+            .hurdle_iroas
+            .or(cfg.analysis.hurdle_iroas)
+            .unwrap_or(DEFAULT_HURDLE_IROAS);
+        if !hurdle_iroas.is_finite() {
             return Err(Error::Usage(format!(
-                "window {w} days is out of range (expected 1..=365)"
+                "--hurdle-iroas {hurdle_iroas} is not a number"
             )));
         }
-        windows.sort_unstable();
-        windows.dedup();
+        let tolerance = super::reconcile::resolve_tolerance(a.tolerance, cfg)?;
         let confidence = a
             .confidence
             .or(cfg.analysis.confidence)
@@ -154,6 +266,11 @@ impl RunSettings {
             srm: cfg.srm.clone(),
             columns: cfg.columns.clone(),
             format: a.output.format,
+            models,
+            attribution: params,
+            hurdle_iroas,
+            tolerance,
+            fail_on: a.fail_on.clone(),
             as_of_micros,
         })
     }
@@ -265,17 +382,17 @@ fn fnv(bytes: &[u8]) -> u64 {
 /// Computes every lift row for every window and segment.
 pub fn lift_rows(
     data: &Dataset,
+    cohorts: &[ChannelCohort],
     s: &RunSettings,
     as_of: Micros,
     warnings: &mut Vec<Warning>,
 ) -> Vec<LiftRow> {
-    let cohorts = cohort::build(&data.exposures, data.channels.len());
     let index = OrderIndex::new(&data.orders, data.users.len());
     let mut rows = Vec::new();
     let segments: Vec<Option<u16>> = std::iter::once(None)
         .chain((0..data.segments.len()).map(|s| Some(s as u16)))
         .collect();
-    for c in &cohorts {
+    for c in cohorts {
         if c.exposed.is_empty() && c.control.is_empty() && c.contaminated.is_empty() {
             continue;
         }
@@ -424,7 +541,29 @@ pub fn run(a: &RunArgs) -> Result<Outcome, Error> {
         .as_of_micros
         .or(data.max_revenue_ts)
         .ok_or_else(|| Error::Internal("no revenue timestamp".to_string()))?;
-    let lift = lift_rows(data, &settings, as_of, &mut warnings);
+    let cohorts = cohort::build(&data.exposures, data.channels.len());
+    let mut lift = lift_rows(data, &cohorts, &settings, as_of, &mut warnings);
+    let has_spend = a.input.spend.is_some() || data.exposures.cost.iter().any(|&c| c != 0.0);
+    if has_spend {
+        apply_economics(
+            data,
+            &cohorts,
+            &mut lift,
+            settings.hurdle_iroas,
+            &mut warnings,
+        );
+    }
+    let (attribution, attribution_totals) = super::attribute::attribution_sections(
+        data,
+        &settings.windows,
+        &settings.models,
+        &settings.attribution,
+    );
+    let reconciliation = a
+        .input
+        .finance
+        .is_some()
+        .then(|| super::reconcile::section(data, settings.tolerance, &mut warnings));
     let report = Report {
         schema_version: crate::report::SCHEMA_VERSION,
         tool: Tool::default(),
@@ -436,15 +575,77 @@ pub fn run(a: &RunArgs) -> Result<Outcome, Error> {
             .collect(),
         config: serde_json::to_value(&settings).map_err(|e| Error::Internal(e.to_string()))?,
         lift,
-        attribution: Vec::new(),
-        attribution_totals: Vec::new(),
-        reconciliation: None,
+        attribution,
+        attribution_totals,
+        reconciliation,
+        markov: None,
         warnings,
     };
+    let failed = failed_checks(&report, &settings.fail_on);
     let bytes = crate::export::render(&report, settings.format)?;
     Ok(Outcome {
         bytes,
         output: a.output.output.clone(),
-        ..Outcome::default()
+        code: if failed.is_empty() { 0 } else { 3 },
+        notes: failed,
     })
+}
+
+/// Spend, iCAC, iROAS and the decision of every lift row.
+fn apply_economics(
+    data: &Dataset,
+    cohorts: &[ChannelCohort],
+    rows: &mut [LiftRow],
+    hurdle: f64,
+    warnings: &mut Vec<Warning>,
+) {
+    let spans: Vec<Option<(Micros, Micros)>> = cohorts.iter().map(|c| c.exposed_span).collect();
+    let totals = economics::channel_spend(&data.exposures, &data.spend, &spans);
+    let by_name: BTreeMap<&str, usize> = data
+        .channels
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.as_str(), i))
+        .collect();
+    for r in rows.iter_mut() {
+        let Some(&c) = by_name.get(r.channel.as_str()) else {
+            continue;
+        };
+        let (Some(total), n_e_all) = (totals[c], cohorts[c].exposed_all) else {
+            continue;
+        };
+        if n_e_all == 0 {
+            continue;
+        }
+        let spend = total * r.exposed.users as f64 / n_e_all as f64;
+        r.spend = Some(spend);
+        r.icac = economics::icac(spend, r.incremental_conversions.estimate);
+        if spend > 0.0 {
+            let k = 1.0 / spend;
+            let ir = &r.incremental_revenue;
+            let iroas = Interval {
+                estimate: ir.estimate.map(|v| v * k),
+                ci_low: ir.ci_low.map(|v| v * k),
+                ci_high: ir.ci_high.map(|v| v * k),
+            };
+            r.decision = Some(Decision {
+                hurdle_iroas: hurdle,
+                verdict: economics::verdict(iroas.ci_low, iroas.ci_high, hurdle).to_string(),
+            });
+            r.iroas = Some(iroas);
+        }
+    }
+    let no_spend: Vec<&str> = cohorts
+        .iter()
+        .filter(|c| {
+            !c.control.is_empty() && totals[usize::from(c.channel)].is_some_and(|t| t == 0.0)
+        })
+        .map(|c| data.channels[usize::from(c.channel)].as_str())
+        .collect();
+    if !no_spend.is_empty() {
+        warnings.push(Warning::new(
+            "no_spend",
+            format!("no spend is recorded for {} during its exposure period: iROAS and decision are null", no_spend.join(", ")),
+        ));
+    }
 }

@@ -19,28 +19,33 @@ fn flags(r: &LiftRow) -> String {
 }
 
 fn lift_table(rows: &[&LiftRow]) -> Table {
+    let economics = rows.iter().any(|r| r.spend.is_some());
     let mut t = Table::new();
+    let mut header = vec![
+        "channel",
+        "exposed",
+        "control",
+        "rev/user exp",
+        "rev/user ctl",
+        "lift/user [CI]",
+        "relative [CI]",
+        "p",
+        "Holm p",
+        "incremental revenue [CI]",
+        "CUPED var. red.",
+        "flags",
+    ];
+    if economics {
+        header.splice(1..1, ["decision", "iROAS [CI]", "spend", "iCAC"]);
+    }
     t.load_preset(UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Disabled)
-        .set_header([
-            "channel",
-            "exposed",
-            "control",
-            "rev/user exp",
-            "rev/user ctl",
-            "lift/user [CI]",
-            "relative [CI]",
-            "p",
-            "Holm p",
-            "incremental revenue [CI]",
-            "CUPED var. red.",
-            "flags",
-        ]);
+        .set_header(header);
     for r in rows {
         let l = &r.revenue_per_user_lift;
         let ir = &r.incremental_revenue;
         let rel = &r.relative_lift;
-        t.add_row([
+        let mut cells = vec![
             r.channel.clone(),
             count(r.exposed.users),
             count(r.control.users),
@@ -57,9 +62,116 @@ fn lift_table(rows: &[&LiftRow]) -> Table {
                 "off".to_string()
             },
             flags(r),
-        ]);
+        ];
+        if economics {
+            let iroas = r.iroas.unwrap_or_default();
+            cells.splice(
+                1..1,
+                [
+                    r.decision
+                        .as_ref()
+                        .map_or_else(|| "—".to_string(), |d| d.verdict.clone()),
+                    ratio_ci(iroas.estimate, iroas.ci_low, iroas.ci_high),
+                    money(r.spend),
+                    money(r.icac),
+                ],
+            );
+        }
+        t.add_row(cells);
     }
     t
+}
+
+fn ratio_ci(est: Option<f64>, lo: Option<f64>, hi: Option<f64>) -> String {
+    let f = |v: Option<f64>| v.map_or_else(|| "—".to_string(), |v| format!("{v:.2}"));
+    match (lo, hi) {
+        (Some(_), Some(_)) => format!("{} [{}, {}]", f(est), f(lo), f(hi)),
+        _ => f(est),
+    }
+}
+
+fn attribution_tables(report: &Report, out: &mut String) {
+    let mut windows: Vec<u16> = report
+        .attribution_totals
+        .iter()
+        .map(|t| t.window_days)
+        .collect();
+    windows.dedup();
+    for w in windows {
+        let rows: Vec<_> = report
+            .attribution
+            .iter()
+            .filter(|r| r.window_days == w)
+            .collect();
+        let mut models: Vec<&str> = rows.iter().map(|r| r.model.as_str()).collect();
+        models.sort_unstable();
+        models.dedup();
+        let mut channels: Vec<&str> = rows.iter().map(|r| r.channel.as_str()).collect();
+        channels.sort_unstable();
+        channels.dedup();
+        let mut t = Table::new();
+        let mut header = vec!["channel".to_string()];
+        header.extend(models.iter().map(|m| m.to_string()));
+        t.load_preset(UTF8_FULL_CONDENSED)
+            .set_content_arrangement(ContentArrangement::Disabled)
+            .set_header(header);
+        for ch in &channels {
+            let mut cells = vec![ch.to_string()];
+            for m in &models {
+                let r = rows.iter().find(|r| r.model == *m && r.channel == *ch);
+                cells.push(r.map_or_else(
+                    || "—".to_string(),
+                    |r| format!("{} ({})", money(Some(r.revenue)), pct(Some(r.share))),
+                ));
+            }
+            t.add_row(cells);
+        }
+        out.push_str(&format!(
+            "\nAttributed revenue (share of conversions) by model, {w}-day lookback\n{t}\n"
+        ));
+        if let Some(tot) = report
+            .attribution_totals
+            .iter()
+            .find(|t| t.window_days == w)
+        {
+            out.push_str(&format!(
+                "conversions {} (revenue {}) = attributed {} + unattributed {} ({}); refunds {}; net revenue {}\n",
+                count(tot.conversions),
+                money(Some(tot.revenue)),
+                count(tot.conversions - tot.unattributed_conversions),
+                count(tot.unattributed_conversions),
+                money(Some(tot.unattributed_revenue)),
+                money(Some(tot.refunds)),
+                money(Some(tot.net_revenue)),
+            ));
+        }
+    }
+}
+
+fn reconciliation_table(report: &Report, out: &mut String) {
+    let Some(rec) = &report.reconciliation else {
+        return;
+    };
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_header(["period", "finance", "export", "gap", "gap %", "status"]);
+    for p in &rec.periods {
+        t.add_row([
+            format!("{} .. {}", p.period_start, p.period_end),
+            money(Some(p.finance_revenue)),
+            money(Some(p.export_revenue)),
+            money(Some(p.gap)),
+            p.gap_pct
+                .map_or_else(|| "—".to_string(), |g| format!("{:.2}%", g * 100.0)),
+            p.status.clone(),
+        ]);
+    }
+    out.push_str(&format!(
+        "\nReconciliation against finance (tolerance {:.2}%): {}\n{t}\n",
+        rec.tolerance * 100.0,
+        rec.status.to_uppercase()
+    ));
 }
 
 /// Renders the report as text tables.
@@ -93,9 +205,11 @@ pub fn render(report: &Report) -> String {
             out.push('\n');
         }
     }
-    if report.lift.is_empty() {
+    if report.lift.is_empty() && report.attribution.is_empty() && report.reconciliation.is_none() {
         out.push_str("\nNo channel has exposed and control users: no lift to report.\n");
     }
+    attribution_tables(report, &mut out);
+    reconciliation_table(report, &mut out);
     if !report.warnings.is_empty() {
         out.push_str("\nWarnings:\n");
         for w in &report.warnings {

@@ -200,7 +200,6 @@ fn t_quantile_matches_scipy_t_ppf() {
 /// fallback is off by (z³ + z)/(4·df), 4e-7 at 1.2e7. Ignored until the
 /// kernel is fixed, so that the suite stays green meanwhile.
 #[test]
-#[ignore = "kernel discrepancy: statrs' inverse t CDF is inaccurate for df above ~1e4 (reported)"]
 fn t_quantile_matches_scipy_t_ppf_for_large_degrees_of_freedom() {
     let mut wrong = Vec::new();
     for case in sub_section("quantiles", "t_quantile_large_df") {
@@ -272,7 +271,6 @@ fn welch_matches_scipy_for_unequal_sizes_and_variances() {
 /// the interval does not (it goes through the t quantile, see
 /// `t_quantile_matches_scipy_t_ppf_for_large_degrees_of_freedom`).
 #[test]
-#[ignore = "kernel discrepancy: statrs' inverse t CDF is inaccurate for df above ~1e4 (reported)"]
 fn welch_matches_scipy_for_tens_of_thousands_to_millions_of_users() {
     for case in section("welch_large_n") {
         let what = name(case);

@@ -568,7 +568,9 @@ def moments(x, y):
     }
 
 
-NULL_EST = {"estimate": None, "ci_low": None, "ci_high": None, "p_value": None, "df": None, "se": None}
+NULL_EST = {"estimate": None, "se": None, "df": None, "t": None, "ci_low": None, "ci_high": None, "p_value": None}
+NULL_REL = {"estimate": None, "ci_low": None, "ci_high": None, "se": None}
+NULL_ADJ = {"mean_adj_e": None, "mean_adj_c": None, "var_adj_e": None, "var_adj_c": None}
 
 
 def lift_expected(xe, ye, xc, yc, conf):
@@ -589,9 +591,9 @@ def lift_expected(xe, ye, xc, yc, conf):
     if ne < 2 or nc < 2:
         # Contract: a row with an arm of fewer than 2 users has null estimates.
         exp["raw"] = dict(NULL_EST)
-        exp["cuped"] = {"applied": False, "theta": None, "variance_reduction": None, **NULL_EST}
-        exp["relative_raw"] = {"estimate": None, "ci_low": None, "ci_high": None}
-        exp["relative_cuped"] = {"estimate": None, "ci_low": None, "ci_high": None}
+        exp["cuped"] = {"applied": False, "theta": None, "variance_reduction": None, **NULL_ADJ, **NULL_EST}
+        exp["relative_raw"] = dict(NULL_REL)
+        exp["relative_cuped"] = dict(NULL_REL)
         exp["conversion"].update({"estimate": None, "ci_low": None, "ci_high": None, "p_value": None})
         return exp
 
@@ -608,7 +610,7 @@ def lift_expected(xe, ye, xc, yc, conf):
         rr = relative_ci(raw["estimate"], yc_bar, se_r, raw["df"], conf)
         exp["relative_raw"] = rr
     else:
-        exp["relative_raw"] = {"estimate": None, "ci_low": None, "ci_high": None}
+        exp["relative_raw"] = dict(NULL_REL)
 
     # CUPED: theta over both groups pooled (n − 1 denominators).
     var_x = float(np.var(x_all, ddof=1))
@@ -647,10 +649,10 @@ def lift_expected(xe, ye, xc, yc, conf):
             )
             exp["relative_cuped"] = relative_ci(cup["estimate"], yc_bar, se_r, cup["df"], conf)
         else:
-            exp["relative_cuped"] = {"estimate": None, "ci_low": None, "ci_high": None}
+            exp["relative_cuped"] = dict(NULL_REL)
     else:
         # Not applied: theta and variance_reduction null, headline = raw.
-        exp["cuped"] = {"applied": False, "theta": None, "variance_reduction": None, **raw}
+        exp["cuped"] = {"applied": False, "theta": None, "variance_reduction": None, **NULL_ADJ, **raw}
         exp["relative_cuped"] = exp["relative_raw"]
 
     exp["conversion"].update(proportion_reference(conv_e, ne, conv_c, nc, conf))

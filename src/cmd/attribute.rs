@@ -1,0 +1,294 @@
+//! `uplift attribute`: multi-touch attribution only.
+
+use super::Outcome;
+use super::run::{load_checked, resolve_windows};
+use crate::attribution::{self, MarkovExplain, Model, Params, Touchpoints, markov::MarkovNode};
+use crate::cli::{AttributionArgs, InputArgs, OutputArgs};
+use crate::config::Config;
+use crate::error::Error;
+use crate::model::Dataset;
+use crate::report::{AttributionRow, AttributionTotals, Report, Tool, Warning};
+use clap::Args;
+use serde::Serialize;
+
+/// Multi-touch attribution only: no control group needed.
+///
+/// Every conversion looks back W days over the user's touchpoints (control
+/// rows excluded) and is credited to channels by each model: first_touch,
+/// last_touch, linear, time_decay, position_based, markov (exact removal
+/// effects) and shapley.
+#[derive(Debug, Clone, Args)]
+#[command(
+    after_long_help = "Examples:\n  uplift attribute --exposures exposures.csv --revenue revenue.csv\n  uplift attribute --exposures e.csv --revenue r.csv --window 30 --window 90 --model markov --model shapley --format json\n  uplift attribute --exposures e.csv --revenue r.csv --explain markov --markov-order 2"
+)]
+pub struct AttributeArgs {
+    /// The input files (exposures and revenue).
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Where and how to write the report.
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Lookback window in whole days (1..=365); repeat for several [default: 30].
+    #[arg(long = "window", value_name = "DAYS", value_parser = clap::value_parser!(u16).range(1..=365))]
+    pub windows: Vec<u16>,
+    /// Attribution settings.
+    #[command(flatten)]
+    pub attribution: AttributionArgs,
+    /// Also write the model's inner workings (only `markov`: states,
+    /// transition probabilities, removal effects, horizon).
+    #[arg(long, value_name = "MODEL", value_parser = ["markov"])]
+    pub explain: Option<String>,
+}
+
+/// The Markov chain of one window, with channel names.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct MarkovWindow {
+    /// Window in days.
+    pub window_days: u16,
+    /// Order of the chain.
+    pub order: usize,
+    /// Channel states a walk may visit before it is cut (null = unlimited).
+    pub horizon: Option<usize>,
+    /// Longest collapsed path.
+    pub longest_path: usize,
+    /// Distinct state sequences.
+    pub distinct_paths: usize,
+    /// Converting paths' conversions.
+    pub conversions: u64,
+    /// Non-converting paths.
+    pub nulls: u64,
+    /// Transient states (`email` or, for order k, `email>social`).
+    pub states: Vec<String>,
+    /// Every transition with a positive count.
+    pub transitions: Vec<NamedTransition>,
+    /// P(conversion) of a walk from start.
+    pub base_conversion_probability: f64,
+    /// Per channel: removal effect and shares.
+    pub removal_effects: Vec<NamedRemovalEffect>,
+}
+
+/// One transition, with names.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct NamedTransition {
+    /// From (`(start)` or a state).
+    pub from: String,
+    /// To (a state, `(conversion)` or `(null)`).
+    pub to: String,
+    /// Paths that took it.
+    pub count: u64,
+    /// Row-normalised probability.
+    pub probability: f64,
+}
+
+/// One channel's removal effect, with its name.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct NamedRemovalEffect {
+    /// Channel.
+    pub channel: String,
+    /// Removal effect on conversions.
+    pub removal_effect: f64,
+    /// Removal effect on value.
+    pub value_removal_effect: f64,
+    /// P(conversion) without the channel.
+    pub conversion_probability_without: f64,
+    /// Share of the conversions.
+    pub conversion_share: f64,
+    /// Share of the revenue.
+    pub value_share: f64,
+}
+
+fn name_state(channels: &[String], s: &[u16]) -> String {
+    s.iter()
+        .map(|&c| channels.get(usize::from(c)).map_or("?", String::as_str))
+        .collect::<Vec<_>>()
+        .join(">")
+}
+
+fn name_node(channels: &[String], n: &MarkovNode) -> String {
+    match n {
+        MarkovNode::Start => "(start)".to_string(),
+        MarkovNode::State(s) => name_state(channels, s),
+        MarkovNode::Conversion => "(conversion)".to_string(),
+        MarkovNode::Null => "(null)".to_string(),
+    }
+}
+
+fn named(channels: &[String], window_days: u16, m: MarkovExplain) -> MarkovWindow {
+    MarkovWindow {
+        window_days,
+        order: m.order,
+        horizon: m.horizon,
+        longest_path: m.longest_path,
+        distinct_paths: m.distinct_paths,
+        conversions: m.conversions,
+        nulls: m.nulls,
+        states: m.states.iter().map(|s| name_state(channels, s)).collect(),
+        transitions: m
+            .transitions
+            .iter()
+            .map(|t| NamedTransition {
+                from: name_node(channels, &t.from),
+                to: name_node(channels, &t.to),
+                count: t.count,
+                probability: t.probability,
+            })
+            .collect(),
+        base_conversion_probability: m.base_conversion_probability,
+        removal_effects: m
+            .removal_effects
+            .iter()
+            .map(|r| NamedRemovalEffect {
+                channel: name_state(channels, &[r.channel]),
+                removal_effect: r.conversion,
+                value_removal_effect: r.value,
+                conversion_probability_without: r.conversion_probability_without,
+                conversion_share: r.conversion_share,
+                value_share: r.value_share,
+            })
+            .collect(),
+    }
+}
+
+/// The Markov chain of every window, with names.
+pub fn explain_markov(data: &Dataset, windows: &[u16], params: &Params) -> Vec<MarkovWindow> {
+    let touchpoints = Touchpoints::from_exposures(&data.exposures);
+    windows
+        .iter()
+        .map(|&w| {
+            let paths = attribution::build_paths(&touchpoints, &data.orders, w);
+            let grouped = attribution::group_paths(&touchpoints, &paths);
+            named(
+                &data.channels,
+                w,
+                attribution::explain_markov(&grouped, params),
+            )
+        })
+        .collect()
+}
+
+/// Attribution rows and totals of every model and window, with shares.
+pub fn attribution_sections(
+    data: &Dataset,
+    windows: &[u16],
+    models: &[Model],
+    params: &Params,
+) -> (Vec<AttributionRow>, Vec<AttributionTotals>) {
+    let results = attribution::run_all(
+        &data.exposures,
+        &data.orders,
+        data.channels.len(),
+        windows,
+        models,
+        params,
+    );
+    let mut rows = Vec::new();
+    let mut totals = Vec::new();
+    for w in results {
+        for m in &w.models {
+            let attributed: f64 = m.credits.iter().map(|c| c.conversions).sum();
+            for c in &m.credits {
+                rows.push(AttributionRow {
+                    window_days: w.window_days,
+                    model: m.model.name().to_string(),
+                    channel: data.channels[usize::from(c.channel)].clone(),
+                    conversions: c.conversions,
+                    revenue: c.revenue,
+                    share: if attributed > 0.0 {
+                        c.conversions / attributed
+                    } else {
+                        0.0
+                    },
+                });
+            }
+        }
+        let t = &w.totals;
+        totals.push(AttributionTotals {
+            window_days: w.window_days,
+            conversions: t.conversions,
+            revenue: t.revenue,
+            unattributed_conversions: t.unattributed_conversions,
+            unattributed_revenue: t.unattributed_revenue,
+            refunds: t.refunds,
+            net_revenue: t.net_revenue,
+        });
+    }
+    rows.sort_by(|a, b| {
+        (a.window_days, &a.model, &a.channel).cmp(&(b.window_days, &b.model, &b.channel))
+    });
+    (rows, totals)
+}
+
+/// Every setting of `uplift attribute` (reported as `config`).
+#[derive(Debug, Clone, Serialize)]
+struct AttributeSettings {
+    windows: Vec<u16>,
+    models: Vec<Model>,
+    params: Params,
+    on_bad_rows: crate::cli::OnBadRows,
+    config_file: Option<String>,
+    columns: crate::config::Columns,
+    groups: crate::config::GroupLabels,
+}
+
+/// Runs `uplift attribute`.
+pub fn run(a: &AttributeArgs) -> Result<Outcome, Error> {
+    let cfg = match &a.input.config {
+        Some(p) => Config::load(p)?,
+        None => Config::default(),
+    };
+    let windows = resolve_windows(&a.windows, &cfg)?;
+    let (models, params) = a.attribution.resolve(&cfg)?;
+    if a.input.exposures.is_none() || a.input.revenue.is_none() {
+        return Err(Error::Usage(
+            "uplift attribute needs --exposures FILE and --revenue FILE".to_string(),
+        ));
+    }
+    let mut paths = a.input.paths();
+    paths.spend = None;
+    paths.finance = None;
+    let mut warnings: Vec<Warning> = Vec::new();
+    let loaded = load_checked(
+        &paths,
+        &cfg,
+        a.input.on_bad_rows,
+        &["exposures", "revenue"],
+        &mut warnings,
+    )?;
+    let data = &loaded.data;
+    let (attribution, attribution_totals) = attribution_sections(data, &windows, &models, &params);
+    let markov = a
+        .explain
+        .as_ref()
+        .map(|_| explain_markov(data, &windows, &params));
+    let settings = AttributeSettings {
+        windows,
+        models,
+        params,
+        on_bad_rows: a.input.on_bad_rows,
+        config_file: a.input.config.as_ref().map(|p| p.display().to_string()),
+        columns: cfg.columns.clone(),
+        groups: cfg.groups.labels(),
+    };
+    let report = Report {
+        schema_version: crate::report::SCHEMA_VERSION,
+        tool: Tool::default(),
+        as_of: data.max_revenue_ts.map(crate::io::time::format_timestamp),
+        inputs: loaded
+            .files
+            .iter()
+            .filter_map(|(k, f)| f.info.clone().map(|i| (k.to_string(), i)))
+            .collect(),
+        config: serde_json::to_value(&settings).map_err(|e| Error::Internal(e.to_string()))?,
+        lift: Vec::new(),
+        attribution,
+        attribution_totals,
+        reconciliation: None,
+        markov,
+        warnings,
+    };
+    Ok(Outcome {
+        bytes: crate::export::render(&report, a.output.format)?,
+        output: a.output.output.clone(),
+        ..Outcome::default()
+    })
+}

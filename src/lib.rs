@@ -11,6 +11,7 @@
 
 pub mod app;
 pub mod attribution;
+pub mod calibration;
 pub mod cli;
 pub mod cmd;
 pub mod cohort;

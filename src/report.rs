@@ -35,6 +35,9 @@ pub struct Report {
     pub attribution: Vec<AttributionRow>,
     /// Attribution totals, per window.
     pub attribution_totals: Vec<AttributionTotals>,
+    /// Attribution calibrated by the experiments (channels with a holdout).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub calibration: Vec<crate::calibration::CalibrationRow>,
     /// Reconciliation against finance (null without a finance file).
     pub reconciliation: Option<Reconciliation>,
     /// The Markov chain per window (`uplift attribute --explain markov`).

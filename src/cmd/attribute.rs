@@ -282,6 +282,7 @@ pub fn run(a: &AttributeArgs) -> Result<Outcome, Error> {
         lift: Vec::new(),
         attribution,
         attribution_totals,
+        calibration: Vec::new(),
         reconciliation: None,
         markov,
         warnings,

@@ -167,6 +167,7 @@ pub fn run(a: &ReconcileArgs) -> Result<Outcome, Error> {
         lift: Vec::new(),
         attribution: Vec::new(),
         attribution_totals: Vec::new(),
+        calibration: Vec::new(),
         reconciliation: Some(rec),
         markov: None,
         warnings,

@@ -559,6 +559,7 @@ pub fn run(a: &RunArgs) -> Result<Outcome, Error> {
         &settings.models,
         &settings.attribution,
     );
+    let calibration = calibrate(data, &cohorts, &lift, &attribution, &settings, as_of);
     let reconciliation = a
         .input
         .finance
@@ -577,6 +578,7 @@ pub fn run(a: &RunArgs) -> Result<Outcome, Error> {
         lift,
         attribution,
         attribution_totals,
+        calibration,
         reconciliation,
         markov: None,
         warnings,
@@ -648,4 +650,66 @@ fn apply_economics(
             format!("no spend is recorded for {} during its exposure period: iROAS and decision are null", no_spend.join(", ")),
         ));
     }
+}
+
+/// Calibration of every model by every experiment with an estimate.
+fn calibrate(
+    data: &Dataset,
+    cohorts: &[ChannelCohort],
+    lift: &[LiftRow],
+    attribution: &[crate::report::AttributionRow],
+    s: &RunSettings,
+    as_of: Micros,
+) -> Vec<crate::calibration::CalibrationRow> {
+    use crate::attribution::{Touchpoints, build_paths};
+    use crate::calibration::Experiment;
+    let by_name: BTreeMap<&str, usize> = data
+        .channels
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.as_str(), i))
+        .collect();
+    let experiments: Vec<Experiment<'_>> = lift
+        .iter()
+        .filter(|r| r.segment.is_none())
+        .filter_map(|r| {
+            let c = *by_name.get(r.channel.as_str())?;
+            let ir = &r.incremental_revenue;
+            Some(Experiment {
+                channel: c as u16,
+                window_days: r.window_days,
+                exposed: &cohorts[c].exposed,
+                incremental: (ir.estimate?, ir.ci_low, ir.ci_high),
+            })
+        })
+        .collect();
+    if experiments.is_empty() {
+        return Vec::new();
+    }
+    let tp = Touchpoints::from_exposures(&data.exposures);
+    let paths: Vec<_> = s
+        .windows
+        .iter()
+        .map(|&w| build_paths(&tp, &data.orders, w))
+        .collect();
+    crate::calibration::calibrate(
+        &tp,
+        &paths,
+        &experiments,
+        &s.models,
+        &s.attribution,
+        data.channels.len(),
+        as_of,
+        &data.channels,
+        |w, m, c| {
+            attribution
+                .iter()
+                .find(|r| {
+                    r.window_days == w
+                        && r.model == m.name()
+                        && r.channel == data.channels[usize::from(c)]
+                })
+                .map_or(0.0, |r| r.revenue)
+        },
+    )
 }

@@ -148,6 +148,98 @@ fn attribution_tables(report: &Report, out: &mut String) {
     }
 }
 
+fn calibration_table(report: &Report, out: &mut String) {
+    let mut windows: Vec<u16> = report.calibration.iter().map(|r| r.window_days).collect();
+    windows.dedup();
+    for w in windows {
+        let rows: Vec<_> = report
+            .calibration
+            .iter()
+            .filter(|r| r.window_days == w)
+            .collect();
+        let mut models: Vec<&str> = rows.iter().map(|r| r.model.as_str()).collect();
+        models.sort_unstable();
+        models.dedup();
+        let mut channels: Vec<&str> = rows.iter().map(|r| r.channel.as_str()).collect();
+        channels.sort_unstable();
+        channels.dedup();
+        let mut t = Table::new();
+        let mut header = vec!["channel".to_string(), "incremental revenue".to_string()];
+        header.extend(models.iter().map(|m| m.to_string()));
+        t.load_preset(UTF8_FULL_CONDENSED)
+            .set_content_arrangement(ContentArrangement::Disabled)
+            .set_header(header);
+        for ch in &channels {
+            let first = rows.iter().find(|r| r.channel == *ch);
+            let mut cells = vec![ch.to_string(), money(first.map(|r| r.incremental_revenue))];
+            for m in &models {
+                let r = rows.iter().find(|r| r.model == *m && r.channel == *ch);
+                cells.push(
+                    r.and_then(|r| r.factor)
+                        .map_or_else(|| "—".to_string(), |f| format!("{f:.2}×")),
+                );
+            }
+            t.add_row(cells);
+        }
+        out.push_str(&format!(
+            "\nCalibration by experiment, {w}-day window: incremental ÷ attributed revenue of the test users (below 1 = the model over-credits)\n{t}\n"
+        ));
+    }
+}
+
+fn markov_tables(report: &Report, out: &mut String) {
+    let Some(chains) = &report.markov else { return };
+    for m in chains {
+        let horizon = m
+            .horizon
+            .map_or_else(|| "unlimited".to_string(), |h| h.to_string());
+        out.push_str(&format!(
+            "\nMarkov chain, {}-day lookback: order {}, {} states, horizon {horizon}, longest path {}, {} distinct paths, P(conversion) = {:.6}\n",
+            m.window_days,
+            m.order,
+            m.states.len(),
+            m.longest_path,
+            m.distinct_paths,
+            m.base_conversion_probability
+        ));
+        let mut t = Table::new();
+        t.load_preset(UTF8_FULL_CONDENSED)
+            .set_content_arrangement(ContentArrangement::Disabled)
+            .set_header(["from", "to", "paths", "probability"]);
+        for tr in &m.transitions {
+            t.add_row([
+                tr.from.clone(),
+                tr.to.clone(),
+                count(tr.count),
+                format!("{:.6}", tr.probability),
+            ]);
+        }
+        out.push_str(&format!("{t}\n"));
+        let mut r = Table::new();
+        r.load_preset(UTF8_FULL_CONDENSED)
+            .set_content_arrangement(ContentArrangement::Disabled)
+            .set_header([
+                "channel",
+                "removal effect",
+                "P(conv) without",
+                "value removal effect",
+                "conversion share",
+                "revenue share",
+            ]);
+        for e in &m.removal_effects {
+            r.add_row([
+                e.channel.clone(),
+                format!("{:.6}", e.removal_effect),
+                format!("{:.6}", e.conversion_probability_without),
+                format!("{:.6}", e.value_removal_effect),
+                pct(Some(e.conversion_share)),
+                pct(Some(e.value_share)),
+            ]);
+        }
+        out.push_str(&format!("{r}\n"));
+    }
+}
+
 fn reconciliation_table(report: &Report, out: &mut String) {
     let Some(rec) = &report.reconciliation else {
         return;
@@ -209,6 +301,8 @@ pub fn render(report: &Report) -> String {
         out.push_str("\nNo channel has exposed and control users: no lift to report.\n");
     }
     attribution_tables(report, &mut out);
+    calibration_table(report, &mut out);
+    markov_tables(report, &mut out);
     reconciliation_table(report, &mut out);
     if !report.warnings.is_empty() {
         out.push_str("\nWarnings:\n");

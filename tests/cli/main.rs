@@ -4,9 +4,11 @@
 //! every malformed input in `bad_input.rs`; exit codes in `exit_codes.rs`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod attribute;
 mod bad_input;
 mod exit_codes;
 mod power;
+mod reconcile;
 mod run;
 mod truth;
 mod util;

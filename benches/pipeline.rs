@@ -1,3 +1,255 @@
-//! Benchmarks (written next).
+//! The stages of `uplift run` after loading, and the whole run, at 10k / 100k
+//! (and, with `UPLIFT_BENCH_LARGE=1`, 1M) simulated users.
+//!
+//! - `cohort_build`: `cohort::build`, exposed / control / contaminated users
+//!   and entry times of every channel (one pass over the sorted exposures).
+//! - `cohort_outcomes`: `cohort::outcomes` of both arms of every channel for
+//!   the windows 30, 60 and 90 (order index included).
+//! - `lift_estimate`: `lift::estimate` (Welch + CUPED + conversion lift) of
+//!   every (channel, window) on the outcomes above, all users.
+//! - `lift_rows`: the run's whole lift section, per segment too
+//!   (`cmd::run::lift_rows`: outcomes, subsets, estimates, Holm).
+//! - `run`: `cmd::run::run` exactly as `uplift run --exposures … --revenue …
+//!   --spend … --finance … --config … --window 30 --window 60 --window 90
+//!   --format json` (load, lift, economics, attribution with all seven
+//!   models, calibration, reconciliation, rendering; not the file write).
+//!
+//! Inputs: `uplift::simulate::generate(users, seed 42)`, written once per size
+//! to `target/tmp/bench-data/` and reused. Throughput is in users.
+//!
+//! Run with `cargo bench --bench pipeline`.
 
-fn main() {}
+use clap::Parser;
+use divan::Bencher;
+use divan::counter::ItemsCount;
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+use uplift::cli::{Cli, Command};
+use uplift::cmd::run::{RunArgs, RunSettings, lift_rows};
+use uplift::cohort::{self, ArmOutcomes, OrderIndex};
+use uplift::config::Config;
+use uplift::io::{InputPaths, load};
+use uplift::lift::{Arm, LiftSettings, estimate};
+use uplift::model::Dataset;
+use uplift::simulate::{SimOptions, Truth, generate};
+
+#[global_allocator]
+static ALLOC: divan::AllocProfiler = divan::AllocProfiler::system();
+
+fn main() {
+    divan::main();
+}
+
+/// The seed of every benchmark data set.
+const SEED: u64 = 42;
+/// The windows of the comparison run.
+const WINDOWS: [u16; 3] = [30, 60, 90];
+
+/// Simulated users: 10k and 100k; 1M too with `UPLIFT_BENCH_LARGE=1`.
+fn sizes() -> Vec<usize> {
+    let mut sizes = vec![10_000, 100_000];
+    if std::env::var("UPLIFT_BENCH_LARGE").is_ok_and(|v| v == "1") {
+        sizes.push(1_000_000);
+    }
+    sizes
+}
+
+/// The generator's version, from a one-user data set (a few milliseconds).
+fn generator_version() -> &'static str {
+    static VERSION: OnceLock<String> = OnceLock::new();
+    VERSION.get_or_init(|| {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        generate(
+            &SimOptions {
+                users: 1,
+                seed: SEED,
+            },
+            dir.path(),
+        )
+        .expect("simulate 1 user");
+        Truth::read(&dir.path().join("truth.json"))
+            .expect("truth.json of 1 user")
+            .generator
+    })
+}
+
+/// The directory holding `uplift simulate --users N --seed 42`'s files,
+/// generated on first use and kept under `target/tmp/bench-data/` (it is
+/// regenerated when the generator's version changes).
+fn dataset(users: usize) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("bench-data")
+        .join(format!("users-{users}-seed-{SEED}"));
+    let fresh = Truth::read(&dir.join("truth.json")).is_ok_and(|t| {
+        t.users == users as u64 && t.seed == SEED && t.generator == generator_version()
+    });
+    if !fresh {
+        let tmp = dir.with_extension(format!("tmp-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&tmp);
+        generate(&SimOptions { users, seed: SEED }, &tmp).expect("simulate the benchmark data");
+        let _ = fs::remove_dir_all(&dir);
+        fs::rename(&tmp, &dir).expect("move the benchmark data into place");
+    }
+    dir
+}
+
+/// The loaded data set of `users` (loaded once per process).
+fn data(users: usize) -> Arc<Dataset> {
+    static CACHE: Mutex<BTreeMap<usize, Arc<Dataset>>> = Mutex::new(BTreeMap::new());
+    let mut cache = CACHE.lock().expect("the data cache");
+    cache
+        .entry(users)
+        .or_insert_with(|| {
+            let dir = dataset(users);
+            let paths = InputPaths {
+                exposures: Some(dir.join("exposures.csv")),
+                revenue: Some(dir.join("revenue.csv")),
+                spend: Some(dir.join("spend.csv")),
+                finance: Some(dir.join("finance.csv")),
+            };
+            let loaded = load(&paths, &Config::default());
+            assert_eq!(
+                loaded.problem_count(),
+                0,
+                "the simulated data loads cleanly"
+            );
+            Arc::new(loaded.data)
+        })
+        .clone()
+}
+
+/// `uplift run` of the comparison, parsed by the CLI's own parser.
+fn run_args(users: usize) -> RunArgs {
+    let dir = dataset(users);
+    let file = |name: &str| dir.join(name).display().to_string();
+    let argv = [
+        "uplift".to_string(),
+        "run".to_string(),
+        "--exposures".to_string(),
+        file("exposures.csv"),
+        "--revenue".to_string(),
+        file("revenue.csv"),
+        "--spend".to_string(),
+        file("spend.csv"),
+        "--finance".to_string(),
+        file("finance.csv"),
+        "--config".to_string(),
+        file("uplift.toml"),
+        "--window".to_string(),
+        "30".to_string(),
+        "--window".to_string(),
+        "60".to_string(),
+        "--window".to_string(),
+        "90".to_string(),
+        "--format".to_string(),
+        "json".to_string(),
+    ];
+    match Cli::try_parse_from(argv)
+        .expect("valid run arguments")
+        .command
+    {
+        Command::Run(args) => args,
+        _ => unreachable!("the command is run"),
+    }
+}
+
+fn as_of(data: &Dataset) -> i64 {
+    data.max_revenue_ts.expect("the data has orders")
+}
+
+/// `cohort::build` over every exposures row.
+#[divan::bench(args = sizes(), sample_count = 20, max_time = 60)]
+fn cohort_build(bencher: Bencher, users: usize) {
+    let data = data(users);
+    bencher
+        .counter(ItemsCount::new(data.exposures.len()))
+        .bench(|| cohort::build(divan::black_box(&data.exposures), data.channels.len()));
+}
+
+/// Outcomes (X, Y, converted) of both arms of every channel, windows 30/60/90.
+#[divan::bench(args = sizes(), sample_count = 20, max_time = 60)]
+fn cohort_outcomes(bencher: Bencher, users: usize) {
+    let data = data(users);
+    let cohorts = cohort::build(&data.exposures, data.channels.len());
+    let as_of = as_of(&data);
+    let members: usize = cohorts
+        .iter()
+        .map(|c| c.exposed.len() + c.control.len())
+        .sum();
+    bencher.counter(ItemsCount::new(members)).bench(|| {
+        let index = OrderIndex::new(&data.orders, data.users.len());
+        cohorts
+            .iter()
+            .map(|c| {
+                let e = cohort::outcomes(&c.exposed, &data.orders, &index, &WINDOWS, as_of);
+                let k = cohort::outcomes(&c.control, &data.orders, &index, &WINDOWS, as_of);
+                (e, k)
+            })
+            .collect::<Vec<_>>()
+    });
+}
+
+fn arm(o: &ArmOutcomes) -> Arm<'_> {
+    Arm {
+        x: &o.x,
+        y: &o.y,
+        converted: &o.converted,
+    }
+}
+
+/// `lift::estimate` (CUPED on) of every channel and window, all users.
+#[divan::bench(args = sizes(), sample_count = 20, max_time = 60)]
+fn lift_estimate(bencher: Bencher, users: usize) {
+    let data = data(users);
+    let cohorts = cohort::build(&data.exposures, data.channels.len());
+    let index = OrderIndex::new(&data.orders, data.users.len());
+    let as_of = as_of(&data);
+    let arms: Vec<(ArmOutcomes, ArmOutcomes)> = cohorts
+        .iter()
+        .filter(|c| !c.exposed.is_empty() && !c.control.is_empty())
+        .flat_map(|c| {
+            let e = cohort::outcomes(&c.exposed, &data.orders, &index, &WINDOWS, as_of);
+            let k = cohort::outcomes(&c.control, &data.orders, &index, &WINDOWS, as_of);
+            e.into_iter().zip(k)
+        })
+        .collect();
+    let settings = LiftSettings {
+        confidence: 0.95,
+        cuped: true,
+        bootstrap: None,
+    };
+    let n: usize = arms.iter().map(|(e, k)| e.y.len() + k.y.len()).sum();
+    bencher.counter(ItemsCount::new(n)).bench(|| {
+        arms.iter()
+            .map(|(e, k)| estimate(&arm(e), &arm(k), &settings))
+            .collect::<Vec<_>>()
+    });
+}
+
+/// The run's lift section: every channel, window and segment, with Holm.
+#[divan::bench(args = sizes(), sample_count = 20, max_time = 60)]
+fn lift_rows_all_segments(bencher: Bencher, users: usize) {
+    let data = data(users);
+    let args = run_args(users);
+    let cfg = Config::default();
+    let settings = RunSettings::resolve(&args, &cfg).expect("valid settings");
+    let cohorts = cohort::build(&data.exposures, data.channels.len());
+    let as_of = as_of(&data);
+    bencher.counter(ItemsCount::new(users)).bench(|| {
+        let mut warnings = Vec::new();
+        lift_rows(&data, &cohorts, &settings, as_of, &mut warnings)
+    });
+}
+
+/// The whole `uplift run` (JSON rendered in memory, not written).
+#[divan::bench(args = sizes(), sample_count = 5, max_time = 120)]
+fn run(bencher: Bencher, users: usize) {
+    let args = run_args(users);
+    let first = uplift::cmd::run::run(&args).expect("the run succeeds");
+    assert!(!first.bytes.is_empty());
+    bencher
+        .counter(ItemsCount::new(users))
+        .bench(|| uplift::cmd::run::run(divan::black_box(&args)).map(|o| o.bytes.len()));
+}

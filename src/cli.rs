@@ -131,6 +131,10 @@ pub struct AttributionArgs {
     /// Half-life of the time-decay model, in days [default: 7].
     #[arg(long, value_name = "DAYS")]
     pub half_life: Option<f64>,
+    /// Position-based weights of the first and last touch, e.g. 0.4,0.4 (the
+    /// middle touches share the rest) [default: 0.4,0.4].
+    #[arg(long, value_name = "FIRST,LAST", value_delimiter = ',', num_args = 2)]
+    pub position_weights: Option<Vec<f64>>,
 }
 
 impl AttributionArgs {
@@ -160,6 +164,12 @@ impl AttributionArgs {
         if let Some(h) = self.markov_horizon {
             params.markov_horizon = h;
         }
+        if let Some(w) = &self.position_weights
+            && let [first, last] = w[..]
+        {
+            params.position_first = first;
+            params.position_last = last;
+        }
         params
             .validate()
             .map_err(|e| crate::error::Error::Usage(e.to_string()))?;
@@ -177,6 +187,12 @@ pub enum Format {
     Json,
     /// The lift rows, flattened, as CSV.
     Csv,
+    /// A Markdown report for a KPI mail or a pull-request comment.
+    Markdown,
+    /// One self-contained HTML file with inline SVG charts.
+    Html,
+    /// Experiment results as MMM calibration input (Robyn's `calibration_input` columns), CSV.
+    Calibration,
 }
 
 /// Where and how to write the report.

@@ -135,6 +135,17 @@ pub fn estimate(e: &Arm<'_>, c: &Arm<'_>, settings: &LiftSettings) -> LiftEstima
     };
     let conf = settings.confidence;
     let ne = out.exposed.users as f64;
+    if e.y.len() < 2 || c.y.len() < 2 {
+        out.notes.push((
+            "small_arm",
+            format!(
+                "the exposed arm has {} and the control arm {} mature users; estimates need at least 2 in each",
+                e.y.len(),
+                c.y.len()
+            ),
+        ));
+        return out;
+    }
     if let Some(p) = proportion::two_proportion(
         out.exposed.converters,
         out.exposed.users,
@@ -144,17 +155,6 @@ pub fn estimate(e: &Arm<'_>, c: &Arm<'_>, settings: &LiftSettings) -> LiftEstima
     ) {
         out.conversion_rate_lift = p;
         out.incremental_conversions = p.scaled(ne).without_p();
-    }
-    if e.y.len() < 2 || c.y.len() < 2 {
-        out.notes.push((
-            "small_arm",
-            format!(
-                "the exposed arm has {} and the control arm {} mature users; revenue lift needs at least 2 in each",
-                e.y.len(),
-                c.y.len()
-            ),
-        ));
-        return out;
     }
     let me = BiMoments::from_slices(e.x, e.y);
     let mc = BiMoments::from_slices(c.x, c.y);
@@ -295,6 +295,7 @@ mod tests {
         let r = estimate(&e, &c, &S);
         assert_eq!(r.revenue_per_user_lift.estimate, None);
         assert_eq!(r.relative_lift.estimate, None);
+        assert_eq!(r.conversion_rate_lift.estimate, None);
         assert_eq!(r.notes[0].0, "small_arm");
         assert_eq!(r.exposed.users, 1);
     }
@@ -309,5 +310,152 @@ mod tests {
         assert_eq!(r.conversion_rate_lift.p_value, None);
         assert!(r.notes.iter().any(|(c, _)| *c == "zero_variance"));
         assert!(r.notes.iter().any(|(c, _)| *c == "zero_baseline"));
+    }
+}
+
+/// `lift::estimate` end to end against the SciPy / NumPy reference
+/// (testdata/reference/stats.json, `lift_cases`; converted = Y > 0 there).
+#[cfg(test)]
+mod reference {
+    use super::*;
+    use crate::stats::prec::{DIST_REL, close};
+    use serde_json::Value;
+
+    fn num(v: &Value, pointer: &str) -> Option<f64> {
+        v.pointer(pointer).and_then(Value::as_f64)
+    }
+
+    fn floats(v: &Value) -> Vec<f64> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap())
+            .collect()
+    }
+
+    fn check(name: &str, got: Option<f64>, want: Option<f64>) {
+        match (got, want) {
+            (Some(g), Some(w)) => assert!(close(g, w, DIST_REL), "{name}: {g} vs {w}"),
+            (None, None) => {}
+            _ => panic!("{name}: {got:?} vs {want:?}"),
+        }
+    }
+
+    #[test]
+    fn estimate_reproduces_every_reference_lift_case() {
+        let fixture: Value =
+            serde_json::from_str(include_str!("../testdata/reference/stats.json")).unwrap();
+        for case in fixture["lift_cases"].as_array().unwrap() {
+            let name = case["name"].as_str().unwrap();
+            let (xe, ye, xc, yc) = (
+                floats(&case["x_e"]),
+                floats(&case["y_e"]),
+                floats(&case["x_c"]),
+                floats(&case["y_c"]),
+            );
+            let conv = |y: &[f64]| y.iter().map(|v| *v > 0.0).collect::<Vec<_>>();
+            let (ce, cc) = (conv(&ye), conv(&yc));
+            let s = LiftSettings {
+                confidence: case["confidence"].as_f64().unwrap(),
+                cuped: true,
+                bootstrap: None,
+            };
+            let r = estimate(
+                &Arm {
+                    x: &xe,
+                    y: &ye,
+                    converted: &ce,
+                },
+                &Arm {
+                    x: &xc,
+                    y: &yc,
+                    converted: &cc,
+                },
+                &s,
+            );
+            let x = &case["expected"];
+            let raw = &r.revenue_per_user_lift_raw;
+            for (field, got) in [
+                ("estimate", raw.estimate),
+                ("ci_low", raw.ci_low),
+                ("ci_high", raw.ci_high),
+                ("p_value", raw.p_value),
+            ] {
+                check(
+                    &format!("{name} raw {field}"),
+                    got,
+                    num(x, &format!("/raw/{field}")),
+                );
+            }
+            let applied = x
+                .pointer("/cuped/applied")
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
+            assert_eq!(r.cuped.applied, applied, "{name}");
+            let (head, rel) = if applied {
+                ("cuped", "relative_cuped")
+            } else {
+                ("raw", "relative_raw")
+            };
+            let h = &r.revenue_per_user_lift;
+            for (field, got) in [
+                ("estimate", h.estimate),
+                ("ci_low", h.ci_low),
+                ("ci_high", h.ci_high),
+                ("p_value", h.p_value),
+            ] {
+                check(
+                    &format!("{name} headline {field}"),
+                    got,
+                    num(x, &format!("/{head}/{field}")),
+                );
+            }
+            if applied {
+                check(
+                    &format!("{name} theta"),
+                    r.cuped.theta,
+                    num(x, "/cuped/theta"),
+                );
+                check(
+                    &format!("{name} vr"),
+                    r.cuped.variance_reduction,
+                    num(x, "/cuped/variance_reduction"),
+                );
+            }
+            let rl = &r.relative_lift;
+            for (field, got) in [
+                ("estimate", rl.estimate),
+                ("ci_low", rl.ci_low),
+                ("ci_high", rl.ci_high),
+            ] {
+                check(
+                    &format!("{name} relative {field}"),
+                    got,
+                    num(x, &format!("/{rel}/{field}")),
+                );
+            }
+            if x["raw"].is_null() {
+                continue;
+            }
+            let c = &r.conversion_rate_lift;
+            for (field, got) in [
+                ("estimate", c.estimate),
+                ("ci_low", c.ci_low),
+                ("ci_high", c.ci_high),
+                ("p_value", c.p_value),
+            ] {
+                check(
+                    &format!("{name} conversion {field}"),
+                    got,
+                    num(x, &format!("/conversion/{field}")),
+                );
+            }
+            let n_e = xe.len() as f64;
+            check(
+                &format!("{name} incremental"),
+                r.incremental_revenue.estimate,
+                h.estimate.map(|v| v * n_e),
+            );
+        }
     }
 }

@@ -56,9 +56,10 @@ pub fn compare(orders: &Orders, periods: &[FinancePeriod], tolerance: f64) -> Ve
             let export = round_cents(export.value());
             let gap = export - p.revenue;
             let gap_pct = (p.revenue != 0.0).then(|| gap / p.revenue);
+            // N.B. a gap that is not a number is never "ok".
             let mismatch = match gap_pct {
-                Some(g) => g.abs() > tolerance,
-                None => gap.abs() >= 0.005,
+                Some(g) => !(g.abs() <= tolerance),
+                None => !(gap.abs() < 0.005),
             };
             PeriodResult {
                 start: p.period_start,

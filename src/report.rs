@@ -35,6 +35,9 @@ pub struct Report {
     pub attribution: Vec<AttributionRow>,
     /// Attribution totals, per window.
     pub attribution_totals: Vec<AttributionTotals>,
+    /// Export revenue = Σ incremental revenue + baseline, per window.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub decomposition: Vec<Decomposition>,
     /// Attribution calibrated by the experiments (channels with a holdout).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub calibration: Vec<crate::calibration::CalibrationRow>,
@@ -175,6 +178,11 @@ pub struct LiftRow {
     pub segment: Option<String>,
     /// Window in days.
     pub window_days: u16,
+    /// UTC date of the channel's first exposed row (its test period, over
+    /// which spend is counted).
+    pub test_start: Option<String>,
+    /// UTC date of the channel's last exposed row.
+    pub test_end: Option<String>,
     /// Exposed arm.
     pub exposed: ArmSummary,
     /// Control arm.
@@ -225,6 +233,36 @@ pub struct AttributionRow {
     pub revenue: f64,
     /// Share of the model's attributed conversions.
     pub share: f64,
+    /// Attributed CAC: the channel's spend over its exposure period ÷ the
+    /// conversions this model credits to it (null without spend data or
+    /// credited conversions). Compare with the lift row's `icac`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cac: Option<f64>,
+}
+
+/// Where the export's revenue came from, for one window: the incremental
+/// revenue the tested channels caused, and the rest (baseline).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Decomposition {
+    /// Window in days.
+    pub window_days: u16,
+    /// Net revenue of every order in the export (refunds included).
+    pub export_revenue: f64,
+    /// Incremental revenue of each tested channel (all-users rows with an estimate).
+    pub incremental: Vec<ChannelAmount>,
+    /// Σ incremental revenue.
+    pub incremental_total: f64,
+    /// `export_revenue − incremental_total`: revenue that would have happened anyway.
+    pub baseline_revenue: f64,
+}
+
+/// An amount per channel.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ChannelAmount {
+    /// Channel.
+    pub channel: String,
+    /// Amount.
+    pub amount: f64,
 }
 
 /// Totals of attribution for one window.

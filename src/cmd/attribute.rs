@@ -198,6 +198,7 @@ pub fn attribution_sections(
                     } else {
                         0.0
                     },
+                    cac: None,
                 });
             }
         }
@@ -282,6 +283,7 @@ pub fn run(a: &AttributeArgs) -> Result<Outcome, Error> {
         lift: Vec::new(),
         attribution,
         attribution_totals,
+        decomposition: Vec::new(),
         calibration: Vec::new(),
         reconciliation: None,
         markov,

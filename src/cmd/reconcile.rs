@@ -89,8 +89,11 @@ pub fn section(data: &Dataset, tolerance: f64, warnings: &mut Vec<Warning>) -> R
             ),
         ));
     }
-    let periods: Vec<ReconciliationPeriod> = results
+    let mut order: Vec<usize> = (0..results.len()).collect();
+    order.sort_by_key(|&i| (results[i].start, results[i].end, i));
+    let periods: Vec<ReconciliationPeriod> = order
         .iter()
+        .map(|&i| &results[i])
         .map(|r| ReconciliationPeriod {
             period_start: format_date(r.start),
             period_end: format_date(r.end),
@@ -167,6 +170,7 @@ pub fn run(a: &ReconcileArgs) -> Result<Outcome, Error> {
         lift: Vec::new(),
         attribution: Vec::new(),
         attribution_totals: Vec::new(),
+        decomposition: Vec::new(),
         calibration: Vec::new(),
         reconciliation: Some(rec),
         markov: None,

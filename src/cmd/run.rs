@@ -451,6 +451,12 @@ pub fn lift_rows(
                     channel: name.clone(),
                     segment: seg_name,
                     window_days: w,
+                    test_start: c
+                        .exposed_span
+                        .map(|(a, _)| time::format_date(time::day_of(a))),
+                    test_end: c
+                        .exposed_span
+                        .map(|(_, b)| time::format_date(time::day_of(b))),
                     exposed: est.exposed,
                     control: est.control,
                     excluded: Excluded {
@@ -544,21 +550,37 @@ pub fn run(a: &RunArgs) -> Result<Outcome, Error> {
     let cohorts = cohort::build(&data.exposures, data.channels.len());
     let mut lift = lift_rows(data, &cohorts, &settings, as_of, &mut warnings);
     let has_spend = a.input.spend.is_some() || data.exposures.cost.iter().any(|&c| c != 0.0);
+    let spans: Vec<Option<(Micros, Micros)>> = cohorts.iter().map(|c| c.exposed_span).collect();
+    let spend_totals = economics::channel_spend(&data.exposures, &data.spend, &spans);
     if has_spend {
         apply_economics(
             data,
             &cohorts,
+            &spend_totals,
             &mut lift,
             settings.hurdle_iroas,
             &mut warnings,
         );
     }
-    let (attribution, attribution_totals) = super::attribute::attribution_sections(
+    let (mut attribution, attribution_totals) = super::attribute::attribution_sections(
         data,
         &settings.windows,
         &settings.models,
         &settings.attribution,
     );
+    if has_spend {
+        for r in &mut attribution {
+            let total = data
+                .channels
+                .iter()
+                .position(|n| *n == r.channel)
+                .and_then(|c| spend_totals[c]);
+            r.cac = total
+                .filter(|_| r.conversions > 0.0)
+                .map(|t| t / r.conversions);
+        }
+    }
+    let decomposition = decompose(data, &lift, &settings.windows);
     let calibration = calibrate(data, &cohorts, &lift, &attribution, &settings, as_of);
     let reconciliation = a
         .input
@@ -578,6 +600,7 @@ pub fn run(a: &RunArgs) -> Result<Outcome, Error> {
         lift,
         attribution,
         attribution_totals,
+        decomposition,
         calibration,
         reconciliation,
         markov: None,
@@ -597,12 +620,11 @@ pub fn run(a: &RunArgs) -> Result<Outcome, Error> {
 fn apply_economics(
     data: &Dataset,
     cohorts: &[ChannelCohort],
+    totals: &[Option<f64>],
     rows: &mut [LiftRow],
     hurdle: f64,
     warnings: &mut Vec<Warning>,
 ) {
-    let spans: Vec<Option<(Micros, Micros)>> = cohorts.iter().map(|c| c.exposed_span).collect();
-    let totals = economics::channel_spend(&data.exposures, &data.spend, &spans);
     let by_name: BTreeMap<&str, usize> = data
         .channels
         .iter()
@@ -712,4 +734,40 @@ fn calibrate(
                 .map_or(0.0, |r| r.revenue)
         },
     )
+}
+
+/// Export revenue = Σ incremental revenue of the tested channels + baseline.
+fn decompose(
+    data: &Dataset,
+    lift: &[LiftRow],
+    windows: &[u16],
+) -> Vec<crate::report::Decomposition> {
+    use crate::report::{ChannelAmount, Decomposition};
+    use crate::stats::sum::NeumaierSum;
+    let export: NeumaierSum = data.orders.revenue.iter().copied().collect();
+    let export = crate::reconcile::round_cents(export.value());
+    windows
+        .iter()
+        .map(|&w| {
+            let incremental: Vec<ChannelAmount> = lift
+                .iter()
+                .filter(|r| r.window_days == w && r.segment.is_none())
+                .filter_map(|r| {
+                    Some(ChannelAmount {
+                        channel: r.channel.clone(),
+                        amount: r.incremental_revenue.estimate?,
+                    })
+                })
+                .collect();
+            let total: NeumaierSum = incremental.iter().map(|c| c.amount).collect();
+            let total = total.value();
+            Decomposition {
+                window_days: w,
+                export_revenue: export,
+                incremental,
+                incremental_total: total,
+                baseline_revenue: export - total,
+            }
+        })
+        .collect()
 }

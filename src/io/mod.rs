@@ -158,12 +158,15 @@ fn wanted(specs: &[(&'static str, &Option<String>, bool, Kind)]) -> Vec<Wanted> 
 }
 
 const MONEY_FORMS: &str = "(expected a finite decimal number like 12.50)";
+/// Largest amount accepted in a money column, so that sums over billions of
+/// rows stay far from overflow.
+pub const MAX_MONEY: f64 = 1e15;
 
 /// Text values of column `i` (`None` for absent columns and nulls).
-fn texts(table: &Table, i: usize) -> Vec<Option<&str>> {
+fn texts(table: &Table, i: usize) -> Box<dyn Iterator<Item = Option<&str>> + '_> {
     match &table.columns[i] {
-        Some(Column::Text(ca)) => ca.iter().collect(),
-        _ => vec![None; table.rows],
+        Some(Column::Text(ca)) => Box::new(ca.iter()),
+        _ => Box::new(std::iter::repeat_n(None, table.rows)),
     }
 }
 
@@ -248,7 +251,17 @@ fn numbers(
 ) -> Vec<f64> {
     let mut check = |row: usize, v: Option<f64>, raw: Option<&str>| -> f64 {
         match v {
-            Some(v) if v.is_finite() => v,
+            Some(v) if v.is_finite() && v.abs() <= MAX_MONEY => v,
+            Some(v) if v.is_finite() => {
+                let shown = raw.map_or_else(|| v.to_string(), str::to_string);
+                c.add(
+                    row,
+                    name,
+                    Some(&shown),
+                    "is out of range (expected an amount between -1e15 and 1e15)".to_string(),
+                );
+                0.0
+            }
             Some(_) => {
                 c.add(
                     row,
@@ -389,7 +402,7 @@ fn load_exposures(
     let mut ex = Exposures::default();
     let mut segment = Vec::with_capacity(n);
     {
-        let (users, channels, groups, campaigns, segments) = (
+        let (mut users, mut channels, mut groups, mut campaigns, mut segments) = (
             texts(&table, 0),
             texts(&table, 1),
             texts(&table, 3),
@@ -398,11 +411,16 @@ fn load_exposures(
         );
         ex.user.reserve(n);
         for row in 0..n {
-            let u = users[row];
-            let ch = channels[row];
+            let u = users.next().flatten();
+            let ch = channels.next().flatten();
+            let (group, campaign, seg) = (
+                groups.next().flatten(),
+                campaigns.next().flatten(),
+                segments.next().flatten(),
+            );
             let ok_u = require_text(u, row, &w[0].name, "a user id", &mut c);
             let ok_c = require_text(ch, row, &w[1].name, "a channel name", &mut c);
-            let group = match groups[row] {
+            let group = match group {
                 None | Some("") => Group::Organic,
                 Some(g) if labels.exposed.iter().any(|l| l == g) => Group::Exposed,
                 Some(g) if labels.control.iter().any(|l| l == g) => Group::Control,
@@ -425,11 +443,11 @@ fn load_exposures(
             ex.ts.push(ts[row]);
             ex.group.push(group);
             ex.cost.push(cost[row]);
-            ex.campaign.push(match campaigns[row] {
+            ex.campaign.push(match campaign {
                 Some(s) if !s.is_empty() => int.campaigns.get_or_insert(s),
                 _ => u32::MAX,
             });
-            segment.push(match segments[row] {
+            segment.push(match seg {
                 Some(s) if !s.trim().is_empty() => Some(int.segments.get_or_insert(s.trim())),
                 _ => None,
             });
@@ -469,16 +487,17 @@ fn load_revenue(
     let mut facts = RevenueFacts::default();
     let mut max_ts: Option<Micros> = None;
     {
-        let users = texts(&table, 0);
-        let ids = texts(&table, 3);
+        let mut users = texts(&table, 0);
+        let mut ids = texts(&table, 3);
         let mut seen: PlHashSet<&str> = PlHashSet::default();
         for row in 0..n {
-            let u = users[row];
+            let u = users.next().flatten();
+            let id = ids.next().flatten();
             if !require_text(u, row, &w[0].name, "a user id", &mut c) || c.bad[row] {
                 continue;
             }
             max_ts = Some(max_ts.map_or(ts[row], |m| m.max(ts[row])));
-            if let Some(id) = ids[row].filter(|s| !s.is_empty())
+            if let Some(id) = id.filter(|s| !s.is_empty())
                 && !seen.insert(id)
             {
                 facts.duplicate_orders += 1;
@@ -513,15 +532,18 @@ fn load_spend(path: &Path, cfg: &Config, int: &mut Interners) -> (Vec<SpendRow>,
     let mut c = Collector::new(table.rows);
     let d = dates(&table, 0, &w[0].name, &mut c);
     let s = numbers(&table, 2, &w[2].name, None, &mut c);
-    let channels = texts(&table, 1);
     let mut out = Vec::with_capacity(table.rows);
-    for row in 0..table.rows {
-        if require_text(channels[row], row, &w[1].name, "a channel name", &mut c) && !c.bad[row] {
-            out.push(SpendRow {
-                date: d[row],
-                channel: int.channels.get_or_insert(channels[row].unwrap_or("")) as u16,
-                spend: s[row],
-            });
+    {
+        let mut channels = texts(&table, 1);
+        for row in 0..table.rows {
+            let ch = channels.next().flatten();
+            if require_text(ch, row, &w[1].name, "a channel name", &mut c) && !c.bad[row] {
+                out.push(SpendRow {
+                    date: d[row],
+                    channel: int.channels.get_or_insert(ch.unwrap_or("")) as u16,
+                    spend: s[row],
+                });
+            }
         }
     }
     let (_, load) = c.finish(&mut table);

@@ -122,29 +122,30 @@ pub fn read_table(path: &Path, wanted: &[Wanted]) -> Result<Table, Problem> {
     })?;
     let raw = std::fs::read(path)
         .map_err(|e| Problem::file(&file, format!("cannot be read: {}", io_reason(&e))))?;
+    let unzipped = match format {
+        Format::CsvGz => Some(gunzip(&file, &raw)?),
+        _ => None,
+    };
     // N.B. hashing runs beside the parse: on large files it is not free.
-    std::thread::scope(|scope| {
+    let (table, sha256) = std::thread::scope(|scope| {
         let hasher = scope.spawn(|| sha256_hex(&raw));
         let table = match format {
             Format::Parquet => read_parquet(&file, &raw, wanted),
             Format::Csv | Format::CsvGz => {
-                let bytes = if format == Format::CsvGz {
-                    gunzip(&file, &raw)?
-                } else {
-                    raw.clone()
-                };
-                read_csv(&file, bytes, wanted)
+                read_csv(&file, unzipped.as_deref().unwrap_or(&raw), wanted)
             }
         };
-        let sha256 = hasher
-            .join()
-            .map_err(|_| Problem::file(&file, "internal error while hashing"))?;
-        table.map(|mut t| {
-            t.sha256 = sha256;
-            t.format = format;
-            t
-        })
-    })
+        (table, hasher.join())
+    });
+    let sha256 = sha256.map_err(|_| Problem::file(&file, "internal error while hashing"))?;
+    let mut table = table?;
+    table.sha256 = sha256;
+    table.format = format;
+    if format != Format::Parquet {
+        // Kept for the exact line pass, which runs only when a row is bad.
+        table.csv_bytes = Some(unzipped.unwrap_or(raw));
+    }
+    Ok(table)
 }
 
 /// SHA-256 of `bytes` as lower-case hex.
@@ -187,11 +188,9 @@ fn missing_column(file: &str, w: &Wanted, header: &[String]) -> Problem {
     }
 }
 
-fn read_csv(file: &str, mut bytes: Vec<u8>, wanted: &[Wanted]) -> Result<Table, Problem> {
-    if bytes.starts_with(b"\xEF\xBB\xBF") {
-        bytes.drain(..3);
-    }
-    let header = csv_header(file, &bytes)?;
+fn read_csv(file: &str, bytes: &[u8], wanted: &[Wanted]) -> Result<Table, Problem> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let header = csv_header(file, bytes)?;
     if let Some((i, name)) = header
         .iter()
         .enumerate()
@@ -235,16 +234,16 @@ fn read_csv(file: &str, mut bytes: Vec<u8>, wanted: &[Wanted]) -> Result<Table, 
                 .with_missing_is_null(true)
                 .with_truncate_ragged_lines(false),
         )
-        .into_reader_with_file_handle(Cursor::new(bytes.as_slice()))
+        .into_reader_with_file_handle(Cursor::new(bytes))
         .finish();
     let df = match df {
         Ok(df) => df,
-        Err(e) => return Err(diagnose_csv(file, &bytes, &header, &e.to_string())),
+        Err(e) => return Err(diagnose_csv(file, bytes, &header, &e.to_string())),
     };
     let rows = df.height();
     // Ragged rows: polars pads short rows with nulls; the exact pass finds them.
-    if count_records(&bytes, header.len()).is_err() {
-        return Err(diagnose_csv(file, &bytes, &header, "ragged rows"));
+    if count_records(bytes, header.len()).is_err() {
+        return Err(diagnose_csv(file, bytes, &header, "ragged rows"));
     }
     let mut columns = Vec::with_capacity(wanted.len());
     for w in wanted {
@@ -264,7 +263,7 @@ fn read_csv(file: &str, mut bytes: Vec<u8>, wanted: &[Wanted]) -> Result<Table, 
         sha256: String::new(),
         rows,
         columns,
-        csv_bytes: Some(bytes),
+        csv_bytes: None,
         lines: None,
     })
 }

@@ -37,11 +37,30 @@ impl BiMoments {
         let mean_x = super::sum::sum(x) / nf;
         let mean_y = super::sum::sum(y) / nf;
         let (mut m2_x, mut m2_y, mut c_xy) = (0.0, 0.0, 0.0);
+        let (mut s_x, mut s_y) = (0.0, 0.0);
         for (&a, &b) in x.iter().zip(y) {
             let (dx, dy) = (a - mean_x, b - mean_y);
             m2_x += dx * dx;
             m2_y += dy * dy;
             c_xy += dx * dy;
+            s_x += dx;
+            s_y += dy;
+        }
+        // The corrected two-pass algorithm (Chan, Golub and LeVeque 1983):
+        // subtracting (Σd)²/n removes the error of the rounded mean, so that
+        // constant data has exactly zero variance.
+        m2_x = (m2_x - s_x * s_x / nf).max(0.0);
+        m2_y = (m2_y - s_y * s_y / nf).max(0.0);
+        c_xy -= s_x * s_y / nf;
+        // What is left below the rounding of the mean itself is noise.
+        let floor = |mean: f64| nf * (16.0 * f64::EPSILON * mean).powi(2);
+        if m2_x <= floor(mean_x) {
+            m2_x = 0.0;
+            c_xy = 0.0;
+        }
+        if m2_y <= floor(mean_y) {
+            m2_y = 0.0;
+            c_xy = 0.0;
         }
         Self {
             n,
@@ -134,6 +153,16 @@ mod tests {
             (merged.c_xy, whole.c_xy),
         ] {
             assert!(close(a, b, ARITH_REL), "{a} vs {b}");
+        }
+    }
+
+    #[test]
+    fn constant_data_has_exactly_zero_variance_at_any_scale() {
+        for k in [1.0, 0.1, 3.7e-5, 1234.567, 1e12] {
+            let v = vec![0.1 * k; 7];
+            let m = BiMoments::from_slices(&v, &v);
+            assert_eq!(m.m2_x, 0.0, "{k}");
+            assert_eq!(m.c_xy, 0.0, "{k}");
         }
     }
 

@@ -7,7 +7,10 @@
 mod attribute;
 mod bad_input;
 mod exit_codes;
+mod formats;
+mod mutations;
 mod power;
+mod properties;
 mod reconcile;
 mod run;
 mod truth;

@@ -179,7 +179,7 @@ fn csv_output_flattens_the_lift_rows() {
     let text = String::from_utf8(out.stdout).unwrap();
     let header = text.lines().next().unwrap();
     assert!(header.contains("revenue_per_user_lift_ci_low"), "{header}");
-    assert!(header.starts_with("channel,segment,window_days,exposed_users"));
+    assert!(header.starts_with("channel,segment,window_days,test_start,test_end,exposed_users"));
     assert_eq!(text.lines().count(), 1 + 6, "{text}");
 }
 

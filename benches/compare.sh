@@ -19,7 +19,8 @@
 # rows per second of wall time).
 #
 # Environment: RUNS (timed runs per command, default 3), PEER_RUNS (default
-# RUNS; the peer takes minutes at 1M users), GROWTH (default
+# RUNS) and PEER_WARMUP (default 1; the peer takes about 10 minutes a run at
+# 1M users, so PEER_RUNS=1 PEER_WARMUP=0 is the quick choice), GROWTH (default
 # "100000 300000 1000000"), PYTHON (default python3), BENCH_DIR (where data
 # and reports go, default target/compare).
 set -euo pipefail
@@ -28,6 +29,7 @@ cd "$(dirname "$0")/.."
 USERS=${1:-1000000}
 RUNS=${RUNS:-3}
 PEER_RUNS=${PEER_RUNS:-$RUNS}
+PEER_WARMUP=${PEER_WARMUP:-1}
 GROWTH=${GROWTH:-"100000 300000 1000000"}
 PYTHON=${PYTHON:-python3}
 WORK=${BENCH_DIR:-target/compare}
@@ -54,21 +56,27 @@ simulate() {
     echo "$dir"
 }
 
-# measure RUNS CMD...: one warm-up, then RUNS timed runs; prints
-# "median_wall_s min_wall_s max_wall_s median_peak_rss_kib".
+# measure WARMUPS RUNS CMD...: WARMUPS untimed runs, then RUNS timed runs;
+# prints "median_wall_s min_wall_s max_wall_s median_peak_rss_kib".
 measure() {
-    local runs=$1
-    shift
+    local warmups=$1 runs=$2
+    shift 2
     local t
     t=$(mktemp)
-    if ! "$@" >/dev/null 2>"$t.err"; then
-        cat "$t.err" >&2
-        log "failed: $*"
-        exit 1
-    fi
+    for _ in $(seq "$warmups"); do
+        if ! "$@" >/dev/null 2>"$t.err"; then
+            cat "$t.err" >&2
+            log "failed: $*"
+            exit 1
+        fi
+    done
     : >"$t.all"
     for _ in $(seq "$runs"); do
-        /usr/bin/time -f '%e %M' -o "$t" "$@" >/dev/null 2>&1
+        /usr/bin/time -f '%e %M' -o "$t" "$@" >/dev/null 2>"$t.err" || {
+            cat "$t.err" >&2
+            log "failed: $*"
+            exit 1
+        }
         tail -n 1 "$t" >>"$t.all"
     done
     "$PYTHON" - "$t.all" <<'EOF'
@@ -100,11 +108,11 @@ FLOOR=("$PYTHON" -c 'import sys, polars as pl; [pl.read_csv(f) for f in sys.argv
     "$EXPOSURES" "$REVENUE")
 
 log "(a) uplift run, $RUNS runs"
-read -r A_WALL A_MIN A_MAX A_RSS < <(measure "$RUNS" "${UPLIFT[@]}")
+read -r A_WALL A_MIN A_MAX A_RSS < <(measure 1 "$RUNS" "${UPLIFT[@]}")
 log "(b) Python peer, $PEER_RUNS runs"
-read -r B_WALL B_MIN B_MAX B_RSS < <(measure "$PEER_RUNS" "${PEER[@]}")
+read -r B_WALL B_MIN B_MAX B_RSS < <(measure "$PEER_WARMUP" "$PEER_RUNS" "${PEER[@]}")
 log "(c) floor: polars read_csv, $RUNS runs"
-read -r C_WALL C_MIN C_MAX C_RSS < <(measure "$RUNS" "${FLOOR[@]}")
+read -r C_WALL C_MIN C_MAX C_RSS < <(measure 1 "$RUNS" "${FLOOR[@]}")
 
 log "do uplift and the peer agree?"
 "$PYTHON" benches/peer/agree.py "$WORK/uplift.json" "$WORK/peer.json" >&2 || log "they DIFFER"
@@ -115,7 +123,7 @@ per_input() { "$PYTHON" -c "import sys; print(f'{float(sys.argv[1]) * 1024 / flo
 
 echo
 echo "## $USERS users: $ROWS exposures + revenue rows, input $((INPUT_BYTES / 1048576)) MiB on disk"
-echo "(medians of $RUNS runs, $PEER_RUNS for the peer, after one warm-up; $(nproc) cores)"
+echo "(medians of $RUNS runs after 1 warm-up; the peer: $PEER_RUNS runs after $PEER_WARMUP; $(nproc) cores)"
 echo
 echo "| command | wall s (min–max) | peak RSS MiB | peak RSS / input |"
 echo "|---|---|---|---|"
@@ -136,7 +144,7 @@ for n in $GROWTH; do
     rows=$(($(rows_of "$d/exposures.csv") + $(rows_of "$d/revenue.csv")))
     bytes=$(bytes_of "$d"/exposures.csv "$d"/revenue.csv "$d"/spend.csv "$d"/finance.csv)
     log "growth: uplift run at $n users"
-    read -r wall _ _ rss < <(measure "$RUNS" "$BIN" run --exposures "$d/exposures.csv" \
+    read -r wall _ _ rss < <(measure 1 "$RUNS" "$BIN" run --exposures "$d/exposures.csv" \
         --revenue "$d/revenue.csv" --spend "$d/spend.csv" --finance "$d/finance.csv" \
         --config "$d/uplift.toml" --window 30 --window 60 --window 90 --format json \
         -o "$WORK/growth.json")

@@ -4,7 +4,7 @@
 //! - `load_csv`, `load_parquet`: `uplift::io::load` of exposures + revenue,
 //!   everything `uplift run` does before the analysis (read, SHA-256, parse
 //!   and check every value, intern ids, sort by user and time).
-//! - `read_csv_exposures`, `read_parquet_exposures`: `io::read::read_table`
+//! - `read_csv_exposures`, `read_parquet_exposures`: `io::read::scan`
 //!   alone on the exposures file (the file parse, before uplift's own
 //!   conversion of every value), to split the load into parse and convert.
 //!
@@ -22,7 +22,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use uplift::config::Config;
-use uplift::io::read::{Kind, Wanted, read_table};
+use uplift::io::read::{Kind, Wanted, scan};
 use uplift::io::{InputPaths, load};
 use uplift::simulate::{SimOptions, Truth, generate};
 
@@ -198,22 +198,25 @@ fn exposures_columns() -> Vec<Wanted> {
 fn bench_read(bencher: Bencher, users: usize, parquet: bool) {
     let path = inputs(users, parquet).exposures.expect("an exposures path");
     let wanted = exposures_columns();
-    let rows = read_table(&path, &wanted)
-        .expect("the simulated exposures parse")
-        .rows;
+    let read = |path: &std::path::Path| {
+        scan(path, &wanted, |_, v| {
+            divan::black_box(v);
+        })
+    };
+    let rows = read(&path).expect("the simulated exposures parse").rows;
     bencher
         .counter(BytesCount::new(file_bytes(&[&Some(path.clone())])))
         .counter(ItemsCount::new(rows))
-        .bench(|| read_table(divan::black_box(&path), &wanted).map(|t| t.rows));
+        .bench(|| read(divan::black_box(&path)).map(|m| m.rows));
 }
 
-/// `io::read::read_table` of exposures.csv (polars parse + hash, no conversion).
+/// `io::read::scan` of exposures.csv (CSV parse + hash, no conversion).
 #[divan::bench(args = sizes(), sample_count = 10, max_time = 60)]
 fn read_csv_exposures(bencher: Bencher, users: usize) {
     bench_read(bencher, users, false);
 }
 
-/// `io::read::read_table` of exposures.parquet.
+/// `io::read::scan` of exposures.parquet.
 #[divan::bench(args = sizes(), sample_count = 10, max_time = 60)]
 fn read_parquet_exposures(bencher: Bencher, users: usize) {
     bench_read(bencher, users, true);

@@ -18,7 +18,7 @@ Usage (the same flags as `uplift run`, a subset):
 The report is a JSON object with `as_of`, `lift`, `attribution`,
 `attribution_totals` and `reconciliation`, named like uplift's so that the
 two can be compared (benches/peer/agree.py). It prints the time of each
-phase on standard error.
+phase, and the peak memory so far, on standard error.
 
 What it leaves out compared with uplift: column mapping (`[columns]`),
 per-row validation with line numbers, SHA-256 of the inputs, the bootstrap,
@@ -28,6 +28,7 @@ the calibration section, and Markov orders above 1.
 import argparse
 import json
 import math
+import resource
 import sys
 import time
 import tomllib
@@ -39,7 +40,7 @@ from scipy import stats
 import ChannelAttribution as ca
 
 # Users per chunk when joining conversions with touchpoints (bounds memory).
-CHUNK_USERS = 250_000
+CHUNK_USERS = 100_000
 HALF_LIFE_DAYS = 7.0
 POSITION_FIRST, POSITION_LAST = 0.4, 0.4
 DEFAULT_EXPOSED = ["exposed", "treatment", "test"]
@@ -52,7 +53,9 @@ def phase(name):
     """Prints the seconds since the previous phase."""
     global _t_last
     now = time.perf_counter()
-    print(f"peer: {name:<28} {now - _t_last:8.2f} s", file=sys.stderr)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peer: {name:<28} {now - _t_last:8.2f} s   peak RSS so far {peak:7.0f} MiB",
+          file=sys.stderr)
     _t_last = now
 
 
@@ -353,7 +356,8 @@ def attribution_section(ex, orders, windows):
         hi = lo + CHUNK_USERS
         t = tp[(tp["uid"] >= lo) & (tp["uid"] < hi)]
         c = conv[(conv["uid"] >= lo) & (conv["uid"] < hi)]
-        j = c.merge(t, on="uid", suffixes=("_o", "_t"))
+        j = c[["oid", "uid", "timestamp", "revenue"]].merge(
+            t[["uid", "channel", "timestamp", "row"]], on="uid", suffixes=("_o", "_t"))
         j = j[(j["timestamp_t"] <= j["timestamp_o"]) & (j["timestamp_t"] >= j["timestamp_o"] - wmax)]
         j = j.sort_values(["oid", "timestamp_t", "row"], kind="stable")
         # Non-converting users: touches and no order row at all.

@@ -80,7 +80,10 @@ fn check_loaded(loaded: &io::Loaded, path: &Path, content: &[u8]) {
                 info.rows
             );
         } else {
-            assert!(f.problem_count > 0, "{kind}: unreadable but no problem given");
+            assert!(
+                f.problem_count > 0,
+                "{kind}: unreadable but no problem given"
+            );
         }
         for p in &f.problems {
             assert_eq!(p.file, shown, "a problem names another file: {p}");
@@ -108,11 +111,22 @@ fn check_loaded(loaded: &io::Loaded, path: &Path, content: &[u8]) {
     assert!(d.finance.iter().all(|f| f.revenue.is_finite()));
 }
 
+/// Whether to check the invariants that known, still open bugs break
+/// (`UPLIFT_FUZZ_KNOWN_BUGS=1`). Off by default, so that a run hunts for new
+/// crashes instead of finding the known ones again at once. The known bugs
+/// have `#[ignore = "bug: …"]` tests in tests/cli/mutations.rs:
+/// - dates outside `YYYY-MM-DD` accepted (`-0226-03-3`);
+/// - revenue sums that overflow reconciled as "ok".
+pub fn known_bugs() -> bool {
+    static ON: OnceLock<bool> = OnceLock::new();
+    *ON.get_or_init(|| std::env::var_os("UPLIFT_FUZZ_KNOWN_BUGS").is_some_and(|v| v == "1"))
+}
+
 /// Fuzz target `timestamp`: [`uplift::io::time::parse_timestamp`] and
 /// `parse_date` on any text, checked by [`check_timestamp`].
 pub fn timestamp(data: &[u8]) {
     if let Ok(s) = std::str::from_utf8(data) {
-        check_timestamp(s, true);
+        check_timestamp(s, known_bugs());
     }
 }
 
@@ -310,7 +324,15 @@ pub struct PipelineInput {
 }
 
 const CHANNELS: [&str; 5] = ["email", "social", "paid_search", "tv", "e,\"x\""];
-const GROUPS: [&str; 7] = ["exposed", "control", "", "treatment", "holdout", "test", "other"];
+const GROUPS: [&str; 7] = [
+    "exposed",
+    "control",
+    "",
+    "treatment",
+    "holdout",
+    "test",
+    "other",
+];
 const SEGMENTS: [&str; 3] = ["", "new", "returning"];
 
 fn field(out: &mut String, s: &str) {
@@ -443,10 +465,27 @@ pub fn pipeline(input: &PipelineInput) {
                 let report: serde_json::Value = serde_json::from_slice(&outcome.bytes)
                     .unwrap_or_else(|e| panic!("the report is not JSON ({e}) for {args:?}"));
                 assert_conservation(&report, &args);
+                if known_bugs() {
+                    for p in report["reconciliation"]["periods"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                    {
+                        assert!(
+                            !(p["export_revenue"].is_null() && p["status"] == "ok"),
+                            "a period without export revenue is ok: {p} for {args:?}"
+                        );
+                    }
+                }
             }
         }
         Err(e) => {
-            assert_eq!(e.exit_code(), 2, "exit {} ({e}) for {args:?}", e.exit_code());
+            assert_eq!(
+                e.exit_code(),
+                2,
+                "exit {} ({e}) for {args:?}",
+                e.exit_code()
+            );
             if let uplift::error::Error::Input(_) = e {
                 let msg = e.to_string();
                 assert!(
@@ -465,12 +504,23 @@ pub fn pipeline(input: &PipelineInput) {
 /// revenue to the cent (relative to the amounts, as doubles carry ~16 digits).
 fn assert_conservation(report: &serde_json::Value, args: &[String]) {
     let f = |v: &serde_json::Value, k: &str| v.get(k).and_then(serde_json::Value::as_f64);
-    let rows = report["attribution"].as_array().cloned().unwrap_or_default();
+    let rows = report["attribution"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     let models: Vec<String> = report["config"]["models"]
         .as_array()
-        .map(|m| m.iter().filter_map(|x| x.as_str().map(String::from)).collect())
+        .map(|m| {
+            m.iter()
+                .filter_map(|x| x.as_str().map(String::from))
+                .collect()
+        })
         .unwrap_or_default();
-    for t in report["attribution_totals"].as_array().into_iter().flatten() {
+    for t in report["attribution_totals"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
         let (Some(conv), Some(rev), Some(un_conv), Some(un_rev)) = (
             f(t, "conversions"),
             f(t, "revenue"),

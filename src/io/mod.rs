@@ -1,6 +1,6 @@
 //! Reading the input files into the plain domain data of [`crate::model`].
 //!
-//! This is the only module that uses polars. Each loader reads the columns it
+//! This is the only module that uses polars (for Parquet). Each loader reads the columns it
 //! needs, converts every value by the contract's rules, and records each bad
 //! value as a [`Problem`] naming file, line, column, value and what would be
 //! accepted. Bad rows are left out of the data; whether that is an error is
@@ -11,10 +11,10 @@ pub mod read;
 pub mod time;
 
 use crate::config::{Config, GroupLabels};
-use crate::model::{Dataset, Exposures, FinancePeriod, Group, Micros, Orders, SpendRow};
+use crate::model::{Dataset, DayNumber, Exposures, FinancePeriod, Group, Micros, Orders, SpendRow};
 use polars::prelude::{PlHashMap, PlHashSet};
 use problem::{Problem, show_value};
-use read::{Column, Kind, Table, Wanted, read_table};
+use read::{At, Kind, Meta, Value, Wanted, scan};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -92,56 +92,70 @@ impl Loaded {
     }
 }
 
-/// Collects problems of one file, by data row, turning rows into lines at the end.
+/// Collects the problems of one file.
 struct Collector {
-    /// (row, column, value, message)
-    pending: Vec<(usize, String, Option<String>, String)>,
-    bad: Vec<bool>,
+    file: String,
+    problems: Vec<Problem>,
     count: usize,
+    rejected: u64,
+    row_bad: bool,
 }
 
 impl Collector {
-    fn new(rows: usize) -> Self {
+    fn new(path: &Path) -> Self {
         Self {
-            pending: Vec::new(),
-            bad: vec![false; rows],
+            file: path.display().to_string(),
+            problems: Vec::new(),
             count: 0,
+            rejected: 0,
+            row_bad: false,
         }
     }
 
-    fn add(&mut self, row: usize, column: &str, value: Option<&str>, message: String) {
-        self.bad[row] = true;
+    fn add(&mut self, at: At, column: &str, value: Option<&str>, message: String) {
+        self.row_bad = true;
         self.count += 1;
-        if self.pending.len() < MAX_KEPT_PROBLEMS {
-            self.pending
-                .push((row, column.to_string(), value.map(show_value), message));
+        if self.problems.len() < MAX_KEPT_PROBLEMS {
+            self.problems.push(Problem {
+                file: self.file.clone(),
+                line: Some(at.line),
+                column: Some(column.to_string()),
+                value: value.map(show_value),
+                message,
+            });
         }
     }
 
-    fn finish(self, table: &mut Table) -> (Vec<bool>, FileLoad) {
-        let problems = self
-            .pending
-            .into_iter()
-            .map(|(row, column, value, message)| Problem {
-                file: table.file.clone(),
-                line: Some(table.line_of(row)),
-                column: Some(column),
-                value,
-                message,
-            })
-            .collect();
-        let rejected = self.bad.iter().filter(|&&b| b).count() as u64;
-        let load = FileLoad {
+    /// Starts a row.
+    fn start(&mut self) {
+        self.row_bad = false;
+    }
+
+    /// Ends a row; true when it had no problem.
+    fn end(&mut self) -> bool {
+        if self.row_bad {
+            self.rejected += 1;
+        }
+        !self.row_bad
+    }
+
+    fn finish(self, meta: Result<Meta, Problem>) -> FileLoad {
+        let meta = match meta {
+            Ok(m) => m,
+            Err(p) => return unreadable(p),
+        };
+        let mut load = FileLoad {
             info: Some(FileInfo {
-                path: table.file.clone(),
-                sha256: table.sha256.clone(),
-                rows: table.rows as u64,
-                rejected_rows: rejected,
+                path: meta.file.clone(),
+                sha256: meta.sha256,
+                rows: meta.rows as u64,
+                rejected_rows: self.rejected,
             }),
-            problems,
+            problems: self.problems,
             problem_count: self.count,
         };
-        (self.bad, load)
+        load.problems.sort_by_key(|p| p.line.unwrap_or(0));
+        load
     }
 }
 
@@ -162,176 +176,150 @@ const MONEY_FORMS: &str = "(expected a finite decimal number like 12.50)";
 /// rows stay far from overflow.
 pub const MAX_MONEY: f64 = 1e15;
 
-/// Text values of column `i` (`None` for absent columns and nulls).
-fn texts(table: &Table, i: usize) -> Box<dyn Iterator<Item = Option<&str>> + '_> {
-    match &table.columns[i] {
-        Some(Column::Text(ca)) => Box::new(ca.iter()),
-        _ => Box::new(std::iter::repeat_n(None, table.rows)),
-    }
-}
-
-/// Parses a required or optional timestamp column.
-fn timestamps(table: &Table, i: usize, name: &str, c: &mut Collector) -> Vec<Micros> {
-    match &table.columns[i] {
-        Some(Column::Micros(v)) => v
-            .iter()
-            .enumerate()
-            .map(|(row, ts)| {
-                ts.unwrap_or_else(|| {
-                    c.add(
-                        row,
-                        name,
-                        Some(""),
-                        format!("is empty (expected {})", time::TIMESTAMP_FORMS),
-                    );
-                    0
-                })
-            })
-            .collect(),
-        Some(Column::Text(ca)) => ca
-            .iter()
-            .enumerate()
-            .map(|(row, s)| {
-                let s = s.unwrap_or("");
-                time::parse_timestamp(s).unwrap_or_else(|| {
-                    let what = if s.trim().is_empty() {
-                        "is empty"
-                    } else {
-                        "is not a valid timestamp"
-                    };
-                    c.add(
-                        row,
-                        name,
-                        Some(s),
-                        format!("{what} (expected {})", time::TIMESTAMP_FORMS),
-                    );
-                    0
-                })
-            })
-            .collect(),
-        _ => vec![0; table.rows],
-    }
-}
-
-/// Parses a date column (a timestamp is accepted and reduced to its UTC day).
-fn dates(table: &Table, i: usize, name: &str, c: &mut Collector) -> Vec<i32> {
-    match &table.columns[i] {
-        Some(Column::Text(ca)) => ca
-            .iter()
-            .enumerate()
-            .map(|(row, s)| {
-                let s = s.unwrap_or("");
-                time::parse_date(s)
-                    .or_else(|| time::parse_timestamp(s).map(time::day_of))
-                    .unwrap_or_else(|| {
-                        c.add(
-                            row,
-                            name,
-                            Some(s),
-                            format!("is not a valid date (expected {})", time::DATE_FORMS),
-                        );
-                        0
-                    })
-            })
-            .collect(),
-        _ => timestamps(table, i, name, c)
-            .into_iter()
-            .map(time::day_of)
-            .collect(),
-    }
-}
-
-/// Parses a money column; `default` is used for empty values of an optional column.
-fn numbers(
-    table: &Table,
-    i: usize,
-    name: &str,
-    default: Option<f64>,
-    c: &mut Collector,
-) -> Vec<f64> {
-    let mut check = |row: usize, v: Option<f64>, raw: Option<&str>| -> f64 {
-        match v {
-            Some(v) if v.is_finite() && v.abs() <= MAX_MONEY => v,
-            Some(v) if v.is_finite() => {
-                let shown = raw.map_or_else(|| v.to_string(), str::to_string);
-                c.add(
-                    row,
-                    name,
-                    Some(&shown),
-                    "is out of range (expected an amount between -1e15 and 1e15)".to_string(),
-                );
-                0.0
+/// A required or optional timestamp.
+fn timestamp(v: Value<'_>, at: At, name: &str, c: &mut Collector) -> Micros {
+    let bad = |c: &mut Collector, raw: &str, what: &str| {
+        c.add(
+            at,
+            name,
+            Some(raw),
+            format!("{what} (expected {})", time::TIMESTAMP_FORMS),
+        );
+        0
+    };
+    match v {
+        Value::Micros(t) => t,
+        Value::Text(s) => time::parse_timestamp(s).unwrap_or_else(|| {
+            if s.trim().is_empty() {
+                bad(c, s, "is empty")
+            } else {
+                bad(c, s, "is not a valid timestamp")
             }
-            Some(_) => {
+        }),
+        _ => bad(c, "", "is empty"),
+    }
+}
+
+/// A date (a timestamp is accepted and reduced to its UTC day).
+fn date(v: Value<'_>, at: At, name: &str, c: &mut Collector) -> DayNumber {
+    match v {
+        Value::Micros(t) => time::day_of(t),
+        Value::Text(s) => time::parse_date(s)
+            .or_else(|| time::parse_timestamp(s).map(time::day_of))
+            .unwrap_or_else(|| {
                 c.add(
-                    row,
+                    at,
                     name,
-                    raw.or(Some("non-finite")),
-                    format!("is not a finite number {MONEY_FORMS}"),
+                    Some(s),
+                    format!("is not a valid date (expected {})", time::DATE_FORMS),
                 );
-                0.0
+                0
+            }),
+        _ => {
+            c.add(
+                at,
+                name,
+                Some(""),
+                format!("is empty (expected {})", time::DATE_FORMS),
+            );
+            0
+        }
+    }
+}
+
+/// A money amount; `default` is used for an empty cell of an optional column.
+fn money(v: Value<'_>, at: At, name: &str, default: Option<f64>, c: &mut Collector) -> f64 {
+    let (x, raw) = match v {
+        Value::Number(x) => (x, None),
+        Value::Text(s) if !s.trim().is_empty() => match s.trim().parse::<f64>() {
+            Ok(x) => (x, Some(s)),
+            Err(_) => {
+                c.add(at, name, Some(s), format!("is not a number {MONEY_FORMS}"));
+                return 0.0;
             }
-            None => match (raw.map(str::trim), default) {
-                (None | Some(""), Some(d)) => d,
-                (None | Some(""), None) => {
-                    c.add(row, name, Some(""), format!("is empty {MONEY_FORMS}"));
-                    0.0
-                }
-                (Some(s), _) => {
-                    c.add(row, name, Some(s), format!("is not a number {MONEY_FORMS}"));
-                    0.0
-                }
-            },
+        },
+        _ => {
+            return default.unwrap_or_else(|| {
+                c.add(at, name, Some(""), format!("is empty {MONEY_FORMS}"));
+                0.0
+            });
         }
     };
-    match &table.columns[i] {
-        Some(Column::Number(v)) => v
-            .iter()
-            .enumerate()
-            .map(|(row, x)| check(row, *x, None))
-            .collect(),
-        Some(Column::Text(ca)) => ca
-            .iter()
-            .enumerate()
-            .map(|(row, s)| {
-                let parsed = s.and_then(|s| s.trim().parse::<f64>().ok());
-                check(row, parsed, Some(s.unwrap_or("")))
-            })
-            .collect(),
-        _ => vec![default.unwrap_or(0.0); table.rows],
+    let shown = || raw.map_or_else(|| x.to_string(), str::to_string);
+    if !x.is_finite() {
+        c.add(
+            at,
+            name,
+            Some(&shown()),
+            format!("is not a finite number {MONEY_FORMS}"),
+        );
+        0.0
+    } else if x.abs() > MAX_MONEY {
+        c.add(
+            at,
+            name,
+            Some(&shown()),
+            "is out of range (expected an amount between -1e15 and 1e15)".to_string(),
+        );
+        0.0
+    } else {
+        x
     }
 }
 
-/// Interns strings to dense codes.
+/// Interns strings to dense codes, remembering the last one looked up (rows
+/// of one user or channel often come together).
 #[derive(Debug, Default)]
 struct Interner {
-    map: PlHashMap<String, u32>,
+    map: PlHashMap<Box<str>, u32>,
     names: Vec<String>,
+    last: Option<u32>,
 }
 
 impl Interner {
+    fn with_capacity(n: usize) -> Self {
+        Self {
+            map: PlHashMap::with_capacity_and_hasher(n, Default::default()),
+            ..Self::default()
+        }
+    }
+
     fn get_or_insert(&mut self, s: &str) -> u32 {
-        if let Some(&id) = self.map.get(s) {
+        if let Some(id) = self.last
+            && self.names[id as usize] == s
+        {
             return id;
         }
-        let id = self.names.len() as u32;
-        self.map.insert(s.to_string(), id);
-        self.names.push(s.to_string());
+        let id = match self.map.get(s) {
+            Some(&id) => id,
+            None => {
+                let id = self.names.len() as u32;
+                self.map.insert(s.into(), id);
+                self.names.push(s.to_string());
+                id
+            }
+        };
+        self.last = Some(id);
         id
     }
 }
 
-fn require_text(v: Option<&str>, row: usize, name: &str, what: &str, c: &mut Collector) -> bool {
+fn require_text<'a>(
+    v: Value<'a>,
+    at: At,
+    name: &str,
+    what: &str,
+    c: &mut Collector,
+) -> Option<&'a str> {
     match v {
-        Some(s) if !s.trim().is_empty() => true,
-        other => {
-            c.add(
-                row,
-                name,
-                Some(other.unwrap_or("")),
-                format!("is empty (expected {what})"),
-            );
-            false
+        Value::Text(s) if !s.trim().is_empty() => Some(s),
+        Value::Text(s) => {
+            c.add(at, name, Some(s), format!("is empty (expected {what})"));
+            None
+        }
+        _ => {
+            c.add(at, name, Some(""), format!("is empty (expected {what})"));
+            None
         }
     }
 }
@@ -344,11 +332,11 @@ fn unreadable(problem: Problem) -> FileLoad {
     }
 }
 
-fn no_rows(table: &Table, load: &mut FileLoad) {
-    if table.rows == 0 {
+fn no_rows(load: &mut FileLoad) {
+    if let Some(info) = load.info.as_ref().filter(|i| i.rows == 0) {
         load.problem_count += 1;
         load.problems.push(Problem {
-            file: table.file.clone(),
+            file: info.path.clone(),
             line: Some(2),
             column: None,
             value: None,
@@ -375,7 +363,7 @@ fn load_exposures(
     cfg: &Config,
     labels: &GroupLabels,
     int: &mut Interners,
-) -> (Option<RawExposures>, FileLoad) {
+) -> (RawExposures, FileLoad) {
     let m = &cfg.columns.exposures;
     let w = wanted(&[
         ("user_id", &m.user_id, true, Kind::Text),
@@ -386,88 +374,87 @@ fn load_exposures(
         ("segment", &m.segment, false, Kind::Text),
         ("cost", &m.cost, false, Kind::Number),
     ]);
-    let mut table = match read_table(path, &w) {
-        Ok(t) => t,
-        Err(p) => return (None, unreadable(p)),
-    };
-    let n = table.rows;
-    let mut c = Collector::new(n);
-    let ts = timestamps(&table, 2, &w[2].name, &mut c);
-    let cost = numbers(&table, 6, &w[6].name, Some(0.0), &mut c);
     let accepted = format!(
         "one of {} (exposed), {} (control), or empty (organic); labels can be mapped under [groups] in uplift.toml",
         labels.exposed.join(", "),
         labels.control.join(", ")
     );
+    let mut c = Collector::new(path);
     let mut ex = Exposures::default();
-    let mut segment = Vec::with_capacity(n);
-    {
-        let (mut users, mut channels, mut groups, mut campaigns, mut segments) = (
-            texts(&table, 0),
-            texts(&table, 1),
-            texts(&table, 3),
-            texts(&table, 4),
-            texts(&table, 5),
-        );
-        ex.user.reserve(n);
-        for row in 0..n {
-            let u = users.next().flatten();
-            let ch = channels.next().flatten();
-            let (group, campaign, seg) = (
-                groups.next().flatten(),
-                campaigns.next().flatten(),
-                segments.next().flatten(),
-            );
-            let ok_u = require_text(u, row, &w[0].name, "a user id", &mut c);
-            let ok_c = require_text(ch, row, &w[1].name, "a channel name", &mut c);
-            let group = match group {
-                None | Some("") => Group::Organic,
-                Some(g) if labels.exposed.iter().any(|l| l == g) => Group::Exposed,
-                Some(g) if labels.control.iter().any(|l| l == g) => Group::Control,
-                Some(g) => {
-                    c.add(
-                        row,
-                        &w[3].name,
-                        Some(g),
-                        format!("is not a known group label (expected {accepted})"),
-                    );
-                    Group::Organic
-                }
-            };
-            if c.bad[row] || !ok_u || !ok_c {
-                continue;
+    let mut segment = Vec::new();
+    let meta = scan(path, &w, |at, v| {
+        c.start();
+        let user = require_text(v[0], at, &w[0].name, "a user id", &mut c);
+        let channel = require_text(v[1], at, &w[1].name, "a channel name", &mut c);
+        let ts = timestamp(v[2], at, &w[2].name, &mut c);
+        let group = match v[3] {
+            Value::Text("") => Group::Organic,
+            Value::Text(g) if labels.exposed.iter().any(|l| l == g) => Group::Exposed,
+            Value::Text(g) if labels.control.iter().any(|l| l == g) => Group::Control,
+            Value::Text(g) => {
+                c.add(
+                    at,
+                    &w[3].name,
+                    Some(g),
+                    format!("is not a known group label (expected {accepted})"),
+                );
+                Group::Organic
             }
-            ex.user.push(int.users.get_or_insert(u.unwrap_or("")));
-            ex.channel
-                .push(int.channels.get_or_insert(ch.unwrap_or("")) as u16);
-            ex.ts.push(ts[row]);
-            ex.group.push(group);
-            ex.cost.push(cost[row]);
-            ex.campaign.push(match campaign {
-                Some(s) if !s.is_empty() => int.campaigns.get_or_insert(s),
-                _ => u32::MAX,
-            });
-            segment.push(match seg {
-                Some(s) if !s.trim().is_empty() => Some(int.segments.get_or_insert(s.trim())),
-                _ => None,
-            });
-            ex.row.push(row as u32);
+            _ => Group::Organic,
+        };
+        let cost = money(v[6], at, &w[6].name, Some(0.0), &mut c);
+        if !c.end() {
+            return;
         }
-    }
-    let (_, mut load) = c.finish(&mut table);
-    no_rows(&table, &mut load);
+        let (Some(user), Some(channel)) = (user, channel) else {
+            return;
+        };
+        ex.user.push(int.users.get_or_insert(user));
+        ex.channel.push(int.channels.get_or_insert(channel) as u16);
+        ex.ts.push(ts);
+        ex.group.push(group);
+        ex.cost.push(cost);
+        ex.campaign.push(
+            v[4].text()
+                .map_or(u32::MAX, |s| int.campaigns.get_or_insert(s)),
+        );
+        segment.push(
+            v[5].text()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| int.segments.get_or_insert(s)),
+        );
+        ex.row.push(at.row as u32);
+    });
+    let mut load = c.finish(meta);
+    no_rows(&mut load);
     if int.channels.names.len() > usize::from(u16::MAX) {
         load.problem_count += 1;
-        load.problems.push(Problem::file(&table.file, "has more than 65,535 distinct channels (expected a channel name, not an id, in the channel column)"));
+        load.problems.push(Problem::file(
+            &path.display().to_string(),
+            "has more than 65,535 distinct channels (expected a channel name, not an id, in the channel column)",
+        ));
     }
-    (Some(RawExposures { ex, segment }), load)
+    (RawExposures { ex, segment }, load)
+}
+
+/// 128 bits of hash of an order id: two SipHash-1-3 passes with fixed keys.
+/// Two distinct ids share it with probability ~n²/2¹²⁹ (1e-25 for 10 M
+/// orders), which is what lets the ids themselves be dropped after reading.
+fn order_key(id: &str) -> u128 {
+    use std::hash::{Hash, Hasher};
+    let mut a = std::hash::DefaultHasher::new();
+    let mut b = std::hash::DefaultHasher::new();
+    (0u8, id).hash(&mut a);
+    (1u8, id).hash(&mut b);
+    (u128::from(a.finish()) << 64) | u128::from(b.finish())
 }
 
 fn load_revenue(
     path: &Path,
     cfg: &Config,
-    int: &mut Interners,
-) -> (Option<(Orders, RevenueFacts, Option<Micros>)>, FileLoad) {
+    users: &mut Interner,
+) -> (Orders, RevenueFacts, Option<Micros>, FileLoad) {
     let m = &cfg.columns.revenue;
     let w = wanted(&[
         ("user_id", &m.user_id, true, Kind::Text),
@@ -475,47 +462,42 @@ fn load_revenue(
         ("revenue", &m.revenue, true, Kind::Number),
         ("order_id", &m.order_id, false, Kind::Text),
     ]);
-    let mut table = match read_table(path, &w) {
-        Ok(t) => t,
-        Err(p) => return (None, unreadable(p)),
-    };
-    let n = table.rows;
-    let mut c = Collector::new(n);
-    let ts = timestamps(&table, 1, &w[1].name, &mut c);
-    let revenue = numbers(&table, 2, &w[2].name, None, &mut c);
+    let mut c = Collector::new(path);
     let mut orders = Orders::default();
     let mut facts = RevenueFacts::default();
     let mut max_ts: Option<Micros> = None;
-    {
-        let mut users = texts(&table, 0);
-        let mut ids = texts(&table, 3);
-        let mut seen: PlHashSet<&str> = PlHashSet::default();
-        for row in 0..n {
-            let u = users.next().flatten();
-            let id = ids.next().flatten();
-            if !require_text(u, row, &w[0].name, "a user id", &mut c) || c.bad[row] {
-                continue;
-            }
-            max_ts = Some(max_ts.map_or(ts[row], |m| m.max(ts[row])));
-            if let Some(id) = id.filter(|s| !s.is_empty())
-                && !seen.insert(id)
-            {
-                facts.duplicate_orders += 1;
-                continue;
-            }
-            if revenue[row] < 0.0 {
-                facts.refunds += 1;
-                facts.refund_total += revenue[row];
-            }
-            orders.user.push(int.users.get_or_insert(u.unwrap_or("")));
-            orders.ts.push(ts[row]);
-            orders.revenue.push(revenue[row]);
-            orders.row.push(row as u32);
+    // N.B. sized from the file (about 40 bytes a row) to spare the rehashing.
+    let guess = std::fs::metadata(path).map_or(0, |m| m.len() / 40) as usize;
+    let mut seen: PlHashSet<u128> =
+        PlHashSet::with_capacity_and_hasher(guess.min(1 << 28), Default::default());
+    let meta = scan(path, &w, |at, v| {
+        c.start();
+        let user = require_text(v[0], at, &w[0].name, "a user id", &mut c);
+        let ts = timestamp(v[1], at, &w[1].name, &mut c);
+        let revenue = money(v[2], at, &w[2].name, None, &mut c);
+        if !c.end() {
+            return;
         }
-    }
-    let (_, mut load) = c.finish(&mut table);
-    no_rows(&table, &mut load);
-    (Some((orders, facts, max_ts)), load)
+        let Some(user) = user else { return };
+        max_ts = Some(max_ts.map_or(ts, |m| m.max(ts)));
+        if let Some(id) = v[3].text()
+            && !seen.insert(order_key(id))
+        {
+            facts.duplicate_orders += 1;
+            return;
+        }
+        if revenue < 0.0 {
+            facts.refunds += 1;
+            facts.refund_total += revenue;
+        }
+        orders.user.push(users.get_or_insert(user));
+        orders.ts.push(ts);
+        orders.revenue.push(revenue);
+        orders.row.push(at.row as u32);
+    });
+    let mut load = c.finish(meta);
+    no_rows(&mut load);
+    (orders, facts, max_ts, load)
 }
 
 fn load_spend(path: &Path, cfg: &Config, int: &mut Interners) -> (Vec<SpendRow>, FileLoad) {
@@ -525,29 +507,22 @@ fn load_spend(path: &Path, cfg: &Config, int: &mut Interners) -> (Vec<SpendRow>,
         ("channel", &m.channel, true, Kind::Text),
         ("spend", &m.spend, true, Kind::Number),
     ]);
-    let mut table = match read_table(path, &w) {
-        Ok(t) => t,
-        Err(p) => return (Vec::new(), unreadable(p)),
-    };
-    let mut c = Collector::new(table.rows);
-    let d = dates(&table, 0, &w[0].name, &mut c);
-    let s = numbers(&table, 2, &w[2].name, None, &mut c);
-    let mut out = Vec::with_capacity(table.rows);
-    {
-        let mut channels = texts(&table, 1);
-        for row in 0..table.rows {
-            let ch = channels.next().flatten();
-            if require_text(ch, row, &w[1].name, "a channel name", &mut c) && !c.bad[row] {
-                out.push(SpendRow {
-                    date: d[row],
-                    channel: int.channels.get_or_insert(ch.unwrap_or("")) as u16,
-                    spend: s[row],
-                });
-            }
+    let mut c = Collector::new(path);
+    let mut out = Vec::new();
+    let meta = scan(path, &w, |at, v| {
+        c.start();
+        let date = date(v[0], at, &w[0].name, &mut c);
+        let channel = require_text(v[1], at, &w[1].name, "a channel name", &mut c);
+        let spend = money(v[2], at, &w[2].name, None, &mut c);
+        if let (true, Some(channel)) = (c.end(), channel) {
+            out.push(SpendRow {
+                date,
+                channel: int.channels.get_or_insert(channel) as u16,
+                spend,
+            });
         }
-    }
-    let (_, load) = c.finish(&mut table);
-    (out, load)
+    });
+    (out, c.finish(meta))
 }
 
 fn load_finance(path: &Path, cfg: &Config) -> (Vec<FinancePeriod>, FileLoad) {
@@ -557,41 +532,35 @@ fn load_finance(path: &Path, cfg: &Config) -> (Vec<FinancePeriod>, FileLoad) {
         ("period_end", &m.period_end, true, Kind::Date),
         ("revenue", &m.revenue, true, Kind::Number),
     ]);
-    let mut table = match read_table(path, &w) {
-        Ok(t) => t,
-        Err(p) => return (Vec::new(), unreadable(p)),
-    };
-    let mut c = Collector::new(table.rows);
-    let start = dates(&table, 0, &w[0].name, &mut c);
-    let end = dates(&table, 1, &w[1].name, &mut c);
-    let rev = numbers(&table, 2, &w[2].name, None, &mut c);
-    let mut out = Vec::with_capacity(table.rows);
-    for row in 0..table.rows {
-        if c.bad[row] {
-            continue;
-        }
-        if end[row] < start[row] {
-            let raw = time::format_date(end[row]);
+    let mut c = Collector::new(path);
+    let mut out = Vec::new();
+    let meta = scan(path, &w, |at, v| {
+        c.start();
+        let start = date(v[0], at, &w[0].name, &mut c);
+        let end = date(v[1], at, &w[1].name, &mut c);
+        let revenue = money(v[2], at, &w[2].name, None, &mut c);
+        if !c.row_bad && end < start {
+            let raw = time::format_date(end);
             c.add(
-                row,
+                at,
                 &w[1].name,
                 Some(&raw),
                 format!(
                     "is before {} {} (expected period_end on or after period_start)",
                     w[0].name,
-                    time::format_date(start[row])
+                    time::format_date(start)
                 ),
             );
-            continue;
         }
-        out.push(FinancePeriod {
-            period_start: start[row],
-            period_end: end[row],
-            revenue: rev[row],
-        });
-    }
-    let (_, load) = c.finish(&mut table);
-    (out, load)
+        if c.end() {
+            out.push(FinancePeriod {
+                period_start: start,
+                period_end: end,
+                revenue,
+            });
+        }
+    });
+    (out, c.finish(meta))
 }
 
 /// Sorts columnar rows by (user, timestamp, file row).
@@ -610,31 +579,60 @@ fn permute<T: Copy>(v: &[T], order: &[usize]) -> Vec<T> {
 pub fn load(paths: &InputPaths, cfg: &Config) -> Loaded {
     let labels = cfg.groups.labels();
     let mut int = Interners {
-        users: Interner::default(),
+        users: Interner::with_capacity(1 << 16),
         channels: Interner::default(),
         campaigns: Interner::default(),
         segments: Interner::default(),
     };
     let mut out = Loaded::default();
+    // The exposures and the revenue file are read side by side, each with
+    // its own user table; the revenue's users are then mapped onto the
+    // exposures' codes.
+    let (exposures, revenue) = std::thread::scope(|scope| {
+        let revenue = paths.revenue.as_ref().map(|p| {
+            scope.spawn(|| {
+                let mut users = Interner::with_capacity(1 << 16);
+                let r = load_revenue(p, cfg, &mut users);
+                (r, users)
+            })
+        });
+        let exposures = paths
+            .exposures
+            .as_ref()
+            .map(|p| load_exposures(p, cfg, &labels, &mut int));
+        (exposures, revenue.map(|h| h.join()))
+    });
     let mut raw_ex = None;
-    if let Some(p) = &paths.exposures {
-        let (ex, load) = load_exposures(p, cfg, &labels, &mut int);
-        raw_ex = ex;
+    if let Some((ex, load)) = exposures {
+        raw_ex = Some(ex);
         out.files.push(("exposures", load));
     }
-    if let Some(p) = &paths.revenue {
-        let (rev, load) = load_revenue(p, cfg, &mut int);
-        if let Some((orders, facts, max_ts)) = rev {
-            let order = sort_order(&orders.user, &orders.ts, &orders.row);
-            out.data.orders = Orders {
-                user: permute(&orders.user, &order),
-                ts: permute(&orders.ts, &order),
-                revenue: permute(&orders.revenue, &order),
-                row: permute(&orders.row, &order),
-            };
-            out.revenue_facts = facts;
-            out.data.max_revenue_ts = max_ts;
+    if let (Some(joined), Some(path)) = (revenue, &paths.revenue) {
+        let Ok(((mut orders, facts, max_ts, load), users)) = joined else {
+            let file = path.display().to_string();
+            out.files.push((
+                "revenue",
+                unreadable(Problem::file(&file, "internal error while reading")),
+            ));
+            return out;
+        };
+        let global: Vec<u32> = users
+            .names
+            .iter()
+            .map(|n| int.users.get_or_insert(n))
+            .collect();
+        for u in &mut orders.user {
+            *u = global[*u as usize];
         }
+        let order = sort_order(&orders.user, &orders.ts, &orders.row);
+        out.data.orders = Orders {
+            user: permute(&orders.user, &order),
+            ts: permute(&orders.ts, &order),
+            revenue: permute(&orders.revenue, &order),
+            row: permute(&orders.row, &order),
+        };
+        out.revenue_facts = facts;
+        out.data.max_revenue_ts = max_ts;
         out.files.push(("revenue", load));
     }
     if let Some(p) = &paths.spend {

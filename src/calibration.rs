@@ -17,7 +17,9 @@
 //! window, and their non-converting paths), so the chain is fitted on the
 //! population the experiment measured.
 
-use crate::attribution::{self, Model, Params, Totals, Touchpoints, WindowPaths};
+use crate::attribution::{
+    self, Model, Params, Rule, Totals, Touchpoints, WindowPaths, rules, shapley,
+};
 use crate::cohort::Member;
 use crate::model::{MICROS_PER_DAY, Micros};
 use crate::stats::sum::NeumaierSum;
@@ -115,6 +117,10 @@ fn test_paths(
 
 /// Calibration rows for every experiment, model and window.
 ///
+/// The rule-based models and Shapley credit each conversion on its own, so
+/// one pass over a window's conversions credits every experiment at once;
+/// only the Markov chain is fitted again on each experiment's paths.
+///
 /// `attributed_total(window, model, channel)` gives the model's attributed
 /// revenue over all conversions (from the report's attribution rows).
 #[allow(clippy::too_many_arguments)]
@@ -130,38 +136,209 @@ pub fn calibrate(
     attributed_total: impl Fn(u16, Model, u16) -> f64,
 ) -> Vec<CalibrationRow> {
     let mut rows = Vec::new();
-    for e in experiments {
-        let Some(paths) = window_paths.iter().find(|p| p.window_days == e.window_days) else {
+    for paths in window_paths {
+        let w = paths.window_days;
+        let here: Vec<&Experiment<'_>> =
+            experiments.iter().filter(|e| e.window_days == w).collect();
+        if here.is_empty() {
             continue;
-        };
-        let sub = test_paths(tp, paths, e.exposed, as_of);
-        for &m in models {
-            let result = attribution::attribute_window(tp, &sub, m, params, n_channels);
-            let credited = result
-                .credits
-                .iter()
-                .find(|c| c.channel == e.channel)
-                .map_or(0.0, |c| c.revenue);
-            let (inc, lo, hi) = e.incremental;
-            let ratio = |v: f64| (credited > 0.0).then(|| v / credited);
-            let total = attributed_total(e.window_days, m, e.channel);
-            let factor = ratio(inc);
-            rows.push(CalibrationRow {
-                window_days: e.window_days,
-                model: m.name().to_string(),
-                channel: channel_names[usize::from(e.channel)].clone(),
-                attributed_revenue_test: credited,
-                incremental_revenue: inc,
-                factor,
-                factor_ci_low: lo.and_then(ratio),
-                factor_ci_high: hi.and_then(ratio),
-                attributed_revenue: total,
-                calibrated_revenue: factor.map(|f| f * total),
-            });
+        }
+        let credited = credit_test_conversions(tp, paths, &here, models, params, n_channels, as_of);
+        for (k, e) in here.iter().enumerate() {
+            for (j, &m) in models.iter().enumerate() {
+                let credit = credited[j][k];
+                let (inc, lo, hi) = e.incremental;
+                let ratio = |v: f64| (credit > 0.0).then(|| v / credit);
+                let total = attributed_total(w, m, e.channel);
+                let factor = ratio(inc);
+                rows.push(CalibrationRow {
+                    window_days: w,
+                    model: m.name().to_string(),
+                    channel: channel_names[usize::from(e.channel)].clone(),
+                    attributed_revenue_test: credit,
+                    incremental_revenue: inc,
+                    factor,
+                    factor_ci_low: lo.and_then(ratio),
+                    factor_ci_high: hi.and_then(ratio),
+                    attributed_revenue: total,
+                    calibrated_revenue: factor.map(|f| f * total),
+                });
+            }
         }
     }
     rows.sort_by(|a, b| {
         (a.window_days, &a.model, &a.channel).cmp(&(b.window_days, &b.model, &b.channel))
     });
     rows
+}
+
+/// `credited[model][experiment]`: the revenue each model credits to the
+/// experiment's channel from the conversions of its test users.
+fn credit_test_conversions(
+    tp: &Touchpoints,
+    paths: &WindowPaths,
+    experiments: &[&Experiment<'_>],
+    models: &[Model],
+    params: &Params,
+    n_channels: usize,
+    as_of: Micros,
+) -> Vec<Vec<f64>> {
+    let span = i64::from(paths.window_days) * MICROS_PER_DAY;
+    // For each user: the experiments (index, t0) they are a mature exposed user of.
+    let n_users = tp.user.iter().max().map_or(0, |&u| u as usize + 1);
+    let mut entries: Vec<Vec<(usize, Micros)>> = vec![Vec::new(); n_users];
+    for (k, e) in experiments.iter().enumerate() {
+        for m in e.exposed.iter().filter(|m| m.t0 + span <= as_of) {
+            if let Some(v) = entries.get_mut(m.user as usize) {
+                v.push((k, m.t0));
+            }
+        }
+    }
+    let mut credited = vec![vec![0.0; experiments.len()]; models.len()];
+    let mut weights = Vec::new();
+    let mut shares = Vec::new();
+    for c in &paths.conversions {
+        let Some(&user) = tp.user.get(c.touches.start as usize) else {
+            continue;
+        };
+        let Some(mine) = entries.get(user as usize).filter(|v| !v.is_empty()) else {
+            continue;
+        };
+        let range = c.touches.range();
+        let channels = &tp.channel[range.clone()];
+        let ts = &tp.ts[range];
+        for (j, &m) in models.iter().enumerate() {
+            if let Some(rule) = Rule::of(m) {
+                let age_days = |i: usize| (c.order_ts - ts[i]) as f64 / MICROS_PER_DAY as f64;
+                rules::touch_weights(rule, ts.len(), age_days, params, &mut weights);
+                for &(k, t0) in mine {
+                    if t0 <= c.order_ts && c.order_ts < t0 + span {
+                        let ch = experiments[k].channel;
+                        let w: f64 = channels
+                            .iter()
+                            .zip(&weights)
+                            .filter(|(x, _)| **x == ch)
+                            .map(|(_, w)| w)
+                            .sum();
+                        credited[j][k] += w * c.revenue;
+                    }
+                }
+            } else if m == Model::Shapley {
+                shapley::channel_shares(channels, &mut shares);
+                for &(k, t0) in mine {
+                    if t0 <= c.order_ts && c.order_ts < t0 + span {
+                        let ch = experiments[k].channel;
+                        let w: f64 = shares
+                            .iter()
+                            .filter(|(x, _)| *x == ch)
+                            .map(|(_, w)| w)
+                            .sum();
+                        credited[j][k] += w * c.revenue;
+                    }
+                }
+            }
+        }
+    }
+    // Markov: the chain of each experiment's own paths.
+    if let Some(j) = models.iter().position(|&m| m == Model::Markov) {
+        for (k, e) in experiments.iter().enumerate() {
+            let sub = test_paths(tp, paths, e.exposed, as_of);
+            let result = attribution::attribute_window(tp, &sub, Model::Markov, params, n_channels);
+            credited[j][k] = result
+                .credits
+                .iter()
+                .find(|c| c.channel == e.channel)
+                .map_or(0.0, |c| c.revenue);
+        }
+    }
+    credited
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cohort;
+    use crate::model::{Exposures, Group, Orders};
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    const D: i64 = MICROS_PER_DAY;
+
+    /// Random users with touches on 4 channels (some labeled) and orders.
+    fn data(seed: u64) -> (Exposures, Orders) {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let (mut ex, mut or) = (Exposures::default(), Orders::default());
+        for u in 0..300u32 {
+            let mut ts: Vec<i64> = (0..rng.random_range(1..6))
+                .map(|_| rng.random_range(0..120) * D + rng.random_range(0..D))
+                .collect();
+            ts.sort_unstable();
+            for (i, t) in ts.into_iter().enumerate() {
+                ex.user.push(u);
+                ex.channel.push(rng.random_range(0..4));
+                ex.ts.push(t);
+                ex.group.push(match rng.random_range(0..4) {
+                    0 => Group::Organic,
+                    1 => Group::Control,
+                    _ => Group::Exposed,
+                });
+                ex.cost.push(0.0);
+                ex.campaign.push(u32::MAX);
+                ex.row.push(u * 10 + i as u32);
+            }
+            let mut ots: Vec<i64> = (0..rng.random_range(0..4))
+                .map(|_| rng.random_range(0..150) * D)
+                .collect();
+            ots.sort_unstable();
+            for t in ots {
+                or.user.push(u);
+                or.ts.push(t);
+                or.revenue.push(f64::from(rng.random_range(0..200)));
+                or.row.push(or.row.len() as u32);
+            }
+        }
+        (ex, or)
+    }
+
+    #[test]
+    fn one_pass_credits_equal_attributing_each_experiments_paths_on_their_own() {
+        for seed in [1, 2, 3] {
+            let (ex, or) = data(seed);
+            let cohorts = cohort::build(&ex, 4);
+            let tp = Touchpoints::from_exposures(&ex);
+            let params = Params::default();
+            let as_of = 150 * D;
+            for w in [7u16, 30] {
+                let paths = attribution::build_paths(&tp, &or, w);
+                let exps: Vec<Experiment<'_>> = cohorts
+                    .iter()
+                    .map(|c| Experiment {
+                        channel: c.channel,
+                        window_days: w,
+                        exposed: &c.exposed,
+                        incremental: (1.0, None, None),
+                    })
+                    .collect();
+                let refs: Vec<&Experiment<'_>> = exps.iter().collect();
+                let fast =
+                    credit_test_conversions(&tp, &paths, &refs, &Model::ALL, &params, 4, as_of);
+                for (k, e) in exps.iter().enumerate() {
+                    let sub = test_paths(&tp, &paths, e.exposed, as_of);
+                    for (j, &m) in Model::ALL.iter().enumerate() {
+                        let slow = attribution::attribute_window(&tp, &sub, m, &params, 4)
+                            .credits
+                            .iter()
+                            .find(|c| c.channel == e.channel)
+                            .map_or(0.0, |c| c.revenue);
+                        assert!(
+                            (fast[j][k] - slow).abs() < 1e-6,
+                            "seed {seed} W {w} {m:?} channel {}: {} vs {slow}",
+                            e.channel,
+                            fast[j][k]
+                        );
+                    }
+                }
+            }
+        }
+    }
 }

@@ -61,7 +61,7 @@
 //!   (`src/cypack/functions.cpp`), <https://channelattribution.io>.
 
 use std::cmp::Ordering;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use serde::Serialize;
 
@@ -190,7 +190,7 @@ impl Chain {
             revenue: NeumaierSum,
         }
         let order = order.clamp(1, MAX_ORDER);
-        let mut groups: HashMap<Vec<State>, Agg> = HashMap::new();
+        let mut groups: HashMap<Vec<State>, Agg> = HashMap::default();
         let mut seq = Vec::new();
         for p in paths {
             if p.conversions + p.nulls == 0 || p.channels.is_empty() {

@@ -52,7 +52,7 @@ pub mod markov;
 pub mod rules;
 pub mod shapley;
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::fmt;
 use std::ops::Range;
 
@@ -576,7 +576,7 @@ pub fn group_paths(touchpoints: &Touchpoints, paths: &WindowPaths) -> Vec<Groupe
         revenue: NeumaierSum,
         nulls: u64,
     }
-    let mut groups: HashMap<&[u16], Agg> = HashMap::new();
+    let mut groups: HashMap<&[u16], Agg> = HashMap::default();
     for p in paths.path_refs(touchpoints) {
         let agg = groups.entry(p.channels).or_insert(Agg {
             conversions: 0,

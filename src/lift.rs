@@ -17,6 +17,9 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
+/// Relative size below which a CUPED-adjusted variance is cancellation noise.
+const ADJUSTED_VARIANCE_FLOOR: f64 = 1e-12;
+
 /// Outcomes of one arm: per user, pre-period X, outcome Y and converted.
 #[derive(Debug, Clone, Copy)]
 pub struct Arm<'a> {
@@ -184,12 +187,26 @@ pub fn estimate(e: &Arm<'_>, c: &Arm<'_>, settings: &LiftSettings) -> LiftEstima
     let mut adjusted: Option<(f64, f64)> = None; // (θ, pooled mean of X)
     if settings.cuped && pooled.m2_x > 0.0 {
         let theta = pooled.c_xy / pooled.m2_x;
-        let adj = |m: &BiMoments| GroupSummary {
-            n: m.n,
-            mean: m.mean_y - theta * (m.mean_x - pooled.mean_x),
-            var: (m.var_y().unwrap_or(0.0) + theta * theta * m.var_x().unwrap_or(0.0)
-                - 2.0 * theta * m.cov_xy().unwrap_or(0.0))
-            .max(0.0),
+        let adj = |m: &BiMoments| {
+            let (vy, vx, c) = (
+                m.var_y().unwrap_or(0.0),
+                m.var_x().unwrap_or(0.0),
+                m.cov_xy().unwrap_or(0.0),
+            );
+            let scale = vy + theta * theta * vx;
+            let var = vy + theta * theta * vx - 2.0 * theta * c;
+            GroupSummary {
+                n: m.n,
+                mean: m.mean_y - theta * (m.mean_x - pooled.mean_x),
+                // N.B. when Y is an exact linear function of X the adjusted
+                // variance is zero up to cancellation noise: call it zero, so
+                // that the answer does not depend on the scale of the money.
+                var: if var <= ADJUSTED_VARIANCE_FLOOR * scale {
+                    0.0
+                } else {
+                    var
+                },
+            }
         };
         if let Some(cuped) = welch(&adj(&me), &adj(&mc), conf) {
             out.cuped = Cuped {

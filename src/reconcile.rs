@@ -115,14 +115,28 @@ pub fn coverage(orders: &Orders, periods: &[FinancePeriod]) -> Coverage {
 
 /// Net revenue per UTC day, sorted by day.
 fn daily(orders: &Orders) -> Vec<(DayNumber, f64)> {
-    let mut by_day: std::collections::BTreeMap<DayNumber, NeumaierSum> = Default::default();
+    let day = |ts: i64| ts.div_euclid(MICROS_PER_DAY) as DayNumber;
+    let (Some(lo), Some(hi)) = (
+        orders.ts.iter().map(|&t| day(t)).min(),
+        orders.ts.iter().map(|&t| day(t)).max(),
+    ) else {
+        return Vec::new();
+    };
+    // N.B. one slot per day of the span: orders are sorted by user, not time.
+    let mut by_day = vec![NeumaierSum::default(); (i64::from(hi) - i64::from(lo) + 1) as usize];
+    let mut seen = vec![false; by_day.len()];
     for (&ts, &v) in orders.ts.iter().zip(&orders.revenue) {
-        by_day
-            .entry(ts.div_euclid(MICROS_PER_DAY) as DayNumber)
-            .or_default()
-            .add(v);
+        let k = (day(ts) - lo) as usize;
+        by_day[k].add(v);
+        seen[k] = true;
     }
-    by_day.into_iter().map(|(d, s)| (d, s.value())).collect()
+    by_day
+        .into_iter()
+        .zip(seen)
+        .enumerate()
+        .filter(|(_, (_, seen))| *seen)
+        .map(|(k, (s, _))| (lo + k as DayNumber, s.value()))
+        .collect()
 }
 
 /// Rounds a money total to the cent (totals of 2-decimal amounts are exact

@@ -60,8 +60,8 @@
 //! - D. Altomare, D. Loris, *ChannelAttribution* 2.2.5, `markov_model`
 //!   (`src/cypack/functions.cpp`), <https://channelattribution.io>.
 
-use std::cmp::Ordering;
 use rustc_hash::FxHashMap as HashMap;
+use std::cmp::Ordering;
 
 use serde::Serialize;
 

@@ -12,7 +12,7 @@ pub mod time;
 
 use crate::config::{Config, GroupLabels};
 use crate::model::{Dataset, DayNumber, Exposures, FinancePeriod, Group, Micros, Orders, SpendRow};
-use polars::prelude::{PlHashMap, PlHashSet};
+use polars::prelude::PlHashMap;
 use problem::{Problem, show_value};
 use read::{At, Kind, Meta, Value, Wanted, scan};
 use serde::Serialize;
@@ -466,10 +466,9 @@ fn load_revenue(
     let mut orders = Orders::default();
     let mut facts = RevenueFacts::default();
     let mut max_ts: Option<Micros> = None;
-    // N.B. sized from the file (about 40 bytes a row) to spare the rehashing.
-    let guess = std::fs::metadata(path).map_or(0, |m| m.len() / 40) as usize;
-    let mut seen: PlHashSet<u128> =
-        PlHashSet::with_capacity_and_hasher(guess.min(1 << 28), Default::default());
+    // (order-id key, index in `orders`): repeats are found by sorting, which
+    // touches memory in order, where a hash set of millions of keys would not.
+    let mut keys: Vec<(u128, u32)> = Vec::new();
     let meta = scan(path, &w, |at, v| {
         c.start();
         let user = require_text(v[0], at, &w[0].name, "a user id", &mut c);
@@ -480,24 +479,46 @@ fn load_revenue(
         }
         let Some(user) = user else { return };
         max_ts = Some(max_ts.map_or(ts, |m| m.max(ts)));
-        if let Some(id) = v[3].text()
-            && !seen.insert(order_key(id))
-        {
-            facts.duplicate_orders += 1;
-            return;
-        }
-        if revenue < 0.0 {
-            facts.refunds += 1;
-            facts.refund_total += revenue;
+        if let Some(id) = v[3].text() {
+            keys.push((order_key(id), orders.len() as u32));
         }
         orders.user.push(users.get_or_insert(user));
         orders.ts.push(ts);
         orders.revenue.push(revenue);
         orders.row.push(at.row as u32);
     });
+    // The first occurrence of an order id (the lowest index) stays.
+    keys.sort_unstable();
+    let mut repeat = vec![false; orders.len()];
+    for pair in keys.windows(2) {
+        if pair[0].0 == pair[1].0 {
+            repeat[pair[1].1 as usize] = true;
+        }
+    }
+    drop(keys);
+    if repeat.iter().any(|&r| r) {
+        retain_unmarked(&mut orders.user, &repeat);
+        retain_unmarked(&mut orders.ts, &repeat);
+        retain_unmarked(&mut orders.revenue, &repeat);
+        retain_unmarked(&mut orders.row, &repeat);
+        facts.duplicate_orders = repeat.iter().filter(|&&r| r).count() as u64;
+    }
+    for &r in orders.revenue.iter().filter(|&&r| r < 0.0) {
+        facts.refunds += 1;
+        facts.refund_total += r;
+    }
     let mut load = c.finish(meta);
     no_rows(&mut load);
     (orders, facts, max_ts, load)
+}
+
+/// Keeps the elements whose mark is false.
+fn retain_unmarked<T>(v: &mut Vec<T>, marked: &[bool]) {
+    let mut i = 0;
+    v.retain(|_| {
+        i += 1;
+        !marked[i - 1]
+    });
 }
 
 fn load_spend(path: &Path, cfg: &Config, int: &mut Interners) -> (Vec<SpendRow>, FileLoad) {

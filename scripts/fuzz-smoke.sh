@@ -13,8 +13,8 @@
 # a nightly compiler accepts (-Zsanitizer, -Cpasses=sancov-module …);
 # RUSTC_BOOTSTRAP=1 makes the stable compiler accept them, so no nightly
 # toolchain is needed. The first build compiles polars with coverage
-# instrumentation into fuzz/target/ (10–20 minutes on 2 cores); that time is
-# not counted. The targets run without a sanitizer (`-s none`): uplift has no
+# instrumentation into fuzz/target/ (10–20 minutes on 2 cores), and any change
+# to src/ relinks the targets (about a minute); that time is not counted. The targets run without a sanitizer (`-s none`): uplift has no
 # unsafe code, and AddressSanitizer's leak check trips over polars' global
 # thread pool. Set FUZZ_SANITIZER=address to use it anyway.
 set -euo pipefail
@@ -34,6 +34,7 @@ export RUSTC_BOOTSTRAP=1
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/uplift-fuzz-smoke.XXXXXX")
 trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/tmp"
 
 echo "== building the fuzz targets (sanitizer: $sanitizer)"
 cargo fuzz build -s "$sanitizer" >"$work/build.log" 2>&1 ||
@@ -79,7 +80,8 @@ for t in "${targets[@]}"; do
     seed_dir=$(seeds "$t")
     log="$work/$t.log"
     set +e
-    cargo fuzz run -s "$sanitizer" "$t" "$corpus" "$seed_dir" -- \
+    # The targets write their scratch files under TMPDIR.
+    TMPDIR="$work/tmp" cargo fuzz run -s "$sanitizer" "$t" "$corpus" "$seed_dir" -- \
         -max_total_time="$per" -timeout=20 -rss_limit_mb=4096 -print_final_stats=1 \
         -artifact_prefix="fuzz/artifacts/$t/" >"$log" 2>&1
     rc=$?

@@ -293,6 +293,19 @@ pub struct Reconciliation {
     pub status: String,
     /// Per finance period.
     pub periods: Vec<ReconciliationPeriod>,
+    /// Refund rows of the export (counted in every period's export revenue).
+    pub refunds: RowsAndAmount,
+    /// Rows dropped as repeats of an earlier `order_id` (in no period).
+    pub duplicate_orders: RowsAndAmount,
+}
+
+/// A number of rows and their amount.
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq)]
+pub struct RowsAndAmount {
+    /// Rows.
+    pub rows: u64,
+    /// Their summed amount.
+    pub amount: f64,
 }
 
 /// One finance period.

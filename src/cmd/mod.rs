@@ -72,3 +72,46 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     }
     Ok(())
 }
+
+/// Phase messages on standard error for long runs, shown only when standard
+/// error is a terminal (never in files, pipes or CI logs).
+#[derive(Debug)]
+pub struct Progress {
+    on: bool,
+    start: std::time::Instant,
+}
+
+impl Progress {
+    /// A progress line, on when standard error is a terminal and `CI` is unset.
+    pub fn new() -> Self {
+        use std::io::IsTerminal;
+        Self {
+            on: std::io::stderr().is_terminal() && std::env::var_os("CI").is_none(),
+            start: std::time::Instant::now(),
+        }
+    }
+
+    /// Announces the next phase.
+    pub fn step(&self, what: &str) {
+        if self.on {
+            eprint!(
+                "\r\x1b[2Kuplift: {what}… ({:.1} s)",
+                self.start.elapsed().as_secs_f64()
+            );
+        }
+    }
+}
+
+impl Default for Progress {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        if self.on {
+            eprint!("\r\x1b[2K");
+        }
+    }
+}

@@ -8,7 +8,7 @@ use crate::error::Error;
 use crate::io::time::format_date;
 use crate::model::Dataset;
 use crate::reconcile::{self, DEFAULT_TOLERANCE};
-use crate::report::{Reconciliation, ReconciliationPeriod, Report, Tool, Warning};
+use crate::report::{Reconciliation, ReconciliationPeriod, Report, RowsAndAmount, Tool, Warning};
 use clap::Args;
 use serde::Serialize;
 
@@ -49,7 +49,12 @@ pub fn resolve_tolerance(flag: Option<f64>, cfg: &Config) -> Result<f64, Error> 
 
 /// The reconciliation section, with warnings for overlapping periods,
 /// uncovered days and export revenue outside every period.
-pub fn section(data: &Dataset, tolerance: f64, warnings: &mut Vec<Warning>) -> Reconciliation {
+pub fn section(
+    data: &Dataset,
+    facts: &crate::io::RevenueFacts,
+    tolerance: f64,
+    warnings: &mut Vec<Warning>,
+) -> Reconciliation {
     let results = reconcile::compare(&data.orders, &data.finance, tolerance);
     let cov = reconcile::coverage(&data.orders, &data.finance);
     let name = |i: usize| {
@@ -113,6 +118,14 @@ pub fn section(data: &Dataset, tolerance: f64, warnings: &mut Vec<Warning>) -> R
         tolerance,
         status: status.to_string(),
         periods,
+        refunds: RowsAndAmount {
+            rows: facts.refunds,
+            amount: reconcile::round_cents(facts.refund_total),
+        },
+        duplicate_orders: RowsAndAmount {
+            rows: facts.duplicate_orders,
+            amount: reconcile::round_cents(facts.duplicate_total),
+        },
     }
 }
 
@@ -147,7 +160,12 @@ pub fn run(a: &ReconcileArgs) -> Result<Outcome, Error> {
         &["revenue"],
         &mut warnings,
     )?;
-    let rec = section(&loaded.data, tolerance, &mut warnings);
+    let rec = section(
+        &loaded.data,
+        &loaded.revenue_facts,
+        tolerance,
+        &mut warnings,
+    );
     let settings = ReconcileSettings {
         tolerance,
         fail_on: a.fail_on.clone(),

@@ -534,6 +534,8 @@ pub fn run(a: &RunArgs) -> Result<Outcome, Error> {
             "uplift run needs --exposures FILE and --revenue FILE".to_string(),
         ));
     };
+    let progress = super::Progress::new();
+    progress.step("reading the inputs");
     let mut warnings = Vec::new();
     let loaded = load_checked(
         &a.input.paths(),
@@ -547,6 +549,7 @@ pub fn run(a: &RunArgs) -> Result<Outcome, Error> {
         .as_of_micros
         .or(data.max_revenue_ts)
         .ok_or_else(|| Error::Internal("no revenue timestamp".to_string()))?;
+    progress.step("cohorts and lift");
     let cohorts = cohort::build(&data.exposures, data.channels.len());
     let mut lift = lift_rows(data, &cohorts, &settings, as_of, &mut warnings);
     let has_spend = a.input.spend.is_some() || data.exposures.cost.iter().any(|&c| c != 0.0);
@@ -562,6 +565,7 @@ pub fn run(a: &RunArgs) -> Result<Outcome, Error> {
             &mut warnings,
         );
     }
+    progress.step("attribution");
     let (mut attribution, attribution_totals) = super::attribute::attribution_sections(
         data,
         &settings.windows,
@@ -581,12 +585,16 @@ pub fn run(a: &RunArgs) -> Result<Outcome, Error> {
         }
     }
     let decomposition = decompose(data, &lift, &settings.windows);
+    progress.step("calibration by experiments");
     let calibration = calibrate(data, &cohorts, &lift, &attribution, &settings, as_of);
-    let reconciliation = a
-        .input
-        .finance
-        .is_some()
-        .then(|| super::reconcile::section(data, settings.tolerance, &mut warnings));
+    let reconciliation = a.input.finance.is_some().then(|| {
+        super::reconcile::section(
+            data,
+            &loaded.revenue_facts,
+            settings.tolerance,
+            &mut warnings,
+        )
+    });
     let report = Report {
         schema_version: crate::report::SCHEMA_VERSION,
         tool: Tool::default(),
@@ -607,6 +615,7 @@ pub fn run(a: &RunArgs) -> Result<Outcome, Error> {
         warnings,
     };
     let failed = failed_checks(&report, &settings.fail_on);
+    progress.step("writing the report");
     let bytes = crate::export::render(&report, settings.format)?;
     Ok(Outcome {
         bytes,

@@ -264,6 +264,13 @@ fn reconciliation_table(report: &Report, out: &mut String) {
         rec.tolerance * 100.0,
         rec.status.to_uppercase()
     ));
+    out.push_str(&format!(
+        "refunds: {} rows, {} (netted in export revenue); repeated order ids: {} rows, {} (counted once)\n",
+        count(rec.refunds.rows),
+        money(Some(rec.refunds.amount)),
+        count(rec.duplicate_orders.rows),
+        money(Some(rec.duplicate_orders.amount)),
+    ));
 }
 
 /// Renders the report as text tables.

@@ -67,6 +67,8 @@ pub struct RevenueFacts {
     pub refunds: u64,
     /// Their (negative) sum.
     pub refund_total: f64,
+    /// The summed revenue of the dropped repeats.
+    pub duplicate_total: f64,
 }
 
 /// Everything loaded, plus what each file gave.
@@ -497,6 +499,13 @@ fn load_revenue(
     }
     drop(keys);
     if repeat.iter().any(|&r| r) {
+        facts.duplicate_total = orders
+            .revenue
+            .iter()
+            .zip(&repeat)
+            .filter(|(_, r)| **r)
+            .map(|(v, _)| v)
+            .sum();
         retain_unmarked(&mut orders.user, &repeat);
         retain_unmarked(&mut orders.ts, &repeat);
         retain_unmarked(&mut orders.revenue, &repeat);

@@ -115,3 +115,39 @@ fn overlapping_and_uncovered_periods_are_reported() {
     assert!(codes.contains(&"finance_gap"), "{codes:?}");
     assert!(codes.contains(&"revenue_outside_finance"), "{codes:?}");
 }
+
+#[test]
+fn the_weekly_kpi_example_writes_every_report_and_fails_on_the_planted_mismatch() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("week");
+    uplift()
+        .args(["simulate", "--users", "800", "--seed", "7", "--out"])
+        .arg(&data)
+        .assert()
+        .code(0);
+    let out = std::process::Command::new("bash")
+        .arg("examples/weekly-kpi/weekly-kpi.sh")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("DATA", &data)
+        .env("OUT", dir.path().join("reports"))
+        .env("UPLIFT", assert_cmd::cargo::cargo_bin("uplift"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for name in [
+        "report.md",
+        "report.html",
+        "report.json",
+        "report.calibration.csv",
+    ] {
+        let len = std::fs::metadata(dir.path().join("reports").join(name))
+            .unwrap()
+            .len();
+        assert!(len > 0, "{name}");
+    }
+}

@@ -7,7 +7,6 @@
 #   scripts/fuzz-smoke.sh            # 60 s in all, split over the targets
 #   scripts/fuzz-smoke.sh 600        # ten minutes in all
 #   FUZZ_TARGETS="csv_load timestamp" scripts/fuzz-smoke.sh 30
-#   UPLIFT_FUZZ_KNOWN_BUGS=1 scripts/fuzz-smoke.sh   # also check what known bugs break
 #
 # Needs cargo-fuzz (`cargo install cargo-fuzz`). cargo-fuzz passes flags only
 # a nightly compiler accepts (-Zsanitizer, -Cpasses=sancov-module …);

@@ -148,6 +148,24 @@ fn attribution_tables(report: &Report, out: &mut String) {
     }
 }
 
+fn decomposition_lines(report: &Report, out: &mut String) {
+    for d in &report.decomposition {
+        let parts: Vec<String> = d
+            .incremental
+            .iter()
+            .map(|c| format!("{} {}", c.channel, money(Some(c.amount))))
+            .collect();
+        out.push_str(&format!(
+            "\nRevenue decomposition, {}-day window: export {} = incremental {} ({}) + baseline {}\n",
+            d.window_days,
+            money(Some(d.export_revenue)),
+            money(Some(d.incremental_total)),
+            parts.join(", "),
+            money(Some(d.baseline_revenue)),
+        ));
+    }
+}
+
 fn calibration_table(report: &Report, out: &mut String) {
     let mut windows: Vec<u16> = report.calibration.iter().map(|r| r.window_days).collect();
     windows.dedup();
@@ -307,6 +325,7 @@ pub fn render(report: &Report) -> String {
     if report.lift.is_empty() && report.attribution.is_empty() && report.reconciliation.is_none() {
         out.push_str("\nNo channel has exposed and control users: no lift to report.\n");
     }
+    decomposition_lines(report, &mut out);
     attribution_tables(report, &mut out);
     calibration_table(report, &mut out);
     markov_tables(report, &mut out);

@@ -229,3 +229,63 @@ fn csv_gz_and_parquet_give_the_same_numbers_as_csv() {
         assert_eq!(other["warnings"], base["warnings"], "{ext}");
     }
 }
+
+#[test]
+fn export_revenue_is_incremental_plus_baseline_to_the_cent() {
+    let r = json(&[
+        "run",
+        "--exposures",
+        "testdata/sim/exposures.csv.gz",
+        "--revenue",
+        "testdata/sim/revenue.csv.gz",
+        "--spend",
+        "testdata/sim/spend.csv",
+        "--window",
+        "30",
+        "--window",
+        "90",
+        "--format",
+        "json",
+    ]);
+    for d in r["decomposition"].as_array().unwrap() {
+        let parts: f64 = d["incremental"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| f(c, "/amount"))
+            .sum();
+        assert!((parts - f(d, "/incremental_total")).abs() < 0.005);
+        assert!(
+            (f(d, "/incremental_total") + f(d, "/baseline_revenue") - f(d, "/export_revenue"))
+                .abs()
+                < 0.005
+        );
+        // The export's net revenue is every order, refunds included.
+        let t = &r["attribution_totals"][0];
+        assert!((f(d, "/export_revenue") - f(t, "/net_revenue")).abs() < 0.005);
+    }
+    // Spend is prorated to the row's exposed users; iROAS = incremental revenue / spend.
+    for row in r["lift"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|x| x["segment"].is_null())
+    {
+        let spend = f(row, "/spend");
+        assert!(spend > 0.0);
+        assert_close(
+            f(row, "/iroas/estimate"),
+            f(row, "/incremental_revenue/estimate") / spend,
+        );
+        let verdict = row["decision"]["verdict"].as_str().unwrap();
+        let (lo, hi) = (f(row, "/iroas/ci_low"), f(row, "/iroas/ci_high"));
+        let expected = if lo > 1.0 {
+            "scale"
+        } else if hi < 1.0 {
+            "cut"
+        } else {
+            "inconclusive"
+        };
+        assert_eq!(verdict, expected);
+    }
+}

@@ -653,16 +653,17 @@ fn apply_economics(
         let spend = total * r.exposed.users as f64 / n_e_all as f64;
         r.spend = Some(spend);
         r.icac = economics::icac(spend, r.incremental_conversions.estimate);
-        if r.icac.is_none() && r.segment.is_none() {
-            if let Some(ic) = r.incremental_conversions.estimate {
-                warnings.push(Warning::new(
-                    "icac_undefined",
-                    format!(
-                        "channel {}, window {}: incremental conversions are {ic:.1} (≤ 0), so the incremental CAC is undefined (null)",
-                        r.channel, r.window_days
-                    ),
-                ));
-            }
+        if r.icac.is_none()
+            && r.segment.is_none()
+            && let Some(ic) = r.incremental_conversions.estimate
+        {
+            warnings.push(Warning::new(
+                "icac_undefined",
+                format!(
+                    "channel {}, window {}: incremental conversions are {ic:.1} (≤ 0), so the incremental CAC is undefined (null)",
+                    r.channel, r.window_days
+                ),
+            ));
         }
         if spend > 0.0 {
             let k = 1.0 / spend;

@@ -210,10 +210,10 @@ pub fn config(data: &[u8]) {
         "--config",
         cfg_path.to_str().unwrap_or("uplift.toml"),
     ];
-    if let Ok(cli) = <Cli as clap::Parser>::try_parse_from(args) {
-        if let Err(e) = uplift::app::run(cli) {
-            assert_ne!(e.exit_code(), 1, "internal error: {e}");
-        }
+    if let Ok(cli) = <Cli as clap::Parser>::try_parse_from(args)
+        && let Err(e) = uplift::app::run(cli)
+    {
+        assert_ne!(e.exit_code(), 1, "internal error: {e}");
     }
 }
 

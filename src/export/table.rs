@@ -90,42 +90,62 @@ fn ratio_ci(est: Option<f64>, lo: Option<f64>, hi: Option<f64>) -> String {
     }
 }
 
+/// Leading columns of a pivot: their headers, and their cells for a channel.
+type Lead<'a> = (&'a [&'a str], &'a dyn Fn(&str) -> Vec<String>);
+
+/// A channel × model table of `rows` (one window): `lead` adds leading
+/// columns per channel, `cell` renders one (channel, model) row.
+fn pivot<R>(
+    rows: &[&R],
+    key: impl Fn(&R) -> (&str, &str),
+    lead: Lead<'_>,
+    cell: impl Fn(&R) -> String,
+) -> Table {
+    let mut models: Vec<&str> = rows.iter().map(|r| key(r).1).collect();
+    models.sort_unstable();
+    models.dedup();
+    let mut channels: Vec<&str> = rows.iter().map(|r| key(r).0).collect();
+    channels.sort_unstable();
+    channels.dedup();
+    let mut header: Vec<String> = vec!["channel".to_string()];
+    header.extend(lead.0.iter().map(|h| h.to_string()));
+    header.extend(models.iter().map(|m| m.to_string()));
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_header(header);
+    for ch in &channels {
+        let mut cells = vec![ch.to_string()];
+        cells.extend((lead.1)(ch));
+        for m in &models {
+            let r = rows.iter().find(|r| key(r) == (*ch, *m));
+            cells.push(r.map_or_else(|| "—".to_string(), |r| cell(r)));
+        }
+        t.add_row(cells);
+    }
+    t
+}
+
+fn windows_of(ws: impl Iterator<Item = u16>) -> Vec<u16> {
+    let mut w: Vec<u16> = ws.collect();
+    w.sort_unstable();
+    w.dedup();
+    w
+}
+
 fn attribution_tables(report: &Report, out: &mut String) {
-    let mut windows: Vec<u16> = report
-        .attribution_totals
-        .iter()
-        .map(|t| t.window_days)
-        .collect();
-    windows.dedup();
-    for w in windows {
+    for w in windows_of(report.attribution_totals.iter().map(|t| t.window_days)) {
         let rows: Vec<_> = report
             .attribution
             .iter()
             .filter(|r| r.window_days == w)
             .collect();
-        let mut models: Vec<&str> = rows.iter().map(|r| r.model.as_str()).collect();
-        models.sort_unstable();
-        models.dedup();
-        let mut channels: Vec<&str> = rows.iter().map(|r| r.channel.as_str()).collect();
-        channels.sort_unstable();
-        channels.dedup();
-        let mut t = Table::new();
-        let mut header = vec!["channel".to_string()];
-        header.extend(models.iter().map(|m| m.to_string()));
-        t.load_preset(UTF8_FULL_CONDENSED)
-            .set_content_arrangement(ContentArrangement::Disabled)
-            .set_header(header);
-        for ch in &channels {
-            let mut cells = vec![ch.to_string()];
-            for m in &models {
-                let r = rows.iter().find(|r| r.model == *m && r.channel == *ch);
-                cells.push(r.map_or_else(
-                    || "—".to_string(),
-                    |r| format!("{} ({})", money(Some(r.revenue)), pct(Some(r.share))),
-                ));
-            }
-            t.add_row(cells);
-        }
+        let t = pivot(
+            &rows,
+            |r| (r.channel.as_str(), r.model.as_str()),
+            (&[], &|_| Vec::new()),
+            |r| format!("{} ({})", money(Some(r.revenue)), pct(Some(r.share))),
+        );
         out.push_str(&format!(
             "\nAttributed revenue (share of conversions) by model, {w}-day lookback\n{t}\n"
         ));
@@ -167,38 +187,28 @@ fn decomposition_lines(report: &Report, out: &mut String) {
 }
 
 fn calibration_table(report: &Report, out: &mut String) {
-    let mut windows: Vec<u16> = report.calibration.iter().map(|r| r.window_days).collect();
-    windows.dedup();
-    for w in windows {
+    for w in windows_of(report.calibration.iter().map(|r| r.window_days)) {
         let rows: Vec<_> = report
             .calibration
             .iter()
             .filter(|r| r.window_days == w)
             .collect();
-        let mut models: Vec<&str> = rows.iter().map(|r| r.model.as_str()).collect();
-        models.sort_unstable();
-        models.dedup();
-        let mut channels: Vec<&str> = rows.iter().map(|r| r.channel.as_str()).collect();
-        channels.sort_unstable();
-        channels.dedup();
-        let mut t = Table::new();
-        let mut header = vec!["channel".to_string(), "incremental revenue".to_string()];
-        header.extend(models.iter().map(|m| m.to_string()));
-        t.load_preset(UTF8_FULL_CONDENSED)
-            .set_content_arrangement(ContentArrangement::Disabled)
-            .set_header(header);
-        for ch in &channels {
-            let first = rows.iter().find(|r| r.channel == *ch);
-            let mut cells = vec![ch.to_string(), money(first.map(|r| r.incremental_revenue))];
-            for m in &models {
-                let r = rows.iter().find(|r| r.model == *m && r.channel == *ch);
-                cells.push(
-                    r.and_then(|r| r.factor)
-                        .map_or_else(|| "—".to_string(), |f| format!("{f:.2}×")),
-                );
-            }
-            t.add_row(cells);
-        }
+        let incremental = |ch: &str| {
+            vec![money(
+                rows.iter()
+                    .find(|r| r.channel == ch)
+                    .map(|r| r.incremental_revenue),
+            )]
+        };
+        let t = pivot(
+            &rows,
+            |r| (r.channel.as_str(), r.model.as_str()),
+            (&["incremental revenue"], &incremental),
+            |r| {
+                r.factor
+                    .map_or_else(|| "—".to_string(), |f| format!("{f:.2}×"))
+            },
+        );
         out.push_str(&format!(
             "\nCalibration by experiment, {w}-day window: incremental ÷ attributed revenue of the test users (below 1 = the model over-credits)\n{t}\n"
         ));

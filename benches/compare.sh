@@ -6,8 +6,10 @@
 #
 # Steps: `cargo build --release`; `pip install -r benches/peer/requirements.txt`;
 # `uplift simulate --users USERS --seed 42`; then each command is run once as
-# a warm-up and RUNS times under /usr/bin/time (wall time and peak resident
-# memory of the process), and the medians are reported:
+# a warm-up (the peer: PEER_WARMUP times) and RUNS times under /usr/bin/time
+# (wall time and peak resident memory of the process), and the medians are
+# reported, with the input size on disk and the ratios uplift / peer,
+# uplift / floor and peak memory / input size:
 #   (a) uplift run --exposures … --revenue … --spend … --finance … --config …
 #       --window 30 --window 60 --window 90 --format json -o …   (all models)
 #   (b) python3 benches/peer/peer.py, the same flags (pandas, scipy,
@@ -57,7 +59,8 @@ simulate() {
 }
 
 # measure WARMUPS RUNS CMD...: WARMUPS untimed runs, then RUNS timed runs;
-# prints "median_wall_s min_wall_s max_wall_s median_peak_rss_kib".
+# prints "median_wall_s min_wall_s max_wall_s median_peak_rss_kib median_cpu_s"
+# (cpu = user + system time: steadier than wall time on a shared machine).
 measure() {
     local warmups=$1 runs=$2
     shift 2
@@ -72,7 +75,7 @@ measure() {
     done
     : >"$t.all"
     for _ in $(seq "$runs"); do
-        /usr/bin/time -f '%e %M' -o "$t" "$@" >/dev/null 2>"$t.err" || {
+        /usr/bin/time -f '%e %M %U %S' -o "$t" "$@" >/dev/null 2>"$t.err" || {
             cat "$t.err" >&2
             log "failed: $*"
             exit 1
@@ -84,7 +87,9 @@ import statistics, sys
 rows = [tuple(map(float, l.split())) for l in open(sys.argv[1]) if l.strip()]
 wall = [r[0] for r in rows]
 rss = [r[1] for r in rows]
-print(f"{statistics.median(wall):.2f} {min(wall):.2f} {max(wall):.2f} {statistics.median(rss):.0f}")
+cpu = [r[2] + r[3] for r in rows]
+print(f"{statistics.median(wall):.2f} {min(wall):.2f} {max(wall):.2f} "
+      f"{statistics.median(rss):.0f} {statistics.median(cpu):.2f}")
 EOF
     rm -f "$t" "$t.all" "$t.err"
 }
@@ -108,11 +113,11 @@ FLOOR=("$PYTHON" -c 'import sys, polars as pl; [pl.read_csv(f) for f in sys.argv
     "$EXPOSURES" "$REVENUE")
 
 log "(a) uplift run, $RUNS runs"
-read -r A_WALL A_MIN A_MAX A_RSS < <(measure 1 "$RUNS" "${UPLIFT[@]}")
+read -r A_WALL A_MIN A_MAX A_RSS A_CPU < <(measure 1 "$RUNS" "${UPLIFT[@]}")
 log "(b) Python peer, $PEER_RUNS runs"
-read -r B_WALL B_MIN B_MAX B_RSS < <(measure "$PEER_WARMUP" "$PEER_RUNS" "${PEER[@]}")
+read -r B_WALL B_MIN B_MAX B_RSS B_CPU < <(measure "$PEER_WARMUP" "$PEER_RUNS" "${PEER[@]}")
 log "(c) floor: polars read_csv, $RUNS runs"
-read -r C_WALL C_MIN C_MAX C_RSS < <(measure 1 "$RUNS" "${FLOOR[@]}")
+read -r C_WALL C_MIN C_MAX C_RSS C_CPU < <(measure 1 "$RUNS" "${FLOOR[@]}")
 
 log "do uplift and the peer agree?"
 "$PYTHON" benches/peer/agree.py "$WORK/uplift.json" "$WORK/peer.json" >&2 || log "they DIFFER"
@@ -125,28 +130,28 @@ echo
 echo "## $USERS users: $ROWS exposures + revenue rows, input $((INPUT_BYTES / 1048576)) MiB on disk"
 echo "(medians of $RUNS runs after 1 warm-up; the peer: $PEER_RUNS runs after $PEER_WARMUP; $(nproc) cores)"
 echo
-echo "| command | wall s (min–max) | peak RSS MiB | peak RSS / input |"
-echo "|---|---|---|---|"
-echo "| (a) uplift run | $A_WALL ($A_MIN–$A_MAX) | $(mib "$A_RSS") | $(per_input "$A_RSS") |"
-echo "| (b) Python peer | $B_WALL ($B_MIN–$B_MAX) | $(mib "$B_RSS") | $(per_input "$B_RSS") |"
-echo "| (c) floor: polars read_csv | $C_WALL ($C_MIN–$C_MAX) | $(mib "$C_RSS") | $(per_input "$C_RSS") |"
+echo "| command | wall s (min–max) | cpu s | peak RSS MiB | peak RSS / input |"
+echo "|---|---|---|---|---|"
+echo "| (a) uplift run | $A_WALL ($A_MIN–$A_MAX) | $A_CPU | $(mib "$A_RSS") | $(per_input "$A_RSS") |"
+echo "| (b) Python peer | $B_WALL ($B_MIN–$B_MAX) | $B_CPU | $(mib "$B_RSS") | $(per_input "$B_RSS") |"
+echo "| (c) floor: polars read_csv | $C_WALL ($C_MIN–$C_MAX) | $C_CPU | $(mib "$C_RSS") | $(per_input "$C_RSS") |"
 echo
-echo "uplift / peer: wall $(ratio "$A_WALL" "$B_WALL"), memory $(ratio "$A_RSS" "$B_RSS")"
-echo "uplift / floor: wall $(ratio "$A_WALL" "$C_WALL"), memory $(ratio "$A_RSS" "$C_RSS")"
+echo "uplift / peer: wall $(ratio "$A_WALL" "$B_WALL"), cpu $(ratio "$A_CPU" "$B_CPU"), memory $(ratio "$A_RSS" "$B_RSS")"
+echo "uplift / floor: wall $(ratio "$A_WALL" "$C_WALL"), cpu $(ratio "$A_CPU" "$C_CPU"), memory $(ratio "$A_RSS" "$C_RSS")"
 
 echo
 echo "## Growth: uplift run (medians of $RUNS runs)"
 echo
-echo "| users | rows | input MiB | wall s | rows/s | peak RSS MiB |"
-echo "|---|---|---|---|---|---|"
+echo "| users | rows | input MiB | wall s | cpu s | rows/s | peak RSS MiB |"
+echo "|---|---|---|---|---|---|---|"
 for n in $GROWTH; do
     d=$(simulate "$n")
     rows=$(($(rows_of "$d/exposures.csv") + $(rows_of "$d/revenue.csv")))
     bytes=$(bytes_of "$d"/exposures.csv "$d"/revenue.csv "$d"/spend.csv "$d"/finance.csv)
     log "growth: uplift run at $n users"
-    read -r wall _ _ rss < <(measure 1 "$RUNS" "$BIN" run --exposures "$d/exposures.csv" \
+    read -r wall _ _ rss cpu < <(measure 1 "$RUNS" "$BIN" run --exposures "$d/exposures.csv" \
         --revenue "$d/revenue.csv" --spend "$d/spend.csv" --finance "$d/finance.csv" \
         --config "$d/uplift.toml" --window 30 --window 60 --window 90 --format json \
         -o "$WORK/growth.json")
-    echo "| $n | $rows | $((bytes / 1048576)) | $wall | $("$PYTHON" -c "print(f'{$rows / $wall:,.0f}')") | $(mib "$rss") |"
+    echo "| $n | $rows | $((bytes / 1048576)) | $wall | $cpu | $("$PYTHON" -c "print(f'{$rows / $wall:,.0f}')") | $(mib "$rss") |"
 done

@@ -81,7 +81,7 @@ for t in "${targets[@]}"; do
     set +e
     # The targets write their scratch files under TMPDIR.
     TMPDIR="$work/tmp" cargo fuzz run -s "$sanitizer" "$t" "$corpus" "$seed_dir" -- \
-        -max_total_time="$per" -timeout=20 -rss_limit_mb=4096 -print_final_stats=1 \
+        -max_total_time="$per" -timeout=20 -rss_limit_mb=4096 -print_final_stats=1 -seed="${FUZZ_SEED:-0}" \
         -artifact_prefix="fuzz/artifacts/$t/" >"$log" 2>&1
     rc=$?
     set -e

@@ -1,6 +1,6 @@
 //! `--format html`: the report as ONE self-contained HTML file.
 //!
-//! The content and order are the shared [`Document`](super::Document) (the
+//! The content and order are the shared [`Document`] (the
 //! same sections as Markdown), plus four charts drawn here as inline SVG:
 //! 1. a forest plot of revenue-per-user lift with its interval, per channel
 //!    and window, coloured by the row's decision;

@@ -1,7 +1,7 @@
 //! `--format markdown`: the report as GitHub-flavoured Markdown, ready to
 //! paste into a weekly KPI mail or a pull-request comment.
 //!
-//! The content and order are the shared [`Document`](super::Document): the
+//! The content and order are the shared [`Document`]: the
 //! decision per channel first ("the line a marketing lead reads first"),
 //! then lift per window (segment rows folded in `<details>`), economics and
 //! the LTV curve, attribution by model, attribution totals, reconciliation,

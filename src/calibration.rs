@@ -18,7 +18,7 @@
 //! population the experiment measured.
 
 use crate::attribution::{
-    self, Model, Params, Rule, Totals, Touchpoints, WindowPaths, rules, shapley,
+    self, ConversionPath, Model, Params, Rule, Totals, Touchpoints, WindowPaths, rules, shapley,
 };
 use crate::cohort::Member;
 use crate::model::{MICROS_PER_DAY, Micros};
@@ -66,6 +66,8 @@ pub struct Experiment<'a> {
 
 /// Keeps the paths of `members` (mature at `as_of` for the window) whose
 /// conversions fall in `[t0, t0 + W)`, and their non-converting paths.
+/// The reference the one-pass split is tested against.
+#[cfg(test)]
 fn test_paths(
     tp: &Touchpoints,
     paths: &WindowPaths,
@@ -92,16 +94,7 @@ fn test_paths(
         })
         .cloned()
         .collect();
-    // The totals are those of the subset: every kept conversion is attributed.
-    let revenue: NeumaierSum = conversions.iter().map(|c| c.revenue).collect();
-    let totals = Totals {
-        conversions: conversions.len() as u64,
-        revenue: revenue.value(),
-        unattributed_conversions: 0,
-        unattributed_revenue: 0.0,
-        refunds: 0.0,
-        net_revenue: revenue.value(),
-    };
+    let totals = subset_totals(&conversions);
     WindowPaths {
         window_days: paths.window_days,
         conversions,
@@ -112,6 +105,19 @@ fn test_paths(
             .copied()
             .collect(),
         totals,
+    }
+}
+
+/// The totals of a subset of conversions: every kept conversion is attributed.
+fn subset_totals(conversions: &[ConversionPath]) -> Totals {
+    let revenue: NeumaierSum = conversions.iter().map(|c| c.revenue).collect();
+    Totals {
+        conversions: conversions.len() as u64,
+        revenue: revenue.value(),
+        unattributed_conversions: 0,
+        unattributed_revenue: 0.0,
+        refunds: 0.0,
+        net_revenue: revenue.value(),
     }
 }
 
@@ -239,10 +245,43 @@ fn credit_test_conversions(
             }
         }
     }
-    // Markov: the chain of each experiment's own paths.
+    // Markov: the chain of each experiment's own paths, split out in one pass.
     if let Some(j) = models.iter().position(|&m| m == Model::Markov) {
-        for (k, e) in experiments.iter().enumerate() {
-            let sub = test_paths(tp, paths, e.exposed, as_of);
+        // Indices first (4 bytes a path), then one experiment's paths at a time.
+        let mut conv_ix: Vec<Vec<u32>> = vec![Vec::new(); experiments.len()];
+        let mut null_ix: Vec<Vec<u32>> = vec![Vec::new(); experiments.len()];
+        let mine = |start: u32| {
+            tp.user
+                .get(start as usize)
+                .and_then(|&u| entries.get(u as usize))
+                .map_or(&[][..], Vec::as_slice)
+        };
+        for (i, c) in paths.conversions.iter().enumerate() {
+            for &(k, t0) in mine(c.touches.start) {
+                if t0 <= c.order_ts && c.order_ts < t0 + span {
+                    conv_ix[k].push(i as u32);
+                }
+            }
+        }
+        for (i, s) in paths.non_converting.iter().enumerate() {
+            for &(k, _) in mine(s.start) {
+                null_ix[k].push(i as u32);
+            }
+        }
+        let subs = conv_ix.into_iter().zip(null_ix).map(|(c, n)| {
+            let conversions: Vec<ConversionPath> =
+                c.iter().map(|&i| paths.conversions[i as usize]).collect();
+            WindowPaths {
+                window_days: paths.window_days,
+                totals: subset_totals(&conversions),
+                conversions,
+                non_converting: n
+                    .iter()
+                    .map(|&i| paths.non_converting[i as usize])
+                    .collect(),
+            }
+        });
+        for (k, (e, sub)) in experiments.iter().zip(subs).enumerate() {
             let result = attribution::attribute_window(tp, &sub, Model::Markov, params, n_channels);
             credited[j][k] = result
                 .credits

@@ -13,5 +13,6 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
         Command::Validate(a) => cmd::validate::run(&a),
         Command::Simulate(a) => cmd::simulate::run(&a),
         Command::Power(a) => cmd::power::run(&a),
+        Command::Sql(a) => cmd::sql::run(&a),
     }
 }

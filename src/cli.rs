@@ -40,6 +40,8 @@ pub enum Command {
     Simulate(cmd::simulate::SimulateArgs),
     /// Sample size or minimum detectable effect for a planned holdout test.
     Power(cmd::power::PowerArgs),
+    /// The SQL that computes the report's aggregates inside a warehouse.
+    Sql(cmd::sql::SqlArgs),
 }
 
 /// What to do with rows that cannot be read.

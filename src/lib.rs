@@ -26,3 +26,4 @@ pub mod reconcile;
 pub mod report;
 pub mod simulate;
 pub mod stats;
+pub mod warehouse;

@@ -6,6 +6,7 @@ pub mod power;
 pub mod reconcile;
 pub mod run;
 pub mod simulate;
+pub mod sql;
 pub mod validate;
 
 use crate::error::Error;

@@ -164,6 +164,17 @@ pub fn resolve_windows(flags: &[u16], cfg: &Config) -> Result<Vec<u16>, Error> {
     Ok(windows)
 }
 
+/// `--as-of DATE`: the last second of that UTC day.
+pub fn parse_as_of(s: &str) -> Result<Micros, Error> {
+    time::parse_date(s)
+        .map(|d| (i64::from(d) + 1) * crate::model::MICROS_PER_DAY - MICROS_PER_SECOND)
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "--as-of \"{s}\" is not a date (expected YYYY-MM-DD, like 2026-06-30)"
+            ))
+        })
+}
+
 /// Every setting in force for a run (reported as `config`).
 #[derive(Debug, Clone, Serialize)]
 pub struct RunSettings {
@@ -236,18 +247,7 @@ impl RunSettings {
         } else {
             cfg.analysis.cuped.unwrap_or(true)
         };
-        let as_of_micros = match &a.as_of {
-            Some(s) => Some(
-                time::parse_date(s)
-                    .map(|d| (i64::from(d) + 1) * crate::model::MICROS_PER_DAY - MICROS_PER_SECOND)
-                    .ok_or_else(|| {
-                        Error::Usage(format!(
-                            "--as-of \"{s}\" is not a date (expected YYYY-MM-DD, like 2026-06-30)"
-                        ))
-                    })?,
-            ),
-            None => None,
-        };
+        let as_of_micros = a.as_of.as_deref().map(parse_as_of).transpose()?;
         if a.bootstrap == Some(0) {
             return Err(Error::Usage(
                 "--bootstrap needs at least 1 resample".to_string(),

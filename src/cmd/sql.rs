@@ -1,0 +1,137 @@
+//! `uplift sql`: the SQL that computes the report's aggregates where the data
+//! lives (warehouse mode).
+
+use super::Outcome;
+use super::run::{parse_as_of, resolve_windows};
+use crate::attribution::Model;
+use crate::cli::AttributionArgs;
+use crate::config::Config;
+use crate::error::Error;
+use crate::warehouse::sql::{self, Dialect, OptionalColumn, Spec, TableColumns};
+use clap::Args;
+use std::path::PathBuf;
+
+/// The SQL that computes the report's aggregates inside a warehouse.
+///
+/// Prints one read-only SELECT per aggregate (or writes NAME.sql files into
+/// --out-dir). Run each where the data lives, save its result with a header
+/// row as NAME.csv (or NAME.parquet) in one directory, and give that
+/// directory to `uplift run --from-aggregates DIR` with the same analysis
+/// flags. No user-level row leaves the warehouse.
+#[derive(Debug, Clone, Args)]
+#[command(
+    after_long_help = "Examples:\n  uplift sql --dialect postgres --exposures-table exposures --revenue-table orders\n  uplift sql --dialect bigquery --exposures-table mkt.exposures --revenue-table shop.orders --window 30 --window 90 --out-dir sql/\n  uplift sql --dialect snowflake --exposures-table EXPOSURES --revenue-table ORDERS --config uplift.toml --missing-column cost"
+)]
+pub struct SqlArgs {
+    /// The SQL engine.
+    #[arg(long, value_enum)]
+    pub dialect: Dialect,
+    /// Exposures table (schema-qualified as the engine wants it).
+    #[arg(long, value_name = "TABLE")]
+    pub exposures_table: String,
+    /// Revenue (orders) table.
+    #[arg(long, value_name = "TABLE")]
+    pub revenue_table: String,
+    /// Spend table (date, channel, spend), when spend lives in the warehouse.
+    #[arg(long, value_name = "TABLE")]
+    pub spend_table: Option<String>,
+    /// Finance table (period_start, period_end, revenue).
+    #[arg(long, value_name = "TABLE")]
+    pub finance_table: Option<String>,
+    /// Write one NAME.sql file per aggregate into DIR instead of printing.
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+    /// Config file (column and group-label mapping, analysis defaults).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Window in whole days (1..=365); repeat for several [default: 30].
+    #[arg(long = "window", value_name = "DAYS", value_parser = clap::value_parser!(u16).range(1..=365))]
+    pub windows: Vec<u16>,
+    /// End of the observation period: the end of this UTC day (YYYY-MM-DD)
+    /// [default: the latest timestamp in the revenue table].
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+    /// Attribution settings (only the models and the half-life shape the SQL).
+    #[command(flatten)]
+    pub attribution: AttributionArgs,
+    /// An optional column the tables do not have; repeat or separate by commas.
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "COLUMN")]
+    pub missing_column: Vec<OptionalColumn>,
+}
+
+/// The column names in force: the `[columns.*]` mapping, else the canonical
+/// names; optional columns named by `--missing-column` are left out.
+pub fn table_columns(cfg: &Config, missing: &[OptionalColumn]) -> TableColumns {
+    let c = &cfg.columns;
+    let name = |v: &Option<String>, canonical: &str| v.clone().unwrap_or_else(|| canonical.into());
+    let optional = |v: &Option<String>, canonical: &str, col: OptionalColumn| {
+        (!missing.contains(&col)).then(|| name(v, canonical))
+    };
+    TableColumns {
+        ex_user: name(&c.exposures.user_id, "user_id"),
+        ex_channel: name(&c.exposures.channel, "channel"),
+        ex_ts: name(&c.exposures.timestamp, "timestamp"),
+        ex_group: optional(&c.exposures.group, "group", OptionalColumn::Group),
+        ex_segment: optional(&c.exposures.segment, "segment", OptionalColumn::Segment),
+        ex_cost: optional(&c.exposures.cost, "cost", OptionalColumn::Cost),
+        rv_user: name(&c.revenue.user_id, "user_id"),
+        rv_ts: name(&c.revenue.timestamp, "timestamp"),
+        rv_revenue: name(&c.revenue.revenue, "revenue"),
+        rv_order_id: optional(&c.revenue.order_id, "order_id", OptionalColumn::OrderId),
+        sp_date: name(&c.spend.date, "date"),
+        sp_channel: name(&c.spend.channel, "channel"),
+        sp_spend: name(&c.spend.spend, "spend"),
+        fi_start: name(&c.finance.period_start, "period_start"),
+        fi_end: name(&c.finance.period_end, "period_end"),
+        fi_revenue: name(&c.finance.revenue, "revenue"),
+    }
+}
+
+/// Runs `uplift sql`.
+pub fn run(a: &SqlArgs) -> Result<Outcome, Error> {
+    let cfg = match &a.config {
+        Some(p) => Config::load(p)?,
+        None => Config::default(),
+    };
+    let windows = resolve_windows(&a.windows, &cfg)?;
+    let (models, params) = a.attribution.resolve(&cfg)?;
+    let as_of = a.as_of.as_deref().map(parse_as_of).transpose()?;
+    let groups = cfg.groups.labels();
+    let half_life = models
+        .contains(&Model::TimeDecay)
+        .then_some(params.half_life_days);
+    let spec = Spec {
+        dialect: a.dialect,
+        exposures_table: a.exposures_table.clone(),
+        revenue_table: a.revenue_table.clone(),
+        spend_table: a.spend_table.clone(),
+        finance_table: a.finance_table.clone(),
+        columns: table_columns(&cfg, &a.missing_column),
+        settings: sql::settings_line(&windows, a.as_of.as_deref(), half_life, &groups),
+        groups,
+        windows,
+        as_of,
+        time_decay_half_life: half_life,
+    };
+    let statements = sql::statements(&spec);
+    let mut bytes = Vec::new();
+    match &a.out_dir {
+        Some(dir) => {
+            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir.display().to_string(), e))?;
+            for (name, sql) in &statements {
+                let path = dir.join(format!("{name}.sql"));
+                super::write_atomic(&path, sql.as_bytes())?;
+                bytes.extend_from_slice(format!("{}\n", path.display()).as_bytes());
+            }
+        }
+        None => {
+            for (name, sql) in &statements {
+                bytes.extend_from_slice(format!("-- uplift:aggregate {name}\n{sql};\n\n").as_bytes());
+            }
+        }
+    }
+    Ok(Outcome {
+        bytes,
+        ..Outcome::default()
+    })
+}

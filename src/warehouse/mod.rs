@@ -1,0 +1,5 @@
+//! Warehouse mode: the heavy steps pushed to a SQL engine as statements that
+//! return small aggregates (`sql`), and the report computed from those
+//! aggregates alone (`aggregates`).
+
+pub mod sql;

@@ -1,0 +1,494 @@
+//! The SQL of warehouse mode: one read-only `SELECT` per aggregate, in the
+//! dialect of the engine where the data lives.
+//!
+//! Every statement starts from the same normalised views of the tables
+//! (common table expressions): timestamps become UTC microseconds since the
+//! epoch (integers, so that windows are exact and no session time zone can
+//! shift a day), group labels become 1 (exposed), 2 (control) or 0 (organic),
+//! repeated order ids keep one row. The cohort moments are computed in two
+//! passes (group means first, then sums of squared deviations), so that no
+//! variance is the difference of two large sums.
+
+use crate::config::GroupLabels;
+use crate::model::{MICROS_PER_DAY, Micros};
+use clap::ValueEnum;
+use serde::Serialize;
+use std::fmt::Write as _;
+
+/// A SQL engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Dialect {
+    /// PostgreSQL 12 or later.
+    Postgres,
+    /// DuckDB 1.0 or later.
+    Duckdb,
+    /// Spark SQL 3.1 or later.
+    Spark,
+    /// Google BigQuery (GoogleSQL).
+    Bigquery,
+    /// Snowflake.
+    Snowflake,
+}
+
+impl Dialect {
+    /// A quoted identifier.
+    fn ident(self, name: &str) -> String {
+        match self {
+            Dialect::Spark | Dialect::Bigquery => format!("`{}`", name.replace('`', "``")),
+            _ => format!("\"{}\"", name.replace('"', "\"\"")),
+        }
+    }
+
+    /// A string literal.
+    fn literal(self, s: &str) -> String {
+        match self {
+            Dialect::Spark | Dialect::Bigquery => {
+                format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
+            }
+            _ => format!("'{}'", s.replace('\'', "''")),
+        }
+    }
+
+    fn text(self) -> &'static str {
+        match self {
+            Dialect::Postgres => "TEXT",
+            Dialect::Duckdb | Dialect::Snowflake => "VARCHAR",
+            Dialect::Spark | Dialect::Bigquery => "STRING",
+        }
+    }
+
+    fn double(self) -> &'static str {
+        match self {
+            Dialect::Postgres => "DOUBLE PRECISION",
+            Dialect::Bigquery => "FLOAT64",
+            _ => "DOUBLE",
+        }
+    }
+
+    /// UTC microseconds since the epoch of a timestamp expression.
+    fn micros(self, e: &str) -> String {
+        match self {
+            Dialect::Postgres => format!("CAST(EXTRACT(EPOCH FROM {e}) * 1000000 AS BIGINT)"),
+            Dialect::Duckdb => format!("epoch_us({e})"),
+            Dialect::Spark => format!("unix_micros({e})"),
+            Dialect::Bigquery => format!("UNIX_MICROS({e})"),
+            Dialect::Snowflake => format!("DATE_PART(EPOCH_MICROSECOND, {e})"),
+        }
+    }
+
+    /// A date expression as `YYYY-MM-DD` text.
+    fn date_text(self, e: &str) -> String {
+        match self {
+            Dialect::Postgres | Dialect::Snowflake => format!("TO_CHAR({e}, 'YYYY-MM-DD')"),
+            Dialect::Duckdb => format!("strftime({e}, '%Y-%m-%d')"),
+            Dialect::Spark => format!("date_format({e}, 'yyyy-MM-dd')"),
+            Dialect::Bigquery => format!("FORMAT_DATE('%Y-%m-%d', {e})"),
+        }
+    }
+
+    /// The channels of a user's touches `tp`, in time order (ties by channel
+    /// name), joined by `>`: an aggregate over a `GROUP BY`.
+    fn path(self) -> String {
+        match self {
+            Dialect::Postgres | Dialect::Duckdb | Dialect::Bigquery => {
+                "STRING_AGG(tp.ch, '>' ORDER BY tp.t, tp.ch)".to_string()
+            }
+            Dialect::Snowflake => "LISTAGG(tp.ch, '>') WITHIN GROUP (ORDER BY tp.t, tp.ch)".into(),
+            Dialect::Spark => "array_join(transform(array_sort(collect_list(named_struct('t', tp.t, 'ch', tp.ch))), s -> s.ch), '>')".into(),
+        }
+    }
+}
+
+/// The separator of the channels in a path (a channel name must not contain it).
+pub const PATH_SEPARATOR: char = '>';
+
+/// Optional input columns a warehouse table may lack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OptionalColumn {
+    /// exposures.group (every touch is then organic: no lift).
+    Group,
+    /// exposures.segment.
+    Segment,
+    /// exposures.cost.
+    Cost,
+    /// revenue.order_id (no de-duplication).
+    OrderId,
+}
+
+/// Column names of the tables (after the `[columns.*]` mapping).
+#[derive(Debug, Clone)]
+#[allow(missing_docs)]
+pub struct TableColumns {
+    pub ex_user: String,
+    pub ex_channel: String,
+    pub ex_ts: String,
+    pub ex_group: Option<String>,
+    pub ex_segment: Option<String>,
+    pub ex_cost: Option<String>,
+    pub rv_user: String,
+    pub rv_ts: String,
+    pub rv_revenue: String,
+    pub rv_order_id: Option<String>,
+    pub sp_date: String,
+    pub sp_channel: String,
+    pub sp_spend: String,
+    pub fi_start: String,
+    pub fi_end: String,
+    pub fi_revenue: String,
+}
+
+/// Everything that shapes the SQL.
+#[derive(Debug, Clone)]
+pub struct Spec {
+    /// The engine.
+    pub dialect: Dialect,
+    /// Exposures table (as written, e.g. `analytics.exposures`).
+    pub exposures_table: String,
+    /// Revenue table.
+    pub revenue_table: String,
+    /// Spend table, when spend lives in the warehouse.
+    pub spend_table: Option<String>,
+    /// Finance table.
+    pub finance_table: Option<String>,
+    /// Column names.
+    pub columns: TableColumns,
+    /// Group labels.
+    pub groups: GroupLabels,
+    /// Windows in days, ascending.
+    pub windows: Vec<u16>,
+    /// `--as-of` in microseconds (None = latest revenue timestamp).
+    pub as_of: Option<Micros>,
+    /// Time-decay half-life in days, when that model is asked for.
+    pub time_decay_half_life: Option<f64>,
+    /// The settings line that `run --from-aggregates` checks.
+    pub settings: String,
+}
+
+/// The settings line of a set of aggregates: what must match between
+/// `uplift sql` and `uplift run --from-aggregates`.
+pub fn settings_line(
+    windows: &[u16],
+    as_of: Option<&str>,
+    half_life: Option<f64>,
+    groups: &GroupLabels,
+) -> String {
+    let w: Vec<String> = windows.iter().map(u16::to_string).collect();
+    format!(
+        "uplift-aggregates 1; windows {}; as_of {}; time_decay_half_life {}; exposed [{}]; control [{}]",
+        w.join(","),
+        as_of.unwrap_or("latest"),
+        half_life.map_or("none".to_string(), |h| h.to_string()),
+        groups.exposed.join("|"),
+        groups.control.join("|"),
+    )
+}
+
+/// The aggregates, in the order they are written: (name, SQL).
+pub fn statements(spec: &Spec) -> Vec<(&'static str, String)> {
+    let mut out = vec![
+        ("meta", with(spec, &meta(spec))),
+        ("channels", with(spec, CHANNELS)),
+        ("cohorts", with(spec, COHORTS)),
+        ("attribution_totals", with(spec, ATTRIBUTION_TOTALS)),
+        ("paths", with(spec, PATHS)),
+        ("calibration_paths", with(spec, CALIBRATION_PATHS)),
+    ];
+    if spec.time_decay_half_life.is_some() {
+        out.push(("time_decay", with(spec, TIME_DECAY)));
+        out.push(("calibration_time_decay", with(spec, CALIBRATION_TIME_DECAY)));
+    }
+    out.push(("daily_revenue", with(spec, DAILY_REVENUE)));
+    if spec.columns.ex_cost.is_some() {
+        out.push(("exposure_cost", with(spec, EXPOSURE_COST)));
+    }
+    if let Some(t) = &spec.spend_table {
+        out.push(("spend", spend(spec, t)));
+    }
+    if let Some(t) = &spec.finance_table {
+        out.push(("finance", finance(spec, t)));
+    }
+    out
+}
+
+/// The shared common table expressions, then `body`, with the placeholders
+/// `{DAY}` (microseconds per day) and `{DOUBLE}` filled in. Engines drop the
+/// expressions a statement does not use.
+fn with(spec: &Spec, body: &str) -> String {
+    let d = spec.dialect;
+    let c = &spec.columns;
+    let id = |n: &str| d.ident(n);
+    let labels = |v: &[String]| {
+        v.iter()
+            .map(|s| d.literal(s))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let text = d.text();
+    let group_expr = match &c.ex_group {
+        Some(g) => format!("CAST({} AS {text})", id(g)),
+        None => format!("CAST(NULL AS {text})"),
+    };
+    let in_list = |v: &[String]| {
+        if v.is_empty() {
+            "1 = 0".to_string()
+        } else {
+            format!("gl IN ({})", labels(v))
+        }
+    };
+    let segment = match &c.ex_segment {
+        Some(s) => format!("NULLIF(CAST({} AS {text}), '')", id(s)),
+        None => format!("CAST(NULL AS {text})"),
+    };
+    let cost = match &c.ex_cost {
+        Some(s) => format!("COALESCE({}, 0)", id(s)),
+        None => "0".to_string(),
+    };
+    let order_id = match &c.rv_order_id {
+        Some(o) => format!("NULLIF(CAST({} AS {text}), '')", id(o)),
+        None => format!("CAST(NULL AS {text})"),
+    };
+    let windows: Vec<String> = spec
+        .windows
+        .iter()
+        .map(|w| format!("SELECT {w} AS days"))
+        .collect();
+    let as_of = match spec.as_of {
+        Some(t) => format!("SELECT CAST({t} AS BIGINT) AS a"),
+        None => "SELECT MAX(t) AS a FROM rv0".to_string(),
+    };
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        "-- uplift {version}: {settings}\n\
+WITH\n\
+wins AS ({windows}),\n\
+ex0 AS (\n  SELECT CAST({eu} AS {text}) AS u, CAST({ec} AS {text}) AS ch, {et} AS t,\n    {group_expr} AS gl, {segment} AS seg, {cost} AS cost\n  FROM {ext}\n  WHERE {eu} IS NOT NULL AND {ec} IS NOT NULL AND {ets} IS NOT NULL\n),\n\
+ex AS (\n  SELECT u, ch, t, gl, seg, cost,\n    CASE WHEN {exposed} THEN 1 WHEN {control} THEN 2 ELSE 0 END AS g\n  FROM ex0\n),\n\
+rv0 AS (\n  SELECT CAST({ru} AS {text}) AS u, {rt} AS t, {rr} AS r, {order_id} AS oid\n  FROM {rvt}\n  WHERE {ru} IS NOT NULL AND {rts} IS NOT NULL AND {rr} IS NOT NULL\n),\n\
+rvd AS (\n  SELECT u, t, r, oid,\n    CASE WHEN oid IS NULL THEN 1 ELSE ROW_NUMBER() OVER (PARTITION BY oid ORDER BY t, r, u) END AS k\n  FROM rv0\n),\n\
+rv AS (SELECT u, t, r FROM rvd WHERE k = 1),\n\
+obs AS ({as_of}),\n\
+lab AS (\n  SELECT u, ch, MIN(t) AS t0,\n    MAX(CASE WHEN g = 1 THEN 1 ELSE 0 END) AS he,\n    MAX(CASE WHEN g = 2 THEN 1 ELSE 0 END) AS hc\n  FROM ex WHERE g > 0 GROUP BY u, ch\n),\n\
+useg AS (\n  SELECT u, seg FROM (\n    SELECT u, seg, ROW_NUMBER() OVER (PARTITION BY u ORDER BY t, seg) AS k\n    FROM ex WHERE seg IS NOT NULL\n  ) s WHERE k = 1\n),\n\
+mem AS (\n  SELECT lab.u, lab.ch, lab.t0, useg.seg,\n    CASE WHEN lab.he = 1 AND lab.hc = 1 THEN 'contaminated' WHEN lab.he = 1 THEN 'exposed' ELSE 'control' END AS arm\n  FROM lab LEFT JOIN useg ON useg.u = lab.u\n),\n\
+mw AS (\n  SELECT mem.u, mem.ch, mem.t0, mem.seg, mem.arm, wins.days,\n    wins.days * {{DAY}} AS span,\n    CASE WHEN mem.t0 + wins.days * {{DAY}} <= obs.a THEN 1 ELSE 0 END AS mature\n  FROM mem CROSS JOIN wins CROSS JOIN obs\n),\n\
+tp AS (SELECT u, ch, t FROM ex WHERE g <> 2),\n\
+cv AS (\n  SELECT u, t, r, ROW_NUMBER() OVER (PARTITION BY u ORDER BY t, r) AS k\n  FROM rv WHERE r >= 0\n),\n\
+cw AS (\n  SELECT cv.u, cv.t, cv.r, cv.k, wins.days, wins.days * {{DAY}} AS span\n  FROM cv CROSS JOIN wins\n),\n\
+cpath AS (\n  SELECT cw.days, cw.u, cw.k, cw.t, cw.r, {path} AS path\n  FROM cw JOIN tp ON tp.u = cw.u AND tp.t <= cw.t AND tp.t >= cw.t - cw.span\n  GROUP BY cw.days, cw.u, cw.k, cw.t, cw.r\n),\n\
+nc AS (\n  SELECT tp.u, MAX(tp.t) AS lt\n  FROM tp LEFT JOIN (SELECT DISTINCT u FROM rv) o ON o.u = tp.u\n  WHERE o.u IS NULL GROUP BY tp.u\n),\n\
+npath AS (\n  SELECT wins.days, nc.u, {path} AS path\n  FROM nc CROSS JOIN wins JOIN tp ON tp.u = nc.u AND tp.t >= nc.lt - wins.days * {{DAY}}\n  GROUP BY wins.days, nc.u\n)\n",
+        version = env!("CARGO_PKG_VERSION"),
+        settings = spec.settings,
+        windows = windows.join(" UNION ALL "),
+        eu = id(&c.ex_user),
+        ec = id(&c.ex_channel),
+        et = d.micros(&id(&c.ex_ts)),
+        ets = id(&c.ex_ts),
+        ext = spec.exposures_table,
+        exposed = in_list(&spec.groups.exposed),
+        control = in_list(&spec.groups.control),
+        ru = id(&c.rv_user),
+        rt = d.micros(&id(&c.rv_ts)),
+        rts = id(&c.rv_ts),
+        rr = id(&c.rv_revenue),
+        rvt = spec.revenue_table,
+        path = d.path(),
+    );
+    s.push_str(&body.replace("{DECAY}", DECAY_SHARES));
+    let half_life = spec.time_decay_half_life.unwrap_or(7.0);
+    s.replace("{DAY}", &MICROS_PER_DAY.to_string())
+        .replace("{DOUBLE}", d.double())
+        .replace("{HALF_LIFE}", &format!("{half_life:?}"))
+}
+
+fn meta(spec: &Spec) -> String {
+    let d = spec.dialect;
+    format!(
+        "SELECT {settings} AS settings,\n\
+  (SELECT COUNT(*) FROM {ext}) AS exposures_rows,\n\
+  (SELECT COUNT(*) FROM ex) AS exposures_rows_read,\n\
+  (SELECT COUNT(*) FROM ex WHERE g = 0 AND gl IS NOT NULL AND gl <> '') AS unknown_group_rows,\n\
+  (SELECT COUNT(DISTINCT ch) FROM ex WHERE ch LIKE '%>%' OR ch = '') AS bad_channel_names,\n\
+  (SELECT COUNT(*) FROM {rvt}) AS revenue_rows,\n\
+  (SELECT COUNT(*) FROM rv0) AS revenue_rows_read,\n\
+  (SELECT a FROM obs) AS as_of,\n\
+  (SELECT MAX(t) FROM rv0) AS latest_revenue,\n\
+  (SELECT COUNT(*) FROM rvd WHERE k > 1) AS duplicate_rows,\n\
+  (SELECT COALESCE(SUM(r), 0) FROM rvd WHERE k > 1) AS duplicate_revenue,\n\
+  (SELECT COUNT(*) FROM rv WHERE r < 0) AS refunds,\n\
+  (SELECT COALESCE(SUM(r), 0) FROM rv WHERE r < 0) AS refund_revenue,\n\
+  (SELECT COALESCE(SUM(r), 0) FROM rv) AS net_revenue\n",
+        settings = d.literal(&spec.settings),
+        ext = spec.exposures_table,
+        rvt = spec.revenue_table,
+    )
+}
+
+const CHANNELS: &str = "SELECT e.ch AS channel, e.first_exposed, e.last_exposed, e.touches,
+  COALESCE(l.exposed_all, 0) AS exposed_all, COALESCE(l.exposed_users, 0) AS exposed_users,
+  COALESCE(l.control_users, 0) AS control_users, COALESCE(l.contaminated, 0) AS contaminated
+FROM (
+  SELECT ch, MIN(CASE WHEN g = 1 THEN t END) AS first_exposed,
+    MAX(CASE WHEN g = 1 THEN t END) AS last_exposed, COUNT(*) AS touches
+  FROM ex GROUP BY ch
+) e LEFT JOIN (
+  SELECT ch, SUM(he) AS exposed_all,
+    SUM(CASE WHEN he = 1 AND hc = 0 THEN 1 ELSE 0 END) AS exposed_users,
+    SUM(CASE WHEN he = 0 AND hc = 1 THEN 1 ELSE 0 END) AS control_users,
+    SUM(CASE WHEN he = 1 AND hc = 1 THEN 1 ELSE 0 END) AS contaminated
+  FROM lab GROUP BY ch
+) l ON l.ch = e.ch
+ORDER BY channel
+";
+
+const COHORTS: &str = "SELECT channel, window_days, arm, segment, SUM(users) AS users,
+  SUM(excluded) AS excluded, SUM(converters) AS converters, SUM(sum_y) AS sum_y,
+  SUM(m2_y) AS m2_y, SUM(sum_x) AS sum_x, SUM(m2_x) AS m2_x, SUM(c_xy) AS c_xy
+FROM (
+  SELECT ch AS channel, days AS window_days, arm, seg AS segment, COUNT(*) AS users,
+    0 AS excluded, SUM(conv) AS converters, SUM(y) AS sum_y,
+    SUM((y - my) * (y - my)) AS m2_y, SUM(x) AS sum_x,
+    SUM((x - mx) * (x - mx)) AS m2_x, SUM((x - mx) * (y - my)) AS c_xy
+  FROM (
+    SELECT yx.*, AVG(y) OVER (PARTITION BY ch, days, arm, seg) AS my,
+      AVG(x) OVER (PARTITION BY ch, days, arm, seg) AS mx
+    FROM (
+      SELECT mw.ch, mw.days, mw.arm, mw.seg, mw.u,
+        COALESCE(SUM(CASE WHEN rv.t >= mw.t0 THEN rv.r END), 0) AS y,
+        COALESCE(SUM(CASE WHEN rv.t < mw.t0 THEN rv.r END), 0) AS x,
+        MAX(CASE WHEN rv.t >= mw.t0 AND rv.r >= 0 THEN 1 ELSE 0 END) AS conv
+      FROM mw LEFT JOIN rv
+        ON rv.u = mw.u AND rv.t >= mw.t0 - mw.span AND rv.t < mw.t0 + mw.span
+      WHERE mw.mature = 1 AND mw.arm <> 'contaminated'
+      GROUP BY mw.ch, mw.days, mw.arm, mw.seg, mw.u
+    ) yx
+  ) m
+  GROUP BY ch, days, arm, seg
+  UNION ALL
+  SELECT ch, days, arm, seg, 0, COUNT(*), 0, 0, 0, 0, 0, 0
+  FROM mw WHERE mw.mature = 0 OR mw.arm = 'contaminated'
+  GROUP BY ch, days, arm, seg
+) c
+GROUP BY channel, window_days, arm, segment
+ORDER BY channel, window_days, arm, segment
+";
+
+const ATTRIBUTION_TOTALS: &str = "SELECT days AS window_days, COUNT(*) AS conversions, SUM(r) AS revenue,
+  SUM(CASE WHEN n = 0 THEN 1 ELSE 0 END) AS unattributed_conversions,
+  COALESCE(SUM(CASE WHEN n = 0 THEN r END), 0) AS unattributed_revenue
+FROM (
+  SELECT cw.days, cw.u, cw.k, cw.r, COUNT(tp.u) AS n
+  FROM cw LEFT JOIN tp ON tp.u = cw.u AND tp.t <= cw.t AND tp.t >= cw.t - cw.span
+  GROUP BY cw.days, cw.u, cw.k, cw.r
+) ct
+GROUP BY days
+ORDER BY window_days
+";
+
+const PATHS: &str = "SELECT days AS window_days, path, SUM(conversions) AS conversions,
+  SUM(revenue) AS revenue, SUM(nulls) AS non_conversions
+FROM (
+  SELECT days, path, 1 AS conversions, r AS revenue, 0 AS nulls FROM cpath
+  UNION ALL
+  SELECT days, path, 0, 0, 1 FROM npath
+) p
+GROUP BY days, path
+ORDER BY window_days, path
+";
+
+const CALIBRATION_PATHS: &str = "SELECT channel, window_days, path, SUM(conversions) AS conversions,
+  SUM(revenue) AS revenue, SUM(nulls) AS non_conversions
+FROM (
+  SELECT ce.ch AS channel, ce.days AS window_days, cpath.path, 1 AS conversions,
+    cpath.r AS revenue, 0 AS nulls
+  FROM mw ce JOIN cpath ON cpath.u = ce.u AND cpath.days = ce.days
+    AND cpath.t >= ce.t0 AND cpath.t < ce.t0 + ce.span
+  WHERE ce.arm = 'exposed' AND ce.mature = 1
+  UNION ALL
+  SELECT ce.ch, ce.days, npath.path, 0, 0, 1
+  FROM mw ce JOIN npath ON npath.u = ce.u AND npath.days = ce.days
+  WHERE ce.arm = 'exposed' AND ce.mature = 1
+) p
+GROUP BY channel, window_days, path
+ORDER BY channel, window_days, path
+";
+
+/// Per conversion and touch: the touch's normalised time-decay weight.
+const DECAY_SHARES: &str = "SELECT days, u, k, t, r, ch,
+    wt / SUM(wt) OVER (PARTITION BY days, u, k) AS share
+  FROM (
+    SELECT days, u, k, t, r, ch,
+      POWER(2.0, -(age - MIN(age) OVER (PARTITION BY days, u, k)) / {HALF_LIFE}) AS wt
+    FROM (
+      SELECT cw.days, cw.u, cw.k, cw.t, CAST(cw.r AS {DOUBLE}) AS r, tp.ch,
+        CAST(cw.t - tp.t AS {DOUBLE}) / {DAY} AS age
+      FROM cw JOIN tp ON tp.u = cw.u AND tp.t <= cw.t AND tp.t >= cw.t - cw.span
+    ) a
+  ) b";
+
+const TIME_DECAY: &str = "SELECT days AS window_days, ch AS channel, SUM(share) AS conversions,
+  SUM(share * r) AS revenue
+FROM (
+  {DECAY}
+) s
+GROUP BY days, ch
+ORDER BY window_days, channel
+";
+
+const CALIBRATION_TIME_DECAY: &str = "SELECT ce.ch AS channel, ce.days AS window_days,
+  SUM(s.share * s.r) AS revenue
+FROM mw ce JOIN (
+  {DECAY}
+) s ON s.u = ce.u AND s.days = ce.days AND s.ch = ce.ch
+  AND s.t >= ce.t0 AND s.t < ce.t0 + ce.span
+WHERE ce.arm = 'exposed' AND ce.mature = 1
+GROUP BY ce.ch, ce.days
+ORDER BY channel, window_days
+";
+
+const DAILY_REVENUE: &str = "SELECT utc_day, COUNT(*) AS orders, SUM(r) AS net_revenue
+FROM (SELECT CAST(FLOOR(t / 86400000000.0) AS BIGINT) AS utc_day, r FROM rv) d
+GROUP BY utc_day
+ORDER BY utc_day
+";
+
+const EXPOSURE_COST: &str = "SELECT ch AS channel, utc_day, SUM(cost) AS cost
+FROM (SELECT ch, CAST(FLOOR(t / 86400000000.0) AS BIGINT) AS utc_day, cost FROM ex WHERE cost <> 0) d
+GROUP BY ch, utc_day
+ORDER BY channel, utc_day
+";
+
+fn spend(spec: &Spec, table: &str) -> String {
+    let d = spec.dialect;
+    let c = &spec.columns;
+    format!(
+        "-- uplift {version}: {settings}\n\
+SELECT date, channel, SUM(spend) AS spend\n\
+FROM (\n  SELECT {date} AS date, CAST({ch} AS {text}) AS channel, {sp} AS spend\n  FROM {table}\n) s\n\
+GROUP BY date, channel\nORDER BY date, channel\n",
+        version = env!("CARGO_PKG_VERSION"),
+        settings = spec.settings,
+        date = d.date_text(&d.ident(&c.sp_date)),
+        ch = d.ident(&c.sp_channel),
+        sp = d.ident(&c.sp_spend),
+        text = d.text(),
+    )
+}
+
+fn finance(spec: &Spec, table: &str) -> String {
+    let d = spec.dialect;
+    let c = &spec.columns;
+    format!(
+        "-- uplift {version}: {settings}\n\
+SELECT {s} AS period_start, {e} AS period_end, {r} AS revenue\n\
+FROM {table}\nORDER BY period_start, period_end\n",
+        version = env!("CARGO_PKG_VERSION"),
+        settings = spec.settings,
+        s = d.date_text(&d.ident(&c.fi_start)),
+        e = d.date_text(&d.ident(&c.fi_end)),
+        r = d.ident(&c.fi_revenue),
+    )
+}

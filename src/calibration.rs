@@ -25,6 +25,9 @@ use crate::model::{MICROS_PER_DAY, Micros};
 use crate::stats::sum::NeumaierSum;
 use serde::Serialize;
 
+/// An experiment's channel with its incremental revenue estimate and interval.
+pub type Measured = (u16, (f64, Option<f64>, Option<f64>));
+
 /// One (window, model, channel) calibration.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CalibrationRow {
@@ -150,32 +153,61 @@ pub fn calibrate(
             continue;
         }
         let credited = credit_test_conversions(tp, paths, &here, models, params, n_channels, as_of);
-        for (k, e) in here.iter().enumerate() {
-            for (j, &m) in models.iter().enumerate() {
-                let credit = credited[j][k];
-                let (inc, lo, hi) = e.incremental;
-                let ratio = |v: f64| (credit > 0.0).then(|| v / credit);
-                let total = attributed_total(w, m, e.channel);
-                let factor = ratio(inc);
-                rows.push(CalibrationRow {
-                    window_days: w,
-                    model: m.name().to_string(),
-                    channel: channel_names[usize::from(e.channel)].clone(),
-                    attributed_revenue_test: credit,
-                    incremental_revenue: inc,
-                    factor,
-                    factor_ci_low: lo.and_then(ratio),
-                    factor_ci_high: hi.and_then(ratio),
-                    attributed_revenue: total,
-                    calibrated_revenue: factor.map(|f| f * total),
-                });
-            }
-        }
+        let measured: Vec<Measured> = here.iter().map(|e| (e.channel, e.incremental)).collect();
+        push_rows(
+            w,
+            &measured,
+            models,
+            &credited,
+            channel_names,
+            &attributed_total,
+            &mut rows,
+        );
     }
+    sort_rows(&mut rows);
+    rows
+}
+
+/// Sorts calibration rows by (window, model, channel).
+pub fn sort_rows(rows: &mut [CalibrationRow]) {
     rows.sort_by(|a, b| {
         (a.window_days, &a.model, &a.channel).cmp(&(b.window_days, &b.model, &b.channel))
     });
-    rows
+}
+
+/// The rows of one window: `measured[k]` = (channel, incremental revenue
+/// estimate and interval) of experiment k, `credited[model][k]` = the
+/// revenue the model credits to that channel from the test users'
+/// conversions.
+pub fn push_rows(
+    w: u16,
+    measured: &[Measured],
+    models: &[Model],
+    credited: &[Vec<f64>],
+    channel_names: &[String],
+    attributed_total: &impl Fn(u16, Model, u16) -> f64,
+    rows: &mut Vec<CalibrationRow>,
+) {
+    for (k, &(channel, (inc, lo, hi))) in measured.iter().enumerate() {
+        for (j, &m) in models.iter().enumerate() {
+            let credit = credited[j][k];
+            let ratio = |v: f64| (credit > 0.0).then(|| v / credit);
+            let total = attributed_total(w, m, channel);
+            let factor = ratio(inc);
+            rows.push(CalibrationRow {
+                window_days: w,
+                model: m.name().to_string(),
+                channel: channel_names[usize::from(channel)].clone(),
+                attributed_revenue_test: credit,
+                incremental_revenue: inc,
+                factor,
+                factor_ci_low: lo.and_then(ratio),
+                factor_ci_high: hi.and_then(ratio),
+                attributed_revenue: total,
+                calibrated_revenue: factor.map(|f| f * total),
+            });
+        }
+    }
 }
 
 /// `credited[model][experiment]`: the revenue each model credits to the

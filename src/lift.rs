@@ -108,10 +108,33 @@ pub struct LiftEstimate {
     pub notes: Vec<(&'static str, String)>,
 }
 
-fn summary(arm: &Arm<'_>) -> ArmSummary {
-    let users = arm.y.len() as u64;
-    let converters = arm.converted.iter().filter(|&&c| c).count() as u64;
-    let revenue = crate::stats::sum::sum(arm.y);
+/// What the estimate needs of one arm: the moments of (X, Y), the
+/// converters and the revenue. Computed from the users' outcomes
+/// ([`ArmStats::of`]) or read from a warehouse's aggregates.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ArmStats {
+    /// Count, means and centred second moments of (X, Y).
+    pub moments: BiMoments,
+    /// Users with at least one conversion in the window.
+    pub converters: u64,
+    /// Σ Y, summed with compensation.
+    pub revenue: f64,
+}
+
+impl ArmStats {
+    /// The statistics of an arm's users.
+    pub fn of(arm: &Arm<'_>) -> Self {
+        Self {
+            moments: BiMoments::from_slices(arm.x, arm.y),
+            converters: arm.converted.iter().filter(|&&c| c).count() as u64,
+            revenue: crate::stats::sum::sum(arm.y),
+        }
+    }
+}
+
+fn summary(arm: &ArmStats) -> ArmSummary {
+    let users = arm.moments.n as u64;
+    let (converters, revenue) = (arm.converters, arm.revenue);
     ArmSummary {
         users,
         converters,
@@ -129,8 +152,18 @@ fn group(m: &BiMoments) -> GroupSummary {
     }
 }
 
-/// Estimates the lift of `e` over `c`.
-pub fn estimate(e: &Arm<'_>, c: &Arm<'_>, settings: &LiftSettings) -> LiftEstimate {
+/// Estimates the lift of `e` over `c` from the arms' statistics alone
+/// (everything but the bootstrap, which needs the users' outcomes).
+pub fn estimate_stats(e: &ArmStats, c: &ArmStats, settings: &LiftSettings) -> LiftEstimate {
+    estimate_inner(e, c, settings).0
+}
+
+/// The estimate, and (θ, pooled mean of X) when CUPED was applied.
+fn estimate_inner(
+    e: &ArmStats,
+    c: &ArmStats,
+    settings: &LiftSettings,
+) -> (LiftEstimate, Option<(f64, f64)>) {
     let mut out = LiftEstimate {
         exposed: summary(e),
         control: summary(c),
@@ -138,16 +171,15 @@ pub fn estimate(e: &Arm<'_>, c: &Arm<'_>, settings: &LiftSettings) -> LiftEstima
     };
     let conf = settings.confidence;
     let ne = out.exposed.users as f64;
-    if e.y.len() < 2 || c.y.len() < 2 {
+    if e.moments.n < 2 || c.moments.n < 2 {
         out.notes.push((
             "small_arm",
             format!(
                 "the exposed arm has {} and the control arm {} mature users; estimates need at least 2 in each",
-                e.y.len(),
-                c.y.len()
+                e.moments.n, c.moments.n
             ),
         ));
-        return out;
+        return (out, None);
     }
     if let Some(p) = proportion::two_proportion(
         out.exposed.converters,
@@ -159,11 +191,10 @@ pub fn estimate(e: &Arm<'_>, c: &Arm<'_>, settings: &LiftSettings) -> LiftEstima
         out.conversion_rate_lift = p;
         out.incremental_conversions = p.scaled(ne).without_p();
     }
-    let me = BiMoments::from_slices(e.x, e.y);
-    let mc = BiMoments::from_slices(c.x, c.y);
+    let (me, mc) = (e.moments, c.moments);
     let (ge, gc) = (group(&me), group(&mc));
     let Some(raw) = welch(&ge, &gc, conf) else {
-        return out;
+        return (out, None);
     };
     out.revenue_per_user_lift_raw = raw.estimate;
     if raw.df.is_none() {
@@ -237,6 +268,16 @@ pub fn estimate(e: &Arm<'_>, c: &Arm<'_>, settings: &LiftSettings) -> LiftEstima
             "the control arm's revenue per user is 0: relative lift is undefined".to_string(),
         )),
     }
+    (out, adjusted)
+}
+
+/// Estimates the lift of `e` over `c` from the users' outcomes, with the
+/// bootstrap when asked for.
+pub fn estimate(e: &Arm<'_>, c: &Arm<'_>, settings: &LiftSettings) -> LiftEstimate {
+    let (mut out, adjusted) = estimate_inner(&ArmStats::of(e), &ArmStats::of(c), settings);
+    if out.revenue_per_user_lift_raw.estimate.is_none() {
+        return out;
+    }
     if let Some((resamples, seed)) = settings.bootstrap {
         let (ye, yc) = match adjusted {
             Some((theta, mx)) => (
@@ -252,7 +293,9 @@ pub fn estimate(e: &Arm<'_>, c: &Arm<'_>, settings: &LiftSettings) -> LiftEstima
             None => (e.y.to_vec(), c.y.to_vec()),
         };
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        if let Some((lo, hi)) = bootstrap::diff_of_means_ci(&ye, &yc, resamples, conf, &mut rng) {
+        if let Some((lo, hi)) =
+            bootstrap::diff_of_means_ci(&ye, &yc, resamples, settings.confidence, &mut rng)
+        {
             out.bootstrap = Some(Bootstrap {
                 resamples,
                 seed,

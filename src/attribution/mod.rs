@@ -734,6 +734,25 @@ pub fn attribute_paths(
     Ok(credits.finish(model, target_conversions, target_revenue))
 }
 
+/// A model's result from credits computed elsewhere (a warehouse's
+/// time-decay aggregate): `credits` are (channel, conversions, revenue);
+/// every channel of `present` gets a row, and the totals are settled to the
+/// targets as [`attribute_window`] settles them.
+pub fn from_credits(
+    model: Model,
+    credits: &[(u16, f64, f64)],
+    present: &[u16],
+    target_conversions: f64,
+    target_revenue: f64,
+) -> ModelResult {
+    let mut out = Credits::new(0);
+    out.mark_present(present);
+    for &(channel, conversions, revenue) in credits {
+        out.add(channel, conversions, revenue);
+    }
+    out.finish(model, target_conversions, target_revenue)
+}
+
 /// The Markov chain of grouped paths, for `--explain markov`: its states,
 /// transition probabilities, base conversion probability, horizon and every
 /// channel's removal effect.

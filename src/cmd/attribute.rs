@@ -181,6 +181,14 @@ pub fn attribution_sections(
         models,
         params,
     );
+    sections(results, &data.channels)
+}
+
+/// The report's attribution rows and totals from every window's results.
+pub fn sections(
+    results: Vec<attribution::WindowAttribution>,
+    channels: &[String],
+) -> (Vec<AttributionRow>, Vec<AttributionTotals>) {
     let mut rows = Vec::new();
     let mut totals = Vec::new();
     for w in results {
@@ -190,7 +198,7 @@ pub fn attribution_sections(
                 rows.push(AttributionRow {
                     window_days: w.window_days,
                     model: m.model.name().to_string(),
-                    channel: data.channels[usize::from(c.channel)].clone(),
+                    channel: channels[usize::from(c.channel)].clone(),
                     conversions: c.conversions,
                     revenue: c.revenue,
                     share: if attributed > 0.0 {

@@ -2,6 +2,7 @@
 //! assemble), no maths.
 
 pub mod attribute;
+pub mod from_aggregates;
 pub mod power;
 pub mod reconcile;
 pub mod run;

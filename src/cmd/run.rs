@@ -11,6 +11,7 @@ use crate::io::{self, Loaded, time};
 use crate::lift::{self, Arm, LiftSettings};
 use crate::model::{Dataset, MICROS_PER_SECOND, Micros};
 use crate::report::{Decision, Excluded, Interval, LiftRow, Report, SrmCheck, Tool, Warning};
+use crate::stats::sum::NeumaierSum;
 use crate::stats::{holm::holm, srm};
 use clap::{Args, ValueEnum};
 use serde::Serialize;
@@ -71,6 +72,11 @@ pub struct RunArgs {
     /// Exit with code 3 when one of these checks fails (the report is still written).
     #[arg(long, value_enum, value_delimiter = ',')]
     pub fail_on: Vec<FailOn>,
+    /// Compute the report from a warehouse's aggregates (the results of
+    /// `uplift sql`, saved as NAME.csv or NAME.parquet in DIR) instead of
+    /// --exposures and --revenue.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["exposures", "revenue"])]
+    pub from_aggregates: Option<std::path::PathBuf>,
 }
 
 /// A check that `--fail-on` can turn into exit code 3.
@@ -212,11 +218,19 @@ pub struct RunSettings {
     pub tolerance: f64,
     /// Checks that exit with code 3.
     pub fail_on: Vec<FailOn>,
+    /// The directory of warehouse aggregates the report was computed from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from_aggregates: Option<String>,
     #[serde(skip)]
     as_of_micros: Option<Micros>,
 }
 
 impl RunSettings {
+    /// `--as-of` in microseconds, when given.
+    pub fn as_of_micros(&self) -> Option<Micros> {
+        self.as_of_micros
+    }
+
     /// Merges flags and config, checking every value before any file is read.
     pub fn resolve(a: &RunArgs, cfg: &Config) -> Result<Self, Error> {
         let windows = resolve_windows(&a.windows, cfg)?;
@@ -271,6 +285,7 @@ impl RunSettings {
             hurdle_iroas,
             tolerance,
             fail_on: a.fail_on.clone(),
+            from_aggregates: a.from_aggregates.as_ref().map(|p| p.display().to_string()),
             as_of_micros,
         })
     }
@@ -326,7 +341,12 @@ pub fn load_checked(
             }
         }
     }
-    let facts = &loaded.revenue_facts;
+    revenue_warnings(&loaded.revenue_facts, warnings);
+    Ok(loaded)
+}
+
+/// The warnings of repeated order ids and refunds.
+pub fn revenue_warnings(facts: &io::RevenueFacts, warnings: &mut Vec<Warning>) {
     if facts.duplicate_orders > 0 {
         warnings.push(Warning::new(
             "duplicate_order_id",
@@ -342,7 +362,6 @@ pub fn load_checked(
             ),
         ));
     }
-    Ok(loaded)
 }
 
 fn subset(arm: &ArmOutcomes, keep: impl Fn(u32) -> bool) -> ArmOutcomes {
@@ -424,66 +443,119 @@ pub fn lift_rows(
                     continue;
                 }
                 let seg_name = seg.map(|i| data.segments[usize::from(i)].clone());
-                let key = format!("{name}\u{1f}{}\u{1f}{w}", seg_name.as_deref().unwrap_or(""));
-                let settings = LiftSettings {
-                    confidence: s.confidence,
-                    cuped: s.cuped,
-                    bootstrap: s.bootstrap.map(|n| (n, s.seed ^ fnv(key.as_bytes()))),
-                };
+                let settings = lift_settings(s, name, seg_name.as_deref(), w);
                 let est = lift::estimate(&as_arm(&e), &as_arm(&k_arm), &settings);
-                for (code, msg) in &est.notes {
-                    warnings.push(Warning::new(
-                        code,
-                        format!(
-                            "channel {name}, window {w}{}: {msg}",
-                            seg_name
-                                .as_ref()
-                                .map(|s| format!(", segment {s}"))
-                                .unwrap_or_default()
-                        ),
-                    ));
-                }
-                let expected = s.srm.share_for(name);
-                let p = expected.and_then(|share| {
-                    srm::srm_p_value(est.exposed.users, est.control.users, share)
-                });
-                rows.push(LiftRow {
-                    channel: name.clone(),
-                    segment: seg_name,
-                    window_days: w,
-                    test_start: c
-                        .exposed_span
-                        .map(|(a, _)| time::format_date(time::day_of(a))),
-                    test_end: c
-                        .exposed_span
-                        .map(|(_, b)| time::format_date(time::day_of(b))),
-                    exposed: est.exposed,
-                    control: est.control,
-                    excluded: Excluded {
+                rows.push(lift_row(
+                    LiftCell {
+                        channel: name,
+                        segment: seg_name,
+                        window_days: w,
                         contaminated,
                         immature: (e.immature_users.len() + k_arm.immature_users.len()) as u64,
+                        exposed_span: c.exposed_span,
                     },
-                    revenue_per_user_lift: est.revenue_per_user_lift.into(),
-                    revenue_per_user_lift_raw: est.revenue_per_user_lift_raw.into(),
-                    relative_lift: est.relative_lift.into(),
-                    conversion_rate_lift: est.conversion_rate_lift.into(),
-                    incremental_revenue: est.incremental_revenue.into(),
-                    incremental_conversions: est.incremental_conversions.into(),
-                    cuped: est.cuped,
-                    srm: SrmCheck {
-                        expected_control_share: expected,
-                        p_value: p,
-                        flag: p.is_some_and(|p| p < srm::SRM_P_THRESHOLD),
-                    },
-                    spend: None,
-                    icac: None,
-                    iroas: None,
-                    decision: None,
-                    bootstrap: est.bootstrap,
-                });
+                    est,
+                    s,
+                    warnings,
+                ));
             }
         }
     }
+    finish_lift(rows, warnings)
+}
+
+/// Where a lift row sits and what was excluded from it.
+pub struct LiftCell<'a> {
+    /// Channel name.
+    pub channel: &'a str,
+    /// Segment name (None = all users).
+    pub segment: Option<String>,
+    /// Window in days.
+    pub window_days: u16,
+    /// Contaminated users of the segment.
+    pub contaminated: u64,
+    /// Immature users of both arms.
+    pub immature: u64,
+    /// First and last exposed row of the channel.
+    pub exposed_span: Option<(Micros, Micros)>,
+}
+
+/// The bootstrap settings of one lift row: its own stream of the seed.
+pub fn lift_settings(
+    s: &RunSettings,
+    channel: &str,
+    segment: Option<&str>,
+    w: u16,
+) -> LiftSettings {
+    let key = format!("{channel}\u{1f}{}\u{1f}{w}", segment.unwrap_or(""));
+    LiftSettings {
+        confidence: s.confidence,
+        cuped: s.cuped,
+        bootstrap: s.bootstrap.map(|n| (n, s.seed ^ fnv(key.as_bytes()))),
+    }
+}
+
+/// One lift row from its estimate: notes become warnings, SRM is checked.
+pub fn lift_row(
+    cell: LiftCell<'_>,
+    est: lift::LiftEstimate,
+    s: &RunSettings,
+    warnings: &mut Vec<Warning>,
+) -> LiftRow {
+    let (name, w, seg_name) = (cell.channel, cell.window_days, cell.segment);
+    for (code, msg) in &est.notes {
+        warnings.push(Warning::new(
+            code,
+            format!(
+                "channel {name}, window {w}{}: {msg}",
+                seg_name
+                    .as_ref()
+                    .map(|s| format!(", segment {s}"))
+                    .unwrap_or_default()
+            ),
+        ));
+    }
+    let expected = s.srm.share_for(name);
+    let p =
+        expected.and_then(|share| srm::srm_p_value(est.exposed.users, est.control.users, share));
+    LiftRow {
+        channel: name.to_string(),
+        segment: seg_name,
+        window_days: w,
+        test_start: cell
+            .exposed_span
+            .map(|(a, _)| time::format_date(time::day_of(a))),
+        test_end: cell
+            .exposed_span
+            .map(|(_, b)| time::format_date(time::day_of(b))),
+        exposed: est.exposed,
+        control: est.control,
+        excluded: Excluded {
+            contaminated: cell.contaminated,
+            immature: cell.immature,
+        },
+        revenue_per_user_lift: est.revenue_per_user_lift.into(),
+        revenue_per_user_lift_raw: est.revenue_per_user_lift_raw.into(),
+        relative_lift: est.relative_lift.into(),
+        conversion_rate_lift: est.conversion_rate_lift.into(),
+        incremental_revenue: est.incremental_revenue.into(),
+        incremental_conversions: est.incremental_conversions.into(),
+        cuped: est.cuped,
+        srm: SrmCheck {
+            expected_control_share: expected,
+            p_value: p,
+            flag: p.is_some_and(|p| p < srm::SRM_P_THRESHOLD),
+        },
+        spend: None,
+        icac: None,
+        iroas: None,
+        decision: None,
+        bootstrap: est.bootstrap,
+    }
+}
+
+/// Sorts the lift rows, Holm-adjusts them and warns of immature users.
+pub fn finish_lift(mut rows: Vec<LiftRow>, warnings: &mut Vec<Warning>) -> Vec<LiftRow> {
     // Stable order: window, segment (all users first), channel.
     rows.sort_by(|a, b| {
         (a.window_days, &a.segment, &a.channel).cmp(&(b.window_days, &b.segment, &b.channel))
@@ -529,6 +601,9 @@ pub fn run(a: &RunArgs) -> Result<Outcome, Error> {
         None => Config::default(),
     };
     let settings = RunSettings::resolve(a, &cfg)?;
+    if let Some(dir) = &a.from_aggregates {
+        return super::from_aggregates::run(a, &cfg, &settings, dir);
+    }
     let (Some(_), Some(_)) = (&a.input.exposures, &a.input.revenue) else {
         return Err(Error::Usage(
             "uplift run needs --exposures FILE and --revenue FILE".to_string(),
@@ -556,9 +631,12 @@ pub fn run(a: &RunArgs) -> Result<Outcome, Error> {
     let spans: Vec<Option<(Micros, Micros)>> = cohorts.iter().map(|c| c.exposed_span).collect();
     let spend_totals = economics::channel_spend(&data.exposures, &data.spend, &spans);
     if has_spend {
+        let exposed_all: Vec<u64> = cohorts.iter().map(|c| c.exposed_all).collect();
+        let has_control: Vec<bool> = cohorts.iter().map(|c| !c.control.is_empty()).collect();
         apply_economics(
-            data,
-            &cohorts,
+            &data.channels,
+            &exposed_all,
+            &has_control,
             &spend_totals,
             &mut lift,
             settings.hurdle_iroas,
@@ -573,18 +651,10 @@ pub fn run(a: &RunArgs) -> Result<Outcome, Error> {
         &settings.attribution,
     );
     if has_spend {
-        for r in &mut attribution {
-            let total = data
-                .channels
-                .iter()
-                .position(|n| *n == r.channel)
-                .and_then(|c| spend_totals[c]);
-            r.cac = total
-                .filter(|_| r.conversions > 0.0)
-                .map(|t| t / r.conversions);
-        }
+        apply_attribution_cac(&mut attribution, &data.channels, &spend_totals);
     }
-    let decomposition = decompose(data, &lift, &settings.windows);
+    let export: NeumaierSum = data.orders.revenue.iter().copied().collect();
+    let decomposition = decompose(export.value(), &lift, &settings.windows);
     progress.step("calibration by experiments");
     let calibration = calibrate(data, &cohorts, &lift, &attribution, &settings, as_of);
     let reconciliation = a.input.finance.is_some().then(|| {
@@ -625,17 +695,38 @@ pub fn run(a: &RunArgs) -> Result<Outcome, Error> {
     })
 }
 
+/// The attributed CAC of every attribution row: the channel's spend over
+/// its credited conversions.
+pub fn apply_attribution_cac(
+    attribution: &mut [crate::report::AttributionRow],
+    channels: &[String],
+    spend_totals: &[Option<f64>],
+) {
+    for r in attribution {
+        let total = channels
+            .iter()
+            .position(|n| *n == r.channel)
+            .and_then(|c| spend_totals.get(c).copied().flatten());
+        r.cac = total
+            .filter(|_| r.conversions > 0.0)
+            .map(|t| t / r.conversions);
+    }
+}
+
 /// Spend, iCAC, iROAS and the decision of every lift row.
-fn apply_economics(
-    data: &Dataset,
-    cohorts: &[ChannelCohort],
+///
+/// Per channel code: `exposed_all` = `n_e_all`, `has_control` = whether the
+/// channel has control users, `totals` = its spend over the exposure period.
+pub fn apply_economics(
+    channels: &[String],
+    exposed_all: &[u64],
+    has_control: &[bool],
     totals: &[Option<f64>],
     rows: &mut [LiftRow],
     hurdle: f64,
     warnings: &mut Vec<Warning>,
 ) {
-    let by_name: BTreeMap<&str, usize> = data
-        .channels
+    let by_name: BTreeMap<&str, usize> = channels
         .iter()
         .enumerate()
         .map(|(i, n)| (n.as_str(), i))
@@ -644,7 +735,7 @@ fn apply_economics(
         let Some(&c) = by_name.get(r.channel.as_str()) else {
             continue;
         };
-        let (Some(total), n_e_all) = (totals[c], cohorts[c].exposed_all) else {
+        let (Some(total), n_e_all) = (totals[c], exposed_all[c]) else {
             continue;
         };
         if n_e_all == 0 {
@@ -680,12 +771,9 @@ fn apply_economics(
             r.iroas = Some(iroas);
         }
     }
-    let no_spend: Vec<&str> = cohorts
-        .iter()
-        .filter(|c| {
-            !c.control.is_empty() && totals[usize::from(c.channel)].is_some_and(|t| t == 0.0)
-        })
-        .map(|c| data.channels[usize::from(c.channel)].as_str())
+    let no_spend: Vec<&str> = (0..channels.len())
+        .filter(|&c| has_control[c] && totals[c].is_some_and(|t| t == 0.0))
+        .map(|c| channels[c].as_str())
         .collect();
     if !no_spend.is_empty() {
         warnings.push(Warning::new(
@@ -758,15 +846,13 @@ fn calibrate(
 }
 
 /// Export revenue = Σ incremental revenue of the tested channels + baseline.
-fn decompose(
-    data: &Dataset,
+pub fn decompose(
+    export_net_revenue: f64,
     lift: &[LiftRow],
     windows: &[u16],
 ) -> Vec<crate::report::Decomposition> {
     use crate::report::{ChannelAmount, Decomposition};
-    use crate::stats::sum::NeumaierSum;
-    let export: NeumaierSum = data.orders.revenue.iter().copied().collect();
-    let export = crate::reconcile::round_cents(export.value());
+    let export = crate::reconcile::round_cents(export_net_revenue);
     windows
         .iter()
         .map(|&w| {

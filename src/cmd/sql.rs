@@ -126,7 +126,9 @@ pub fn run(a: &SqlArgs) -> Result<Outcome, Error> {
         }
         None => {
             for (name, sql) in &statements {
-                bytes.extend_from_slice(format!("-- uplift:aggregate {name}\n{sql};\n\n").as_bytes());
+                bytes.extend_from_slice(
+                    format!("-- uplift:aggregate {name}\n{sql};\n\n").as_bytes(),
+                );
             }
         }
     }

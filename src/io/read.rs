@@ -72,7 +72,7 @@ impl<'a> Value<'a> {
 }
 
 /// Most columns a loader asks for.
-const MAX_WANTED: usize = 8;
+const MAX_WANTED: usize = 16;
 
 /// The file format, chosen by extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -2,4 +2,5 @@
 //! return small aggregates (`sql`), and the report computed from those
 //! aggregates alone (`aggregates`).
 
+pub mod aggregates;
 pub mod sql;

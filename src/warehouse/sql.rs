@@ -376,7 +376,8 @@ GROUP BY channel, window_days, arm, segment
 ORDER BY channel, window_days, arm, segment
 ";
 
-const ATTRIBUTION_TOTALS: &str = "SELECT days AS window_days, COUNT(*) AS conversions, SUM(r) AS revenue,
+const ATTRIBUTION_TOTALS: &str =
+    "SELECT days AS window_days, COUNT(*) AS conversions, SUM(r) AS revenue,
   SUM(CASE WHEN n = 0 THEN 1 ELSE 0 END) AS unattributed_conversions,
   COALESCE(SUM(CASE WHEN n = 0 THEN r END), 0) AS unattributed_revenue
 FROM (
@@ -399,7 +400,8 @@ GROUP BY days, path
 ORDER BY window_days, path
 ";
 
-const CALIBRATION_PATHS: &str = "SELECT channel, window_days, path, SUM(conversions) AS conversions,
+const CALIBRATION_PATHS: &str =
+    "SELECT channel, window_days, path, SUM(conversions) AS conversions,
   SUM(revenue) AS revenue, SUM(nulls) AS non_conversions
 FROM (
   SELECT ce.ch AS channel, ce.days AS window_days, cpath.path, 1 AS conversions,

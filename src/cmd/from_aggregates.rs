@@ -1,0 +1,549 @@
+//! `uplift run --from-aggregates DIR`: the report from a warehouse's
+//! aggregates alone.
+//!
+//! The same domain code as the in-process run computes every number: the
+//! lift from each arm's moments (merged across segments exactly), the
+//! attribution models from the distinct paths, calibration from the test
+//! users' paths, reconciliation from the daily revenue. Only the bootstrap
+//! needs user-level rows; it is left out with a warning.
+
+use super::Outcome;
+use super::run::{
+    LiftCell, RunArgs, RunSettings, apply_attribution_cac, apply_economics, decompose,
+    failed_checks, finish_lift, lift_row, lift_settings, load_checked, revenue_warnings,
+};
+use crate::attribution::{self, GroupedPath, Model, Totals, WindowAttribution};
+use crate::config::Config;
+use crate::error::{Error, InputError};
+use crate::io::problem::Problem;
+use crate::io::{self, FileInfo, InputPaths, RevenueFacts, time};
+use crate::lift::{self, ArmStats};
+use crate::model::{Dataset, Exposures, Group, MICROS_PER_DAY, Orders, SpendRow};
+use crate::report::{Report, Tool, Warning};
+use crate::stats::describe::BiMoments;
+use crate::stats::sum::NeumaierSum;
+use crate::warehouse::aggregates::{self, Aggregates, CohortRow, PathRow};
+use crate::warehouse::sql;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+/// Runs `uplift run --from-aggregates DIR`.
+pub fn run(
+    a: &RunArgs,
+    cfg: &Config,
+    settings: &RunSettings,
+    dir: &Path,
+) -> Result<Outcome, Error> {
+    let time_decay = settings.models.contains(&Model::TimeDecay);
+    let agg = aggregates::load(dir, time_decay)?;
+    check(&agg, settings, time_decay)?;
+    let mut warnings = Vec::new();
+    let facts = RevenueFacts {
+        duplicate_orders: agg.meta.duplicates.0,
+        refunds: agg.meta.refunds.0,
+        refund_total: agg.meta.refunds.1,
+        duplicate_total: agg.meta.duplicates.1,
+    };
+    revenue_warnings(&facts, &mut warnings);
+
+    // Spend and finance: files given on the command line (read with the
+    // config's column mapping), else the aggregates saved in DIR.
+    let mut inputs: BTreeMap<String, FileInfo> = agg
+        .files
+        .iter()
+        .map(|(k, f)| (k.to_string(), f.clone()))
+        .collect();
+    let side = |flag: &Option<std::path::PathBuf>,
+                saved: &Option<std::path::PathBuf>,
+                spend: bool,
+                warnings: &mut Vec<Warning>|
+     -> Result<Option<io::Loaded>, Error> {
+        let (path, own_cfg) = match (flag, saved) {
+            (Some(p), _) => (p.clone(), cfg.clone()),
+            (None, Some(p)) => (p.clone(), Config::default()),
+            (None, None) => return Ok(None),
+        };
+        let paths = InputPaths {
+            spend: spend.then(|| path.clone()),
+            finance: (!spend).then_some(path),
+            ..InputPaths::default()
+        };
+        load_checked(&paths, &own_cfg, settings.on_bad_rows, &[], warnings).map(Some)
+    };
+    let spend = side(&a.input.spend, &agg.spend, true, &mut warnings)?;
+    let finance = side(&a.input.finance, &agg.finance, false, &mut warnings)?;
+    for loaded in spend.iter().chain(finance.iter()) {
+        for (k, f) in &loaded.files {
+            if let Some(info) = &f.info {
+                inputs.insert(k.to_string(), info.clone());
+            }
+        }
+    }
+
+    let channels = channel_table(&agg, spend.as_ref());
+    let code = |name: &str| channels.binary_search_by(|c| c.as_str().cmp(name)).ok();
+    let by_code = |name: &str| code(name).map(|c| c as u16);
+
+    // Lift.
+    let mut lift = lift_rows(&agg, settings, &mut warnings);
+    if settings.bootstrap.is_some() {
+        warnings.push(Warning::new(
+            "bootstrap_unavailable",
+            "--bootstrap resamples users, and user-level rows stay in the warehouse in this mode: no bootstrap interval is reported (run on exported rows for it)",
+        ));
+    }
+
+    // Economics.
+    let n = channels.len();
+    let mut exposed_all = vec![0u64; n];
+    let mut has_control = vec![false; n];
+    let mut spans = vec![None; n];
+    for c in &agg.channels {
+        if let Some(i) = code(&c.channel) {
+            exposed_all[i] = c.exposed_all;
+            has_control[i] = c.control_users > 0;
+            spans[i] = c.exposed_span;
+        }
+    }
+    let mut cost = Exposures::default();
+    for (ch, day, v) in &agg.exposure_cost {
+        if let Some(c) = by_code(ch) {
+            cost.user.push(0);
+            cost.channel.push(c);
+            cost.ts.push(i64::from(*day) * MICROS_PER_DAY);
+            cost.group.push(Group::Organic);
+            cost.cost.push(*v);
+            cost.campaign.push(u32::MAX);
+            cost.row.push(cost.row.len() as u32);
+        }
+    }
+    let spend_rows: Vec<SpendRow> = spend
+        .as_ref()
+        .map(|l| {
+            l.data
+                .spend
+                .iter()
+                .filter_map(|r| {
+                    let name = l.data.channels.get(usize::from(r.channel))?;
+                    Some(SpendRow {
+                        channel: by_code(name)?,
+                        ..r.clone()
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let has_spend = spend.is_some() || cost.cost.iter().any(|&c| c != 0.0);
+    let spend_totals = crate::economics::channel_spend(&cost, &spend_rows, &spans);
+    if has_spend {
+        apply_economics(
+            &channels,
+            &exposed_all,
+            &has_control,
+            &spend_totals,
+            &mut lift,
+            settings.hurdle_iroas,
+            &mut warnings,
+        );
+    }
+
+    // Attribution.
+    let grouped = |rows: &[&PathRow]| -> Vec<GroupedPath> {
+        rows.iter()
+            .map(|p| GroupedPath {
+                channels: p.channels.iter().filter_map(|c| by_code(c)).collect(),
+                conversions: p.conversions,
+                revenue: p.revenue,
+                nulls: p.nulls,
+            })
+            .collect()
+    };
+    let mut results = Vec::new();
+    for &w in &settings.windows {
+        let here: Vec<&PathRow> = agg.paths.iter().filter(|p| p.window_days == w).collect();
+        let paths = grouped(&here);
+        let t = agg.totals.iter().find(|t| t.window_days == w);
+        let totals = window_totals(t, agg.meta.refunds.1);
+        let mut models = Vec::new();
+        for &m in &settings.models {
+            models.push(if m == Model::TimeDecay {
+                let credits: Vec<(u16, f64, f64)> = agg
+                    .time_decay
+                    .iter()
+                    .flatten()
+                    .filter(|r| r.window_days == w)
+                    .filter_map(|r| Some((by_code(&r.channel)?, r.conversions, r.revenue)))
+                    .collect();
+                let present: Vec<u16> = paths.iter().flat_map(|p| p.channels.clone()).collect();
+                let mut target = NeumaierSum::default();
+                target.add(totals.revenue);
+                target.add(-totals.unattributed_revenue);
+                attribution::from_credits(
+                    m,
+                    &credits,
+                    &present,
+                    (totals.conversions - totals.unattributed_conversions) as f64,
+                    target.value(),
+                )
+            } else {
+                attribution::attribute_paths(&paths, m, &settings.attribution)
+                    .map_err(|e| Error::Internal(e.to_string()))?
+            });
+        }
+        results.push(WindowAttribution {
+            window_days: w,
+            models,
+            totals,
+        });
+    }
+    let (mut attribution, attribution_totals) = super::attribute::sections(results, &channels);
+    if has_spend {
+        apply_attribution_cac(&mut attribution, &channels, &spend_totals);
+    }
+    let export: NeumaierSum = agg.daily_revenue.iter().map(|d| d.1).collect();
+    let decomposition = decompose(export.value(), &lift, &settings.windows);
+
+    // Calibration by experiments.
+    let mut calibration = Vec::new();
+    let attributed_total = |w: u16, m: Model, c: u16| {
+        attribution
+            .iter()
+            .find(|r| {
+                r.window_days == w && r.model == m.name() && r.channel == channels[usize::from(c)]
+            })
+            .map_or(0.0, |r| r.revenue)
+    };
+    for &w in &settings.windows {
+        let measured: Vec<crate::calibration::Measured> = lift
+            .iter()
+            .filter(|r| r.window_days == w && r.segment.is_none())
+            .filter_map(|r| {
+                let ir = &r.incremental_revenue;
+                Some((by_code(&r.channel)?, (ir.estimate?, ir.ci_low, ir.ci_high)))
+            })
+            .collect();
+        if measured.is_empty() {
+            continue;
+        }
+        let mut credited = vec![vec![0.0; measured.len()]; settings.models.len()];
+        for (k, &(c, _)) in measured.iter().enumerate() {
+            let name = &channels[usize::from(c)];
+            let rows: Vec<&PathRow> = agg
+                .calibration_paths
+                .iter()
+                .filter(|p| p.window_days == w && p.experiment.as_deref() == Some(name.as_str()))
+                .collect();
+            let paths = grouped(&rows);
+            for (j, &m) in settings.models.iter().enumerate() {
+                credited[j][k] = if m == Model::TimeDecay {
+                    agg.calibration_time_decay
+                        .iter()
+                        .flatten()
+                        .find(|r| r.window_days == w && r.channel == *name)
+                        .map_or(0.0, |r| r.revenue)
+                } else {
+                    attribution::attribute_paths(&paths, m, &settings.attribution)
+                        .map_err(|e| Error::Internal(e.to_string()))?
+                        .credits
+                        .iter()
+                        .find(|x| x.channel == c)
+                        .map_or(0.0, |x| x.revenue)
+                };
+            }
+        }
+        crate::calibration::push_rows(
+            w,
+            &measured,
+            &settings.models,
+            &credited,
+            &channels,
+            &attributed_total,
+            &mut calibration,
+        );
+    }
+    crate::calibration::sort_rows(&mut calibration);
+
+    // Reconciliation: the daily revenue stands in for the orders.
+    let reconciliation = finance.as_ref().map(|f| {
+        let data = Dataset {
+            orders: Orders {
+                user: vec![0; agg.daily_revenue.len()],
+                ts: agg
+                    .daily_revenue
+                    .iter()
+                    .map(|d| i64::from(d.0) * MICROS_PER_DAY)
+                    .collect(),
+                revenue: agg.daily_revenue.iter().map(|d| d.1).collect(),
+                row: (0..agg.daily_revenue.len() as u32).collect(),
+            },
+            finance: f.data.finance.clone(),
+            ..Dataset::default()
+        };
+        super::reconcile::section(&data, &facts, settings.tolerance, &mut warnings)
+    });
+
+    let report = Report {
+        schema_version: crate::report::SCHEMA_VERSION,
+        tool: Tool::default(),
+        as_of: Some(time::format_timestamp(agg.meta.as_of)),
+        inputs,
+        config: serde_json::to_value(settings).map_err(|e| Error::Internal(e.to_string()))?,
+        lift,
+        attribution,
+        attribution_totals,
+        decomposition,
+        calibration,
+        reconciliation,
+        markov: None,
+        warnings,
+    };
+    let failed = failed_checks(&report, &settings.fail_on);
+    let bytes = crate::export::render(&report, settings.format)?;
+    Ok(Outcome {
+        bytes,
+        output: a.output.output.clone(),
+        code: if failed.is_empty() { 0 } else { 3 },
+        notes: failed,
+    })
+}
+
+/// The attribution totals of one window (zero when it has no conversion).
+fn window_totals(t: Option<&aggregates::TotalsRow>, refunds: f64) -> Totals {
+    let (conversions, revenue, uc, ur) = t.map_or((0, 0.0, 0, 0.0), |t| {
+        (
+            t.conversions,
+            t.revenue,
+            t.unattributed_conversions,
+            t.unattributed_revenue,
+        )
+    });
+    let mut net = NeumaierSum::default();
+    net.add(revenue);
+    net.add(refunds);
+    Totals {
+        conversions,
+        revenue,
+        unattributed_conversions: uc,
+        unattributed_revenue: ur,
+        refunds,
+        net_revenue: net.value(),
+    }
+}
+
+/// Every channel named anywhere, sorted by name (the codes of the run).
+fn channel_table(agg: &Aggregates, spend: Option<&io::Loaded>) -> Vec<String> {
+    let mut names: BTreeSet<String> = BTreeSet::new();
+    names.extend(agg.channels.iter().map(|c| c.channel.clone()));
+    names.extend(agg.cohorts.iter().map(|c| c.channel.clone()));
+    for p in agg.paths.iter().chain(&agg.calibration_paths) {
+        names.extend(p.channels.iter().cloned());
+    }
+    names.extend(agg.time_decay.iter().flatten().map(|r| r.channel.clone()));
+    names.extend(agg.exposure_cost.iter().map(|r| r.0.clone()));
+    if let Some(l) = spend {
+        names.extend(l.data.channels.iter().cloned());
+    }
+    names.into_iter().collect()
+}
+
+/// The aggregates must have been computed with this run's settings, from
+/// tables whose every row could be used.
+fn check(agg: &Aggregates, s: &RunSettings, time_decay: bool) -> Result<(), Error> {
+    let m = &agg.meta;
+    let file = agg
+        .files
+        .iter()
+        .find(|(k, _)| *k == "meta")
+        .map_or_else(|| "meta.csv".to_string(), |(_, f)| f.path.clone());
+    let bad = |column: &str, value: String, message: String| -> Error {
+        InputError::one(Problem {
+            file: file.clone(),
+            line: Some(2),
+            column: Some(column.to_string()),
+            value: Some(value),
+            message,
+        })
+        .into()
+    };
+    let parts = |line: &str| -> BTreeMap<String, String> {
+        line.split("; ")
+            .filter_map(|p| p.split_once(' '))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    let half_life = time_decay.then_some(s.attribution.half_life_days);
+    let want = parts(&sql::settings_line(
+        &s.windows,
+        s.as_of.as_deref(),
+        half_life,
+        &s.groups,
+    ));
+    let got = parts(&m.settings);
+    for (k, v) in &want {
+        if k == "time_decay_half_life" && !time_decay {
+            continue;
+        }
+        if got.get(k) != Some(v) {
+            return Err(bad(
+                "settings",
+                m.settings.clone(),
+                format!(
+                    "the aggregates were computed with {k} {} but this run asks for {k} {v}: generate the SQL again with the same flags (uplift sql … ) or run with the flags it was generated with",
+                    got.get(k).map_or("(not recorded)", String::as_str)
+                ),
+            ));
+        }
+    }
+    if m.exposures_rows.1 < m.exposures_rows.0 {
+        return Err(bad(
+            "exposures_rows_read",
+            m.exposures_rows.1.to_string(),
+            format!(
+                "{} of {} rows of the exposures table have no user_id, channel or timestamp (every row needs them; fix or filter the table)",
+                m.exposures_rows.0 - m.exposures_rows.1,
+                m.exposures_rows.0
+            ),
+        ));
+    }
+    if m.revenue_rows.1 < m.revenue_rows.0 {
+        return Err(bad(
+            "revenue_rows_read",
+            m.revenue_rows.1.to_string(),
+            format!(
+                "{} of {} rows of the revenue table have no user_id, timestamp or revenue (every row needs them; fix or filter the table)",
+                m.revenue_rows.0 - m.revenue_rows.1,
+                m.revenue_rows.0
+            ),
+        ));
+    }
+    if m.unknown_group_rows > 0 {
+        return Err(bad(
+            "unknown_group_rows",
+            m.unknown_group_rows.to_string(),
+            format!(
+                "rows of the exposures table carry a group label that is neither exposed ({}) nor control ({}) nor empty (map the labels in [groups])",
+                s.groups.exposed.join(", "),
+                s.groups.control.join(", ")
+            ),
+        ));
+    }
+    if m.bad_channel_names > 0 {
+        return Err(bad(
+            "bad_channel_names",
+            m.bad_channel_names.to_string(),
+            format!(
+                "channel names are empty or contain \"{}\", the separator of paths (rename them in the table)",
+                sql::PATH_SEPARATOR
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// One arm's statistics over the cohort rows given (segments merged).
+fn arm_stats(rows: &[&CohortRow]) -> (ArmStats, u64) {
+    let mut moments = BiMoments::default();
+    let mut revenue = NeumaierSum::default();
+    let (mut converters, mut excluded) = (0, 0);
+    for r in rows {
+        excluded += r.excluded;
+        if r.users == 0 {
+            continue;
+        }
+        let n = r.users as f64;
+        moments = moments.merge(&BiMoments {
+            n: r.users as usize,
+            mean_x: r.sum_x / n,
+            mean_y: r.sum_y / n,
+            m2_x: r.m2_x.max(0.0),
+            m2_y: r.m2_y.max(0.0),
+            c_xy: r.c_xy,
+        });
+        revenue.add(r.sum_y);
+        converters += r.converters;
+    }
+    (
+        ArmStats {
+            moments,
+            converters,
+            revenue: revenue.value(),
+        },
+        excluded,
+    )
+}
+
+/// The lift rows, in the order and with the warnings of the in-process run.
+fn lift_rows(
+    agg: &Aggregates,
+    s: &RunSettings,
+    warnings: &mut Vec<Warning>,
+) -> Vec<crate::report::LiftRow> {
+    let segments: Vec<Option<String>> = std::iter::once(None)
+        .chain(
+            agg.cohorts
+                .iter()
+                .filter_map(|c| c.segment.clone())
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .map(Some),
+        )
+        .collect();
+    let mut rows = Vec::new();
+    for c in &agg.channels {
+        if c.exposed_users == 0 && c.control_users == 0 && c.contaminated == 0 {
+            continue;
+        }
+        let name = c.channel.as_str();
+        if c.control_users == 0 {
+            warnings.push(Warning::new("no_control", format!("channel {name} has no control users: its lift cannot be estimated (hold out a control group, or use `uplift attribute`)")));
+        }
+        if c.contaminated > 0 {
+            warnings.push(Warning::new("contaminated", format!("channel {name}: {} users carry both exposed and control labels and are excluded from its lift", c.contaminated)));
+        }
+        for &w in &s.windows {
+            for seg in &segments {
+                let pick = |arm: &str| -> Vec<&CohortRow> {
+                    agg.cohorts
+                        .iter()
+                        .filter(|r| {
+                            r.channel == name
+                                && r.window_days == w
+                                && r.arm == arm
+                                && (seg.is_none() || r.segment == *seg)
+                        })
+                        .collect()
+                };
+                let (e, e_immature) = arm_stats(&pick("exposed"));
+                let (k, k_immature) = arm_stats(&pick("control"));
+                let contaminated: u64 = pick("contaminated")
+                    .iter()
+                    .map(|r| r.users + r.excluded)
+                    .sum();
+                if seg.is_some()
+                    && e.moments.n == 0
+                    && k.moments.n == 0
+                    && e_immature == 0
+                    && k_immature == 0
+                {
+                    continue;
+                }
+                let settings = lift_settings(s, name, seg.as_deref(), w);
+                let est = lift::estimate_stats(&e, &k, &settings);
+                rows.push(lift_row(
+                    LiftCell {
+                        channel: name,
+                        segment: seg.clone(),
+                        window_days: w,
+                        contaminated,
+                        immature: e_immature + k_immature,
+                        exposed_span: c.exposed_span,
+                    },
+                    est,
+                    s,
+                    warnings,
+                ));
+            }
+        }
+    }
+    finish_lift(rows, warnings)
+}

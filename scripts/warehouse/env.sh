@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs what the warehouse comparison tests need, when it is missing:
+# a PostgreSQL server (Debian's package) and DuckDB (the Python package).
+# Idempotent; prints what is in place. Called by .ci/run and by the test.
+set -euo pipefail
+
+DUCKDB_VERSION="2.0.0"
+
+pg_bin() {
+    local d
+    for d in /usr/lib/postgresql/*/bin; do
+        if [[ -x "$d/postgres" && -x "$d/initdb" && -x "$d/pg_ctl" ]]; then
+            echo "$d"
+            return 0
+        fi
+    done
+    return 1
+}
+
+if ! pg_bin >/dev/null || ! command -v psql >/dev/null; then
+    if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+        echo "warehouse: installing postgresql (Debian package)" >&2
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq >/dev/null
+        apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+    else
+        echo "warehouse: PostgreSQL is missing and cannot be installed here (need root and apt-get)" >&2
+        exit 1
+    fi
+fi
+
+if ! python3 -c "import duckdb" 2>/dev/null; then
+    echo "warehouse: installing duckdb==$DUCKDB_VERSION (PyPI)" >&2
+    python3 -m pip install --quiet --disable-pip-version-check "duckdb==$DUCKDB_VERSION" >&2
+fi
+
+echo "postgres: $(pg_bin)"
+echo "duckdb: $(python3 -c 'import duckdb; print(duckdb.__version__)')"

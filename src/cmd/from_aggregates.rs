@@ -366,7 +366,7 @@ fn check(agg: &Aggregates, s: &RunSettings, time_decay: bool) -> Result<(), Erro
         .into()
     };
     let parts = |line: &str| -> BTreeMap<String, String> {
-        line.split("; ")
+        line.split(", ")
             .filter_map(|p| p.split_once(' '))
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()

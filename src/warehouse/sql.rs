@@ -181,8 +181,8 @@ pub fn settings_line(
 ) -> String {
     let w: Vec<String> = windows.iter().map(u16::to_string).collect();
     format!(
-        "uplift-aggregates 1; windows {}; as_of {}; time_decay_half_life {}; exposed [{}]; control [{}]",
-        w.join(","),
+        "uplift-aggregates 1, windows {}, as_of {}, time_decay_half_life {}, exposed [{}], control [{}]",
+        w.join("/"),
         as_of.unwrap_or("latest"),
         half_life.map_or("none".to_string(), |h| h.to_string()),
         groups.exposed.join("|"),

@@ -16,3 +16,4 @@ mod run;
 mod truth;
 mod util;
 mod validate;
+mod warehouse;

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Installs what the warehouse comparison tests need, when it is missing:
-# a PostgreSQL server (Debian's package) and DuckDB (the Python package).
-# Idempotent; prints what is in place. Called by .ci/run and by the test.
+# a PostgreSQL server (Debian's package) and DuckDB (the Python package);
+# with --spark also pyspark (a local Spark session; needs Java 17+), whose
+# absence is reported but not an error.
+# Idempotent; prints what is in place. Called by .ci/run and by the tests.
 set -euo pipefail
 
 DUCKDB_VERSION="2.0.0"
+PYSPARK_VERSION="4.3.0"
 
 pg_bin() {
     local d
@@ -34,5 +37,18 @@ if ! python3 -c "import duckdb" 2>/dev/null; then
     python3 -m pip install --quiet --disable-pip-version-check "duckdb==$DUCKDB_VERSION" >&2
 fi
 
+if [[ ${1:-} == --spark ]] && ! python3 -c "import pyspark" 2>/dev/null; then
+    if command -v java >/dev/null; then
+        echo "warehouse: installing pyspark==$PYSPARK_VERSION (PyPI)" >&2
+        python3 -m pip install --quiet --disable-pip-version-check "pyspark==$PYSPARK_VERSION" >&2 ||
+            echo "warehouse: pyspark could not be installed; the Spark round trip will be skipped" >&2
+    else
+        echo "warehouse: no Java runtime; the Spark round trip will be skipped" >&2
+    fi
+fi
+
 echo "postgres: $(pg_bin)"
 echo "duckdb: $(python3 -c 'import duckdb; print(duckdb.__version__)')"
+if python3 -c "import pyspark" 2>/dev/null && command -v java >/dev/null; then
+    echo "spark: $(python3 -c 'import pyspark; print(pyspark.__version__)')"
+fi

@@ -273,6 +273,40 @@ fn duckdb_aggregates_give_the_in_process_report() {
 }
 
 #[test]
+fn spark_aggregates_give_the_in_process_report() {
+    // A local Spark session (pyspark): run where it can be installed
+    // (`scripts/warehouse/env.sh --spark`, which .ci/run calls).
+    let spark = Command::new("python3")
+        .args(["-c", "import pyspark"])
+        .status()
+        .is_ok_and(|s| s.success())
+        && Command::new("java")
+            .arg("-version")
+            .output()
+            .is_ok_and(|o| o.status.success());
+    if !spark {
+        eprintln!("note: pyspark or Java unavailable here; Spark round trip skipped");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let windows = ["30", "90"];
+    write_sql("spark", &windows, &tmp.path().join("sql"));
+    let agg = tmp.path().join("agg");
+    run_script(
+        Command::new("python3")
+            .arg("scripts/warehouse/spark_aggregates.py")
+            .arg(SIM)
+            .arg(tmp.path().join("sql"))
+            .arg(&agg),
+    );
+    let n = compare(
+        &in_process(&windows),
+        &from_aggregates(&agg, &windows, &[]),
+    );
+    assert!(n > 3000, "only {n} numbers compared");
+}
+
+#[test]
 fn the_committed_duckdb_aggregates_give_the_in_process_report() {
     // testdata/warehouse/ (scripts/warehouse/make_fixture.sh): no engine needed.
     let dir = root().join("testdata/warehouse");

@@ -269,9 +269,9 @@ fn with(spec: &Spec, body: &str) -> String {
         "-- uplift {version}: {settings}\n\
 WITH\n\
 wins AS ({windows}),\n\
-ex0 AS (\n  SELECT CAST({eu} AS {text}) AS u, CAST({ec} AS {text}) AS ch, {et} AS t,\n    {group_expr} AS gl, {segment} AS seg, {cost} AS cost\n  FROM {ext}\n  WHERE {eu} IS NOT NULL AND {ec} IS NOT NULL AND {ets} IS NOT NULL\n),\n\
+ex0 AS (\n  SELECT CAST({eu} AS {text}) AS u, CAST({ec} AS {text}) AS ch, {et} AS t,\n    {group_expr} AS gl, {segment} AS seg, {cost} AS cost\n  FROM {ext}\n  WHERE {eu} IS NOT NULL AND {ec} IS NOT NULL AND {ets} IS NOT NULL\n    AND CAST({eu} AS {text}) <> '' AND CAST({ec} AS {text}) <> ''\n),\n\
 ex AS (\n  SELECT u, ch, t, gl, seg, cost,\n    CASE WHEN {exposed} THEN 1 WHEN {control} THEN 2 ELSE 0 END AS g\n  FROM ex0\n),\n\
-rv0 AS (\n  SELECT CAST({ru} AS {text}) AS u, {rt} AS t, {rr} AS r, {order_id} AS oid\n  FROM {rvt}\n  WHERE {ru} IS NOT NULL AND {rts} IS NOT NULL AND {rr} IS NOT NULL\n),\n\
+rv0 AS (\n  SELECT CAST({ru} AS {text}) AS u, {rt} AS t, {rr} AS r, {order_id} AS oid\n  FROM {rvt}\n  WHERE {ru} IS NOT NULL AND {rts} IS NOT NULL AND {rr} IS NOT NULL\n    AND CAST({ru} AS {text}) <> ''\n),\n\
 rvd AS (\n  SELECT u, t, r, oid,\n    CASE WHEN oid IS NULL THEN 1 ELSE ROW_NUMBER() OVER (PARTITION BY oid ORDER BY t, r, u) END AS k\n  FROM rv0\n),\n\
 rv AS (SELECT u, t, r FROM rvd WHERE k < 2),\n\
 obs AS ({as_of}),\n\
@@ -316,7 +316,7 @@ fn meta(spec: &Spec) -> String {
   (SELECT COUNT(*) FROM {ext}) AS exposures_rows,\n\
   (SELECT COUNT(*) FROM ex) AS exposures_rows_read,\n\
   (SELECT COUNT(*) FROM ex WHERE g = 0 AND gl IS NOT NULL AND gl <> '') AS unknown_group_rows,\n\
-  (SELECT COUNT(DISTINCT ch) FROM ex WHERE ch LIKE '%>%' OR ch = '') AS bad_channel_names,\n\
+  (SELECT COUNT(DISTINCT ch) FROM ex WHERE ch LIKE '%>%') AS bad_channel_names,\n\
   (SELECT COUNT(*) FROM {rvt}) AS revenue_rows,\n\
   (SELECT COUNT(*) FROM rv0) AS revenue_rows_read,\n\
   (SELECT a FROM obs) AS as_of,\n\
@@ -498,4 +498,95 @@ FROM {table}\nORDER BY period_start, period_end\n",
         e = d.date_text(&d.ident(&c.fi_end)),
         r = d.ident(&c.fi_revenue),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(dialect: Dialect) -> Spec {
+        let groups = GroupLabels {
+            exposed: vec!["test".into()],
+            control: vec!["hold'out".into()],
+        };
+        Spec {
+            dialect,
+            exposures_table: "e".into(),
+            revenue_table: "r".into(),
+            spend_table: None,
+            finance_table: None,
+            columns: TableColumns {
+                ex_user: "user id".into(),
+                ex_channel: "channel".into(),
+                ex_ts: "timestamp".into(),
+                ex_group: Some("group".into()),
+                ex_segment: None,
+                ex_cost: None,
+                rv_user: "user_id".into(),
+                rv_ts: "timestamp".into(),
+                rv_revenue: "revenue".into(),
+                rv_order_id: None,
+                sp_date: "date".into(),
+                sp_channel: "channel".into(),
+                sp_spend: "spend".into(),
+                fi_start: "period_start".into(),
+                fi_end: "period_end".into(),
+                fi_revenue: "revenue".into(),
+            },
+            settings: settings_line(&[7, 30], Some("2026-06-30"), None, &groups),
+            groups,
+            windows: vec![7, 30],
+            as_of: Some(1_782_863_999_000_000),
+            time_decay_half_life: None,
+        }
+    }
+
+    #[test]
+    fn labels_and_identifiers_are_quoted_for_each_dialect() {
+        let pg = &statements(&spec(Dialect::Postgres))[0].1;
+        assert!(pg.contains("gl IN ('hold''out')"), "{pg}");
+        assert!(pg.contains("CAST(\"user id\" AS TEXT)"));
+        let bq = &statements(&spec(Dialect::Bigquery))[0].1;
+        assert!(bq.contains("gl IN ('hold\\'out')"), "{bq}");
+        assert!(bq.contains("CAST(`user id` AS STRING)"));
+        assert_eq!(Dialect::Spark.ident("a`b"), "`a``b`");
+        assert_eq!(Dialect::Snowflake.ident("a\"b"), "\"a\"\"b\"");
+    }
+
+    #[test]
+    fn the_settings_and_the_observation_end_are_written_in() {
+        let s = spec(Dialect::Duckdb);
+        assert_eq!(
+            s.settings,
+            "uplift-aggregates 1, windows 7/30, as_of 2026-06-30, time_decay_half_life none, exposed [test], control [hold'out]"
+        );
+        let sql = statements(&s);
+        let names: Vec<&str> = sql.iter().map(|(n, _)| *n).collect();
+        // No time decay, no cost column, no spend or finance table.
+        assert_eq!(
+            names,
+            [
+                "meta",
+                "channels",
+                "cohorts",
+                "attribution_totals",
+                "paths",
+                "calibration_paths",
+                "daily_revenue"
+            ]
+        );
+        for (_, q) in &sql {
+            assert!(q.contains("SELECT CAST(1782863999000000 AS BIGINT) AS a"));
+            assert!(q.contains("SELECT 7 AS days UNION ALL SELECT 30 AS days"));
+            assert!(!q.contains("{DAY}") && !q.contains("{DOUBLE}") && !q.contains("{DECAY}"));
+        }
+    }
+
+    #[test]
+    fn an_empty_label_list_matches_nothing() {
+        let mut s = spec(Dialect::Postgres);
+        s.groups.control.clear();
+        let q = &statements(&s)[0].1;
+        assert!(q.contains("WHEN 1 = 0 THEN 2"), "{q}");
+    }
 }

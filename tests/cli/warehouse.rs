@@ -299,10 +299,7 @@ fn spark_aggregates_give_the_in_process_report() {
             .arg(tmp.path().join("sql"))
             .arg(&agg),
     );
-    let n = compare(
-        &in_process(&windows),
-        &from_aggregates(&agg, &windows, &[]),
-    );
+    let n = compare(&in_process(&windows), &from_aggregates(&agg, &windows, &[]));
     assert!(n > 3000, "only {n} numbers compared");
 }
 

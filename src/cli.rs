@@ -135,7 +135,7 @@ pub struct AttributionArgs {
     pub half_life: Option<f64>,
     /// Position-based weights of the first and last touch, e.g. 0.4,0.4 (the
     /// middle touches share the rest) [default: 0.4,0.4].
-    #[arg(long, value_name = "FIRST,LAST", value_delimiter = ',', num_args = 2)]
+    #[arg(long, value_name = "FIRST,LAST", value_delimiter = ',')]
     pub position_weights: Option<Vec<f64>>,
 }
 
@@ -166,9 +166,13 @@ impl AttributionArgs {
         if let Some(h) = self.markov_horizon {
             params.markov_horizon = h;
         }
-        if let Some(w) = &self.position_weights
-            && let [first, last] = w[..]
-        {
+        if let Some(w) = &self.position_weights {
+            let [first, last] = w[..] else {
+                return Err(crate::error::Error::Usage(format!(
+                    "--position-weights takes two shares, FIRST,LAST (like 0.4,0.4), not {} values",
+                    w.len()
+                )));
+            };
             params.position_first = first;
             params.position_last = last;
         }

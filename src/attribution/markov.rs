@@ -153,6 +153,67 @@ pub fn collapsed_states(channels: &[u16], order: usize) -> Vec<Vec<u16>> {
     states.iter().map(|s| s.channels().to_vec()).collect()
 }
 
+/// Transition counts of a chain: `start → s` (paths), `s → s′` (paths),
+/// and per last state (conversions, nulls, conversion revenue).
+#[derive(Debug, Clone, Default)]
+struct Counts {
+    start: Vec<(State, u64)>,
+    pairs: Vec<(State, State, u64)>,
+    ends: Vec<(State, u64, u64, f64)>,
+    longest: usize,
+}
+
+/// One counted transition of a chain, as a warehouse aggregates it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Transition {
+    /// From: `None` = start, else the state's channels.
+    pub from: Option<Vec<u16>>,
+    /// To: `Some(state)`, or `None` with `converted` telling conversion / null.
+    pub to: Option<Vec<u16>>,
+    /// Whether `to = None` means conversion (true) or null (false).
+    pub converted: bool,
+    /// Paths that took it.
+    pub count: u64,
+    /// Revenue of the conversions (to = conversion only).
+    pub revenue: f64,
+}
+
+/// The removal-effect shares from counted transitions (`longest` = the
+/// longest collapsed path, for the automatic horizon).
+pub fn shares_from_transitions(
+    transitions: &[Transition],
+    longest: usize,
+    params: &Params,
+) -> Shares {
+    let mut counts = Counts {
+        longest,
+        ..Counts::default()
+    };
+    for t in transitions {
+        match (&t.from, &t.to) {
+            (None, Some(to)) => counts.start.push((State::new(to), t.count)),
+            (Some(from), Some(to)) => {
+                counts
+                    .pairs
+                    .push((State::new(from), State::new(to), t.count));
+            }
+            (Some(from), None) if t.converted => {
+                counts.ends.push((State::new(from), t.count, 0, t.revenue));
+            }
+            (Some(from), None) => counts.ends.push((State::new(from), 0, t.count, 0.0)),
+            (None, None) => {}
+        }
+    }
+    let chain = Chain::from_counts(params.markov_order, counts, 0);
+    if chain.conversions == 0 {
+        return Shares {
+            conversion: Vec::new(),
+            value: Vec::new(),
+        };
+    }
+    chain.removal_effects(params.markov_horizon).shares()
+}
+
 /// The absorbing chain built from the paths.
 #[derive(Debug, Clone)]
 struct Chain {
@@ -213,7 +274,39 @@ impl Chain {
         let mut groups: Vec<(Vec<State>, Agg)> = groups.into_iter().collect();
         groups.sort_unstable_by(|a, b| a.0.cmp(&b.0));
 
-        let mut states: Vec<State> = groups.iter().flat_map(|g| g.0.iter().copied()).collect();
+        let mut counts = Counts::default();
+        for (seq, agg) in &groups {
+            let weight = agg.conversions + agg.nulls;
+            let (Some(&first), Some(&last)) = (seq.first(), seq.last()) else {
+                continue;
+            };
+            counts.start.push((first, weight));
+            counts
+                .pairs
+                .extend(seq.windows(2).map(|w| (w[0], w[1], weight)));
+            counts
+                .ends
+                .push((last, agg.conversions, agg.nulls, agg.revenue.value()));
+            counts.longest = counts.longest.max(seq.len());
+        }
+        Chain::from_counts(order, counts, groups.len())
+    }
+
+    /// The chain from its transition counts (also what a warehouse's
+    /// `markov` aggregate holds).
+    fn from_counts(order: usize, counts: Counts, distinct_paths: usize) -> Chain {
+        let Counts {
+            start: start_counts,
+            pairs: state_pairs,
+            ends,
+            longest,
+        } = counts;
+        let mut states: Vec<State> = start_counts
+            .iter()
+            .map(|s| s.0)
+            .chain(state_pairs.iter().flat_map(|p| [p.0, p.1]))
+            .chain(ends.iter().map(|e| e.0))
+            .collect();
         states.sort_unstable();
         states.dedup();
         let index: HashMap<State, u32> = states
@@ -224,29 +317,26 @@ impl Chain {
         let n = states.len();
 
         let mut start_count = vec![0u64; n];
-        let mut pairs: Vec<(u32, u32, u64)> = Vec::new();
         let mut conv_count = vec![0u64; n];
         let mut null_count = vec![0u64; n];
         let mut value_sum = vec![NeumaierSum::default(); n];
-        let (mut longest, mut conversions, mut nulls) = (0, 0, 0);
+        let (mut conversions, mut nulls) = (0, 0);
         let mut revenue = NeumaierSum::default();
-        let mut ids = Vec::new();
-        for (seq, agg) in &groups {
-            let weight = agg.conversions + agg.nulls;
-            ids.clear();
-            ids.extend(seq.iter().map(|s| index[s]));
-            let (Some(&first), Some(&last)) = (ids.first(), ids.last()) else {
-                continue;
-            };
-            start_count[first as usize] += weight;
-            pairs.extend(ids.windows(2).map(|w| (w[0], w[1], weight)));
-            conv_count[last as usize] += agg.conversions;
-            null_count[last as usize] += agg.nulls;
-            value_sum[last as usize].add(agg.revenue.value());
-            longest = longest.max(seq.len());
-            conversions += agg.conversions;
-            nulls += agg.nulls;
-            revenue.add(agg.revenue.value());
+        for (s, w) in start_counts {
+            start_count[index[&s] as usize] += w;
+        }
+        let mut pairs: Vec<(u32, u32, u64)> = state_pairs
+            .iter()
+            .map(|&(a, b, w)| (index[&a], index[&b], w))
+            .collect();
+        for (s, c, nu, v) in ends {
+            let i = index[&s] as usize;
+            conv_count[i] += c;
+            null_count[i] += nu;
+            value_sum[i].add(v);
+            conversions += c;
+            nulls += nu;
+            revenue.add(v);
         }
 
         pairs.sort_unstable_by_key(|&(from, to, _)| (from, to));
@@ -307,7 +397,7 @@ impl Chain {
             value,
             value_max,
             longest,
-            distinct_paths: groups.len(),
+            distinct_paths,
             conversions,
             nulls,
             revenue: revenue.value(),

@@ -753,6 +753,22 @@ pub fn from_credits(
     out.finish(model, target_conversions, target_revenue)
 }
 
+/// A Markov result from removal-effect shares computed elsewhere (from a
+/// warehouse's transition counts): the targets are split by the shares,
+/// every channel of `present` gets a row, and the totals are settled.
+pub fn from_shares(
+    model: Model,
+    shares: &markov::Shares,
+    present: &[u16],
+    target_conversions: f64,
+    target_revenue: f64,
+) -> ModelResult {
+    let mut out = Credits::new(0);
+    out.mark_present(present);
+    out.add_shares(shares, target_conversions, target_revenue);
+    out.finish(model, target_conversions, target_revenue)
+}
+
 /// The Markov chain of grouped paths, for `--explain markov`: its states,
 /// transition probabilities, base conversion probability, horizon and every
 /// channel's removal effect.

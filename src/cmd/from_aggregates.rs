@@ -12,9 +12,10 @@ use super::run::{
     LiftCell, RunArgs, RunSettings, apply_attribution_cac, apply_economics, decompose,
     failed_checks, finish_lift, lift_row, lift_settings, load_checked, revenue_warnings,
 };
-use crate::attribution::{self, GroupedPath, Model, Totals, WindowAttribution};
+use crate::attribution::markov::{self, Transition};
+use crate::attribution::{self, Model, Totals, WindowAttribution};
 use crate::config::Config;
-use crate::error::{Error, InputError};
+use crate::error::Error;
 use crate::io::problem::Problem;
 use crate::io::{self, FileInfo, InputPaths, RevenueFacts, time};
 use crate::lift::{self, ArmStats};
@@ -22,7 +23,7 @@ use crate::model::{Dataset, Exposures, Group, MICROS_PER_DAY, Orders, SpendRow};
 use crate::report::{Report, Tool, Warning};
 use crate::stats::describe::BiMoments;
 use crate::stats::sum::NeumaierSum;
-use crate::warehouse::aggregates::{self, Aggregates, CohortRow, PathRow};
+use crate::warehouse::aggregates::{self, Aggregates, CohortRow, TransitionRow};
 use crate::warehouse::sql;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -34,9 +35,8 @@ pub fn run(
     settings: &RunSettings,
     dir: &Path,
 ) -> Result<Outcome, Error> {
-    let time_decay = settings.models.contains(&Model::TimeDecay);
-    let agg = aggregates::load(dir, time_decay)?;
-    check(&agg, settings, time_decay)?;
+    let agg = aggregates::load(dir, settings.models.contains(&Model::Markov))?;
+    check(&agg, settings)?;
     let mut warnings = Vec::new();
     let facts = RevenueFacts {
         duplicate_orders: agg.meta.duplicates.0,
@@ -148,46 +148,74 @@ pub fn run(
     }
 
     // Attribution.
-    let grouped = |rows: &[&PathRow]| -> Vec<GroupedPath> {
-        rows.iter()
-            .map(|p| GroupedPath {
-                channels: p.channels.iter().filter_map(|c| by_code(c)).collect(),
-                conversions: p.conversions,
-                revenue: p.revenue,
-                nulls: p.nulls,
-            })
-            .collect()
+    let chain = |rows: &[&TransitionRow]| -> (Vec<Transition>, usize, Vec<u16>, f64, f64) {
+        let state =
+            |s: &str| -> Option<Vec<u16>> { s.split(sql::PATH_SEPARATOR).map(&by_code).collect() };
+        let mut out = Vec::with_capacity(rows.len());
+        let (mut longest, mut present) = (0usize, Vec::new());
+        let (mut conversions, mut revenue) = (0u64, NeumaierSum::default());
+        for r in rows {
+            let from = match r.from.as_str() {
+                "(start)" => None,
+                s => state(s),
+            };
+            let (to, converted) = match r.to.as_str() {
+                "(conversion)" => (None, true),
+                "(null)" => (None, false),
+                s => (state(s), false),
+            };
+            if converted {
+                conversions += r.paths;
+                revenue.add(r.revenue);
+            }
+            present.extend(from.iter().chain(to.iter()).flatten().copied());
+            longest = longest.max(r.longest as usize);
+            out.push(Transition {
+                from,
+                to,
+                converted,
+                count: r.paths,
+                revenue: if converted { r.revenue } else { 0.0 },
+            });
+        }
+        (out, longest, present, conversions as f64, revenue.value())
     };
     let mut results = Vec::new();
     for &w in &settings.windows {
-        let here: Vec<&PathRow> = agg.paths.iter().filter(|p| p.window_days == w).collect();
-        let paths = grouped(&here);
-        let t = agg.totals.iter().find(|t| t.window_days == w);
-        let totals = window_totals(t, agg.meta.refunds.1);
+        let credits: Vec<&aggregates::CreditRow> =
+            agg.credits.iter().filter(|c| c.window_days == w).collect();
+        let present: Vec<u16> = credits
+            .iter()
+            .filter(|c| c.touches > 0)
+            .filter_map(|c| by_code(&c.channel))
+            .collect();
+        let totals = window_totals(
+            agg.totals.iter().find(|t| t.window_days == w),
+            agg.meta.refunds.1,
+        );
+        let target_conversions = (totals.conversions - totals.unattributed_conversions) as f64;
+        let mut target = NeumaierSum::default();
+        target.add(totals.revenue);
+        target.add(-totals.unattributed_revenue);
+        let target_revenue = target.value();
         let mut models = Vec::new();
         for &m in &settings.models {
-            models.push(if m == Model::TimeDecay {
-                let credits: Vec<(u16, f64, f64)> = agg
-                    .time_decay
-                    .iter()
-                    .flatten()
-                    .filter(|r| r.window_days == w)
-                    .filter_map(|r| Some((by_code(&r.channel)?, r.conversions, r.revenue)))
-                    .collect();
-                let present: Vec<u16> = paths.iter().flat_map(|p| p.channels.clone()).collect();
-                let mut target = NeumaierSum::default();
-                target.add(totals.revenue);
-                target.add(-totals.unattributed_revenue);
-                attribution::from_credits(
-                    m,
-                    &credits,
-                    &present,
-                    (totals.conversions - totals.unattributed_conversions) as f64,
-                    target.value(),
-                )
+            models.push(if m == Model::Markov {
+                let rows: Vec<&TransitionRow> =
+                    agg.markov.iter().filter(|r| r.window_days == w).collect();
+                let (transitions, longest, _, _, _) = chain(&rows);
+                let shares =
+                    markov::shares_from_transitions(&transitions, longest, &settings.attribution);
+                attribution::from_shares(m, &shares, &present, target_conversions, target_revenue)
             } else {
-                attribution::attribute_paths(&paths, m, &settings.attribution)
-                    .map_err(|e| Error::Internal(e.to_string()))?
+                let given: Vec<(u16, f64, f64)> = credits
+                    .iter()
+                    .filter_map(|c| {
+                        let (_, conv, rev) = c.models.iter().find(|x| x.0 == m)?;
+                        Some((by_code(&c.channel)?, *conv, *rev))
+                    })
+                    .collect();
+                attribution::from_credits(m, &given, &present, target_conversions, target_revenue)
             });
         }
         results.push(WindowAttribution {
@@ -228,26 +256,32 @@ pub fn run(
         let mut credited = vec![vec![0.0; measured.len()]; settings.models.len()];
         for (k, &(c, _)) in measured.iter().enumerate() {
             let name = &channels[usize::from(c)];
-            let rows: Vec<&PathRow> = agg
-                .calibration_paths
-                .iter()
-                .filter(|p| p.window_days == w && p.experiment.as_deref() == Some(name.as_str()))
-                .collect();
-            let paths = grouped(&rows);
             for (j, &m) in settings.models.iter().enumerate() {
-                credited[j][k] = if m == Model::TimeDecay {
-                    agg.calibration_time_decay
+                credited[j][k] = if m == Model::Markov {
+                    let rows: Vec<&TransitionRow> = agg
+                        .calibration_markov
                         .iter()
-                        .flatten()
-                        .find(|r| r.window_days == w && r.channel == *name)
-                        .map_or(0.0, |r| r.revenue)
-                } else {
-                    attribution::attribute_paths(&paths, m, &settings.attribution)
-                        .map_err(|e| Error::Internal(e.to_string()))?
+                        .filter(|r| {
+                            r.window_days == w && r.experiment.as_deref() == Some(name.as_str())
+                        })
+                        .collect();
+                    let (transitions, longest, present, conversions, revenue) = chain(&rows);
+                    let shares = markov::shares_from_transitions(
+                        &transitions,
+                        longest,
+                        &settings.attribution,
+                    );
+                    attribution::from_shares(m, &shares, &present, conversions, revenue)
                         .credits
                         .iter()
                         .find(|x| x.channel == c)
                         .map_or(0.0, |x| x.revenue)
+                } else {
+                    agg.calibration_credits
+                        .iter()
+                        .find(|r| r.window_days == w && r.channel == *name)
+                        .and_then(|r| r.models.iter().find(|x| x.0 == m))
+                        .map_or(0.0, |x| x.1)
                 };
             }
         }
@@ -335,10 +369,14 @@ fn channel_table(agg: &Aggregates, spend: Option<&io::Loaded>) -> Vec<String> {
     let mut names: BTreeSet<String> = BTreeSet::new();
     names.extend(agg.channels.iter().map(|c| c.channel.clone()));
     names.extend(agg.cohorts.iter().map(|c| c.channel.clone()));
-    for p in agg.paths.iter().chain(&agg.calibration_paths) {
-        names.extend(p.channels.iter().cloned());
+    names.extend(agg.credits.iter().map(|c| c.channel.clone()));
+    for r in agg.markov.iter().chain(&agg.calibration_markov) {
+        for s in [&r.from, &r.to] {
+            if !s.starts_with('(') {
+                names.extend(s.split(sql::PATH_SEPARATOR).map(str::to_string));
+            }
+        }
     }
-    names.extend(agg.time_decay.iter().flatten().map(|r| r.channel.clone()));
     names.extend(agg.exposure_cost.iter().map(|r| r.0.clone()));
     if let Some(l) = spend {
         names.extend(l.data.channels.iter().cloned());
@@ -348,7 +386,7 @@ fn channel_table(agg: &Aggregates, spend: Option<&io::Loaded>) -> Vec<String> {
 
 /// The aggregates must have been computed with this run's settings, from
 /// tables whose every row could be used.
-fn check(agg: &Aggregates, s: &RunSettings, time_decay: bool) -> Result<(), Error> {
+fn check(agg: &Aggregates, s: &RunSettings) -> Result<(), Error> {
     let m = &agg.meta;
     let file = agg
         .files
@@ -356,14 +394,16 @@ fn check(agg: &Aggregates, s: &RunSettings, time_decay: bool) -> Result<(), Erro
         .find(|(k, _)| *k == "meta")
         .map_or_else(|| "meta.csv".to_string(), |(_, f)| f.path.clone());
     let bad = |column: &str, value: String, message: String| -> Error {
-        InputError::one(Problem {
-            file: file.clone(),
-            line: Some(2),
-            column: Some(column.to_string()),
-            value: Some(value),
-            message,
-        })
-        .into()
+        Error::Usage(
+            Problem {
+                file: file.clone(),
+                line: Some(2),
+                column: Some(column.to_string()),
+                value: Some(value),
+                message,
+            }
+            .to_string(),
+        )
     };
     let parts = |line: &str| -> BTreeMap<String, String> {
         line.split(", ")
@@ -371,18 +411,15 @@ fn check(agg: &Aggregates, s: &RunSettings, time_decay: bool) -> Result<(), Erro
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
     };
-    let half_life = time_decay.then_some(s.attribution.half_life_days);
     let want = parts(&sql::settings_line(
         &s.windows,
         s.as_of.as_deref(),
-        half_life,
+        &s.models,
+        &s.attribution,
         &s.groups,
     ));
     let got = parts(&m.settings);
     for (k, v) in &want {
-        if k == "time_decay_half_life" && !time_decay {
-            continue;
-        }
         if got.get(k) != Some(v) {
             return Err(bad(
                 "settings",

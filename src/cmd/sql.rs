@@ -3,7 +3,6 @@
 
 use super::Outcome;
 use super::run::{parse_as_of, resolve_windows};
-use crate::attribution::Model;
 use crate::cli::AttributionArgs;
 use crate::config::Config;
 use crate::error::Error;
@@ -54,6 +53,11 @@ pub struct SqlArgs {
     /// Attribution settings (only the models and the half-life shape the SQL).
     #[command(flatten)]
     pub attribution: AttributionArgs,
+    /// Also write the `paths` aggregate: distinct paths with conversions,
+    /// conversion value and non-conversions (the ChannelAttribution package's
+    /// input), for inspection; the report does not need it.
+    #[arg(long)]
+    pub paths: bool,
     /// An optional column the tables do not have; repeat or separate by commas.
     #[arg(long, value_enum, value_delimiter = ',', value_name = "COLUMN")]
     pub missing_column: Vec<OptionalColumn>,
@@ -97,9 +101,6 @@ pub fn run(a: &SqlArgs) -> Result<Outcome, Error> {
     let (models, params) = a.attribution.resolve(&cfg)?;
     let as_of = a.as_of.as_deref().map(parse_as_of).transpose()?;
     let groups = cfg.groups.labels();
-    let half_life = models
-        .contains(&Model::TimeDecay)
-        .then_some(params.half_life_days);
     let spec = Spec {
         dialect: a.dialect,
         exposures_table: a.exposures_table.clone(),
@@ -107,11 +108,13 @@ pub fn run(a: &SqlArgs) -> Result<Outcome, Error> {
         spend_table: a.spend_table.clone(),
         finance_table: a.finance_table.clone(),
         columns: table_columns(&cfg, &a.missing_column),
-        settings: sql::settings_line(&windows, a.as_of.as_deref(), half_life, &groups),
+        settings: sql::settings_line(&windows, a.as_of.as_deref(), &models, &params, &groups),
         groups,
         windows,
         as_of,
-        time_decay_half_life: half_life,
+        models,
+        params,
+        paths: a.paths,
     };
     let statements = sql::statements(&spec);
     let mut bytes = Vec::new();

@@ -5,7 +5,8 @@
 //! number, a negative count, is bad input naming the file, line, column and
 //! value.
 
-use crate::error::{Error, InputError};
+use crate::attribution::Model;
+use crate::error::Error;
 use crate::io::FileInfo;
 use crate::io::problem::{Problem, show_value};
 use crate::io::read::{self, Kind, Value, Wanted};
@@ -34,14 +35,18 @@ impl Table {
             Cell::Text(s) => show_value(s),
             Cell::Number(v) => v.to_string(),
         };
-        InputError::one(Problem {
-            file: self.file.clone(),
-            line: Some(line),
-            column: Some(self.columns[col].to_string()),
-            value: Some(value),
-            message: message.to_string(),
-        })
-        .into()
+        // N.B. a usage error (exit 2): the advice of an input error, to run
+        // `uplift validate`, does not apply to aggregates.
+        Error::Usage(
+            Problem {
+                file: self.file.clone(),
+                line: Some(line),
+                column: Some(self.columns[col].to_string()),
+                value: Some(value),
+                message: message.to_string(),
+            }
+            .to_string(),
+        )
     }
 
     fn text(&self, r: usize, col: usize) -> Option<String> {
@@ -154,7 +159,7 @@ fn read_table(path: &Path, columns: &[&'static str]) -> Result<(Table, FileInfo)
             .collect();
         rows.push((at.line, cells));
     })
-    .map_err(|p| Error::from(InputError::one(p)))?;
+    .map_err(|p| Error::Usage(p.to_string()))?;
     let info = FileInfo {
         path: meta.file.clone(),
         sha256: meta.sha256,
@@ -255,35 +260,76 @@ pub struct TotalsRow {
     pub unattributed_revenue: f64,
 }
 
-/// `paths` / `calibration_paths`: one distinct path.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PathRow {
-    /// The experiment's channel (calibration paths only).
-    pub experiment: Option<String>,
-    /// Window in days.
-    pub window_days: u16,
-    /// Channel names in time order.
-    pub channels: Vec<String>,
-    /// Conversions.
-    pub conversions: u64,
-    /// Their revenue.
-    pub revenue: f64,
-    /// Non-converting paths.
-    pub nulls: u64,
-}
-
-/// `time_decay` / `calibration_time_decay`: credits per channel.
+/// `credits`: per (window, channel), the touches of all paths and each
+/// rule-based model's and Shapley's credits.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CreditRow {
     /// Window in days.
     pub window_days: u16,
-    /// Channel name (for calibration: the experiment's channel).
+    /// Channel name.
     pub channel: String,
-    /// Credited conversions (0 for calibration rows).
-    pub conversions: f64,
-    /// Credited revenue.
-    pub revenue: f64,
+    /// Touches of the channel in the window's paths (> 0: present).
+    pub touches: u64,
+    /// (model, conversions, revenue) of the six per-conversion models.
+    pub models: Vec<(Model, f64, f64)>,
 }
+
+/// `calibration_credits`: per (experiment channel, window), the revenue each
+/// per-conversion model credits to the channel from the test users.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CalibrationCreditRow {
+    /// The experiment's channel.
+    pub channel: String,
+    /// Window in days.
+    pub window_days: u16,
+    /// (model, revenue).
+    pub models: Vec<(Model, f64)>,
+}
+
+/// `markov` / `calibration_markov`: one counted transition.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TransitionRow {
+    /// The experiment's channel (calibration only).
+    pub experiment: Option<String>,
+    /// Window in days.
+    pub window_days: u16,
+    /// `(start)` or a state (channels joined by `>`).
+    pub from: String,
+    /// A state, `(conversion)` or `(null)`.
+    pub to: String,
+    /// Paths that took it.
+    pub paths: u64,
+    /// Revenue of the conversions (to `(conversion)`).
+    pub revenue: f64,
+    /// Longest collapsed path among them.
+    pub longest: u64,
+}
+
+/// The credit columns of `credits`, two per model of [`CREDIT_MODELS`].
+const CREDIT_COLUMNS: [&str; 12] = [
+    "first_touch_conversions",
+    "first_touch_revenue",
+    "last_touch_conversions",
+    "last_touch_revenue",
+    "linear_conversions",
+    "linear_revenue",
+    "time_decay_conversions",
+    "time_decay_revenue",
+    "position_based_conversions",
+    "position_based_revenue",
+    "shapley_conversions",
+    "shapley_revenue",
+];
+
+/// The models whose credits `credits` holds, in its column order.
+pub const CREDIT_MODELS: [Model; 6] = [
+    Model::FirstTouch,
+    Model::LastTouch,
+    Model::Linear,
+    Model::TimeDecay,
+    Model::PositionBased,
+    Model::Shapley,
+];
 
 /// Every aggregate of a directory.
 #[derive(Debug, Clone)]
@@ -298,14 +344,14 @@ pub struct Aggregates {
     pub cohorts: Vec<CohortRow>,
     /// `attribution_totals`.
     pub totals: Vec<TotalsRow>,
-    /// `paths`.
-    pub paths: Vec<PathRow>,
-    /// `calibration_paths`.
-    pub calibration_paths: Vec<PathRow>,
-    /// `time_decay`, when present.
-    pub time_decay: Option<Vec<CreditRow>>,
-    /// `calibration_time_decay`, when present.
-    pub calibration_time_decay: Option<Vec<CreditRow>>,
+    /// `credits`.
+    pub credits: Vec<CreditRow>,
+    /// `calibration_credits`.
+    pub calibration_credits: Vec<CalibrationCreditRow>,
+    /// `markov` (empty unless that model is asked for).
+    pub markov: Vec<TransitionRow>,
+    /// `calibration_markov`.
+    pub calibration_markov: Vec<TransitionRow>,
     /// `daily_revenue`: (UTC day number, net revenue).
     pub daily_revenue: Vec<(i32, f64)>,
     /// `exposure_cost`: (channel, UTC day number, cost).
@@ -323,15 +369,9 @@ fn missing(dir: &Path, name: &str, hint: &str) -> Error {
     ))
 }
 
-fn split_path(s: &str) -> Vec<String> {
-    s.split(crate::warehouse::sql::PATH_SEPARATOR)
-        .map(str::to_string)
-        .collect()
-}
-
-/// Reads every aggregate of `dir`. `time_decay`: whether that model is asked
+/// Reads every aggregate of `dir`. `markov`: whether that model is asked
 /// for (its two aggregates are then required).
-pub fn load(dir: &Path, time_decay: bool) -> Result<Aggregates, Error> {
+pub fn load(dir: &Path, markov: bool) -> Result<Aggregates, Error> {
     if !dir.is_dir() {
         return Err(Error::Usage(format!(
             "--from-aggregates {}: not a directory",
@@ -495,95 +535,77 @@ pub fn load(dir: &Path, time_decay: bool) -> Result<Aggregates, Error> {
         });
     }
 
-    let read_paths = |t: &Table, experiment: bool| -> Result<Vec<PathRow>, Error> {
+    let names: Vec<&'static str> = CREDIT_MODELS.iter().map(|m| m.name()).collect();
+    let mut columns = vec!["window_days", "channel", "touches"];
+    columns.extend(CREDIT_COLUMNS);
+    let t = req(open("credits", &columns, true, "")?)?;
+    let mut credits = Vec::with_capacity(t.rows.len());
+    for r in 0..t.rows.len() {
+        let mut models = Vec::with_capacity(CREDIT_MODELS.len());
+        for (k, &m) in CREDIT_MODELS.iter().enumerate() {
+            models.push((m, t.number(r, 3 + 2 * k)?, t.number(r, 4 + 2 * k)?));
+        }
+        credits.push(CreditRow {
+            window_days: t.window(r, 0)?,
+            channel: t.required_text(r, 1)?,
+            touches: t.count(r, 2)?,
+            models,
+        });
+    }
+    let mut columns = vec!["channel", "window_days"];
+    columns.extend(&names);
+    let t = req(open("calibration_credits", &columns, true, "")?)?;
+    let mut calibration_credits = Vec::with_capacity(t.rows.len());
+    for r in 0..t.rows.len() {
+        let mut models = Vec::with_capacity(CREDIT_MODELS.len());
+        for (k, &m) in CREDIT_MODELS.iter().enumerate() {
+            models.push((m, t.number(r, 2 + k)?));
+        }
+        calibration_credits.push(CalibrationCreditRow {
+            channel: t.required_text(r, 0)?,
+            window_days: t.window(r, 1)?,
+            models,
+        });
+    }
+
+    let read_transitions = |t: &Table, experiment: bool| -> Result<Vec<TransitionRow>, Error> {
         let o = usize::from(experiment);
         let mut out = Vec::with_capacity(t.rows.len());
         for r in 0..t.rows.len() {
-            out.push(PathRow {
+            out.push(TransitionRow {
                 experiment: if experiment {
                     Some(t.required_text(r, 0)?)
                 } else {
                     None
                 },
                 window_days: t.window(r, o)?,
-                channels: split_path(&t.required_text(r, o + 1)?),
-                conversions: t.count(r, o + 2)?,
-                revenue: t.number(r, o + 3)?,
-                nulls: t.count(r, o + 4)?,
+                from: t.required_text(r, o + 1)?,
+                to: t.required_text(r, o + 2)?,
+                paths: t.count(r, o + 3)?,
+                revenue: t.number(r, o + 4)?,
+                longest: t.count(r, o + 5)?,
             });
         }
         Ok(out)
     };
-    let t = req(open(
+    let hint = " with --model markov (or without --model)";
+    let transition_columns = [
+        "window_days",
+        "from_state",
+        "to_state",
         "paths",
-        &[
-            "window_days",
-            "path",
-            "conversions",
-            "revenue",
-            "non_conversions",
-        ],
-        true,
-        "",
-    )?)?;
-    let paths = read_paths(&t, false)?;
-    let t = req(open(
-        "calibration_paths",
-        &[
-            "channel",
-            "window_days",
-            "path",
-            "conversions",
-            "revenue",
-            "non_conversions",
-        ],
-        true,
-        "",
-    )?)?;
-    let calibration_paths = read_paths(&t, true)?;
-
-    let hint = " with --model time_decay (or without --model)";
-    let td = open(
-        "time_decay",
-        &["window_days", "channel", "conversions", "revenue"],
-        time_decay,
-        hint,
-    )?;
-    let time_decay_rows = match td {
-        Some(t) if time_decay => {
-            let mut out = Vec::with_capacity(t.rows.len());
-            for r in 0..t.rows.len() {
-                out.push(CreditRow {
-                    window_days: t.window(r, 0)?,
-                    channel: t.required_text(r, 1)?,
-                    conversions: t.number(r, 2)?,
-                    revenue: t.number(r, 3)?,
-                });
-            }
-            Some(out)
-        }
-        _ => None,
+        "revenue",
+        "longest",
+    ];
+    let markov_rows = match open("markov", &transition_columns, markov, hint)? {
+        Some(t) if markov => read_transitions(&t, false)?,
+        _ => Vec::new(),
     };
-    let ctd = open(
-        "calibration_time_decay",
-        &["channel", "window_days", "revenue"],
-        time_decay,
-        hint,
-    )?;
-    let calibration_time_decay = match ctd {
-        Some(t) if time_decay => {
-            let mut out = Vec::with_capacity(t.rows.len());
-            for r in 0..t.rows.len() {
-                out.push(CreditRow {
-                    channel: t.required_text(r, 0)?,
-                    window_days: t.window(r, 1)?,
-                    conversions: 0.0,
-                    revenue: t.number(r, 2)?,
-                });
-            }
-            Some(out)
-        }
-        _ => None,
+    let mut columns = vec!["channel"];
+    columns.extend(transition_columns);
+    let calibration_markov = match open("calibration_markov", &columns, markov, hint)? {
+        Some(t) if markov => read_transitions(&t, true)?,
+        _ => Vec::new(),
     };
 
     let t = req(open(
@@ -619,10 +641,10 @@ pub fn load(dir: &Path, time_decay: bool) -> Result<Aggregates, Error> {
         channels,
         cohorts,
         totals,
-        paths,
-        calibration_paths,
-        time_decay: time_decay_rows,
-        calibration_time_decay,
+        credits,
+        calibration_credits,
+        markov: markov_rows,
+        calibration_markov,
         daily_revenue,
         exposure_cost,
         spend: find(dir, "spend"),

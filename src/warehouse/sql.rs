@@ -14,6 +14,7 @@
 //! then estimates a third of the rows instead of half a percent, and joins
 //! the large intermediate results by hash instead of by nested loops.
 
+use crate::attribution::{Model, Params};
 use crate::config::GroupLabels;
 use crate::model::{MICROS_PER_DAY, Micros};
 use clap::ValueEnum;
@@ -165,29 +166,49 @@ pub struct Spec {
     pub windows: Vec<u16>,
     /// `--as-of` in microseconds (None = latest revenue timestamp).
     pub as_of: Option<Micros>,
-    /// Time-decay half-life in days, when that model is asked for.
-    pub time_decay_half_life: Option<f64>,
+    /// The attribution models asked for.
+    pub models: Vec<Model>,
+    /// Their parameters (half-life, position weights, Markov order).
+    pub params: Params,
+    /// Also write the `paths` aggregate (the ChannelAttribution package's
+    /// input format, for inspection; the report does not need it).
+    pub paths: bool,
     /// The settings line that `run --from-aggregates` checks.
     pub settings: String,
 }
 
 /// The settings line of a set of aggregates: what must match between
-/// `uplift sql` and `uplift run --from-aggregates`.
+/// `uplift sql` and `uplift run --from-aggregates`. Each part is
+/// `name value`, parts separated by `, `; a model's parameter is written
+/// only when the model is asked for.
 pub fn settings_line(
     windows: &[u16],
     as_of: Option<&str>,
-    half_life: Option<f64>,
+    models: &[Model],
+    params: &Params,
     groups: &GroupLabels,
 ) -> String {
     let w: Vec<String> = windows.iter().map(u16::to_string).collect();
-    format!(
-        "uplift-aggregates 1, windows {}, as_of {}, time_decay_half_life {}, exposed [{}], control [{}]",
-        w.join("/"),
-        as_of.unwrap_or("latest"),
-        half_life.map_or("none".to_string(), |h| h.to_string()),
-        groups.exposed.join("|"),
-        groups.control.join("|"),
-    )
+    let mut parts = vec![
+        "uplift-aggregates 2".to_string(),
+        format!("windows {}", w.join("/")),
+        format!("as_of {}", as_of.unwrap_or("latest")),
+    ];
+    if models.contains(&Model::TimeDecay) {
+        parts.push(format!("half_life {}", params.half_life_days));
+    }
+    if models.contains(&Model::PositionBased) {
+        parts.push(format!(
+            "position {}/{}",
+            params.position_first, params.position_last
+        ));
+    }
+    if models.contains(&Model::Markov) {
+        parts.push(format!("markov_order {}", params.markov_order));
+    }
+    parts.push(format!("exposed [{}]", groups.exposed.join("|")));
+    parts.push(format!("control [{}]", groups.control.join("|")));
+    parts.join(", ")
 }
 
 /// The aggregates, in the order they are written: (name, SQL).
@@ -197,12 +218,15 @@ pub fn statements(spec: &Spec) -> Vec<(&'static str, String)> {
         ("channels", with(spec, CHANNELS)),
         ("cohorts", with(spec, COHORTS)),
         ("attribution_totals", with(spec, ATTRIBUTION_TOTALS)),
-        ("paths", with(spec, PATHS)),
-        ("calibration_paths", with(spec, CALIBRATION_PATHS)),
+        ("credits", with(spec, CREDITS)),
+        ("calibration_credits", with(spec, CALIBRATION_CREDITS)),
     ];
-    if spec.time_decay_half_life.is_some() {
-        out.push(("time_decay", with(spec, TIME_DECAY)));
-        out.push(("calibration_time_decay", with(spec, CALIBRATION_TIME_DECAY)));
+    if spec.models.contains(&Model::Markov) {
+        out.push(("markov", with(spec, MARKOV)));
+        out.push(("calibration_markov", with(spec, CALIBRATION_MARKOV)));
+    }
+    if spec.paths {
+        out.push(("paths", with(spec, PATHS)));
     }
     out.push(("daily_revenue", with(spec, DAILY_REVENUE)));
     if spec.columns.ex_cost.is_some() {
@@ -284,7 +308,15 @@ cv AS (\n  SELECT u, t, r, ROW_NUMBER() OVER (PARTITION BY u ORDER BY t, r) AS k
 cw AS (\n  SELECT cv.u, cv.t, cv.r, cv.k, wins.days, wins.days * {{DAY}} AS span\n  FROM cv CROSS JOIN wins\n),\n\
 cpath AS (\n  SELECT cw.days, cw.u, cw.k, cw.t, cw.r, {path} AS path\n  FROM cw JOIN tp ON tp.u = cw.u AND tp.t <= cw.t AND tp.t >= cw.t - cw.span\n  GROUP BY cw.days, cw.u, cw.k, cw.t, cw.r\n),\n\
 nc AS (\n  SELECT tp.u, MAX(tp.t) AS lt\n  FROM tp LEFT JOIN (SELECT DISTINCT u FROM rv) o ON o.u = tp.u\n  WHERE o.u IS NULL GROUP BY tp.u\n),\n\
-npath AS (\n  SELECT wins.days, nc.u, {path} AS path\n  FROM nc CROSS JOIN wins JOIN tp ON tp.u = nc.u AND tp.t >= nc.lt - wins.days * {{DAY}}\n  GROUP BY wins.days, nc.u\n)\n",
+npath AS (\n  SELECT wins.days, nc.u, {path} AS path\n  FROM nc CROSS JOIN wins JOIN tp ON tp.u = nc.u AND tp.t >= nc.lt - wins.days * {{DAY}}\n  GROUP BY wins.days, nc.u\n),\n\
+pt AS (\n  SELECT cw.days, cw.u, cw.k AS pid, cw.r, cw.t AS ot, tp.ch, tp.t\n  FROM cw JOIN tp ON tp.u = cw.u AND tp.t <= cw.t AND tp.t >= cw.t - cw.span\n  UNION ALL\n  SELECT wins.days, nc.u, 0, 0, nc.lt, tp.ch, tp.t\n  FROM nc CROSS JOIN wins JOIN tp ON tp.u = nc.u AND tp.t >= nc.lt - wins.days * {{DAY}}\n),\n\
+pp AS (\n  SELECT days, u, pid, r, ot, ch, t,\n    ROW_NUMBER() OVER (PARTITION BY days, u, pid ORDER BY t, ch) AS i,\n    COUNT(*) OVER (PARTITION BY days, u, pid) AS n,\n    ROW_NUMBER() OVER (PARTITION BY days, u, pid, ch ORDER BY t) AS j,\n    LAG(ch, 1) OVER (PARTITION BY days, u, pid ORDER BY t, ch) AS p1,\n    LAG(ch, 2) OVER (PARTITION BY days, u, pid ORDER BY t, ch) AS p2,\n    CAST(ot - t AS {{DOUBLE}}) / {{DAY}} AS age\n  FROM pt\n),\n\
+pq AS (\n  SELECT pp.*,\n    SUM(CASE WHEN j = 1 THEN 1 ELSE 0 END) OVER (PARTITION BY days, u, pid) AS m,\n    POWER(2.0, -(age - MIN(age) OVER (PARTITION BY days, u, pid)) / {{HALF_LIFE}}) AS dw\n  FROM pp\n),\n\
+pr AS (\n  SELECT pq.*, dw / SUM(dw) OVER (PARTITION BY days, u, pid) AS ds,\n    CASE WHEN n = 1 THEN 1.0 WHEN n = 2 AND i = 1 THEN {{PF2}} WHEN n = 2 THEN {{PL2}}\n      WHEN i = 1 THEN {{PF}} WHEN i = n THEN {{PL}} ELSE {{PM}} / (n - 2) END AS pw\n  FROM pq\n),\n\
+ms AS (\n  SELECT days, u, pid, r, ot, i, {{STATE}} AS s\n  FROM pp WHERE i >= (CASE WHEN n < {{ORDER}} THEN n ELSE {{ORDER}} END)\n),\n\
+mc AS (\n  SELECT days, u, pid, r, ot, i, s FROM (\n    SELECT ms.*, LAG(s) OVER (PARTITION BY days, u, pid ORDER BY i) AS ps FROM ms\n  ) x WHERE ps IS NULL OR ps <> s\n),\n\
+mt AS (\n  SELECT days, u, pid, r, ot, s,\n    LAG(s) OVER (PARTITION BY days, u, pid ORDER BY i) AS prev,\n    LEAD(s) OVER (PARTITION BY days, u, pid ORDER BY i) AS nxt,\n    COUNT(*) OVER (PARTITION BY days, u, pid) AS len\n  FROM mc\n),\n\
+mx AS (\n  SELECT days, u, pid, ot, COALESCE(prev, '(start)') AS from_state, s AS to_state, 0 AS rev, len FROM mt\n  UNION ALL\n  SELECT days, u, pid, ot, s, CASE WHEN pid > 0 THEN '(conversion)' ELSE '(null)' END,\n    CASE WHEN pid > 0 THEN r ELSE 0 END, len\n  FROM mt WHERE nxt IS NULL\n)\n",
         version = env!("CARGO_PKG_VERSION"),
         settings = spec.settings,
         windows = windows.join(" UNION ALL "),
@@ -302,9 +334,29 @@ npath AS (\n  SELECT wins.days, nc.u, {path} AS path\n  FROM nc CROSS JOIN wins 
         rvt = spec.revenue_table,
         path = d.path(),
     );
-    s.push_str(&body.replace("{DECAY}", DECAY_SHARES));
-    let half_life = spec.time_decay_half_life.unwrap_or(7.0);
-    s.replace("{DAY}", &MICROS_PER_DAY.to_string())
+    s.push_str(body);
+    let half_life = spec.params.half_life_days;
+    let (pf, pl) = (spec.params.position_first, spec.params.position_last);
+    let (pf2, pl2) = if pf + pl > 0.0 {
+        (pf / (pf + pl), pl / (pf + pl))
+    } else {
+        (0.5, 0.5)
+    };
+    let pm = (1.0 - pf - pl).max(0.0);
+    let order = spec.params.markov_order.clamp(1, 3);
+    let state = match order {
+        1 => "ch".to_string(),
+        2 => "CASE WHEN i >= 2 THEN CONCAT(p1, '>', ch) ELSE ch END".to_string(),
+        _ => "CASE WHEN i >= 3 THEN CONCAT(p2, '>', p1, '>', ch) WHEN i = 2 THEN CONCAT(p1, '>', ch) ELSE ch END".to_string(),
+    };
+    s.replace("{STATE}", &state)
+        .replace("{ORDER}", &order.to_string())
+        .replace("{PF2}", &format!("{pf2:?}"))
+        .replace("{PL2}", &format!("{pl2:?}"))
+        .replace("{PF}", &format!("{pf:?}"))
+        .replace("{PL}", &format!("{pl:?}"))
+        .replace("{PM}", &format!("{pm:?}"))
+        .replace("{DAY}", &MICROS_PER_DAY.to_string())
         .replace("{DOUBLE}", d.double())
         .replace("{HALF_LIFE}", &format!("{half_life:?}"))
 }
@@ -405,55 +457,62 @@ GROUP BY days, path
 ORDER BY window_days, path
 ";
 
-const CALIBRATION_PATHS: &str =
-    "SELECT channel, window_days, path, SUM(conversions) AS conversions,
-  SUM(revenue) AS revenue, SUM(nulls) AS non_conversions
-FROM (
-  SELECT ce.ch AS channel, ce.days AS window_days, cpath.path, 1 AS conversions,
-    cpath.r AS revenue, 0 AS nulls
-  FROM mw ce JOIN cpath ON cpath.u = ce.u AND cpath.days = ce.days
-    AND cpath.t >= ce.t0 AND cpath.t < ce.t0 + ce.span
-  WHERE ce.ak < 2 AND ce.mature > 0
-  UNION ALL
-  SELECT ce.ch, ce.days, npath.path, 0, 0, 1
-  FROM mw ce JOIN npath ON npath.u = ce.u AND npath.days = ce.days
-  WHERE ce.ak < 2 AND ce.mature > 0
-) p
-GROUP BY channel, window_days, path
-ORDER BY channel, window_days, path
-";
-
-/// Per conversion and touch: the touch's normalised time-decay weight.
-const DECAY_SHARES: &str = "SELECT days, u, k, t, r, ch,
-    wt / SUM(wt) OVER (PARTITION BY days, u, k) AS share
-  FROM (
-    SELECT days, u, k, t, r, ch,
-      POWER(2.0, -(age - MIN(age) OVER (PARTITION BY days, u, k)) / {HALF_LIFE}) AS wt
-    FROM (
-      SELECT cw.days, cw.u, cw.k, cw.t, CAST(cw.r AS {DOUBLE}) AS r, tp.ch,
-        CAST(cw.t - tp.t AS {DOUBLE}) / {DAY} AS age
-      FROM cw JOIN tp ON tp.u = cw.u AND tp.t <= cw.t AND tp.t >= cw.t - cw.span
-    ) a
-  ) b";
-
-const TIME_DECAY: &str = "SELECT days AS window_days, ch AS channel, SUM(share) AS conversions,
-  SUM(share * r) AS revenue
-FROM (
-  {DECAY}
-) s
+/// Per (window, channel): the touches of every path (the channels present),
+/// and the credits of the rule-based models and Shapley, computed per
+/// conversion exactly as the in-process models do.
+const CREDITS: &str = "SELECT days AS window_days, ch AS channel, COUNT(*) AS touches,
+  SUM(CASE WHEN pid > 0 AND i = 1 THEN 1 ELSE 0 END) AS first_touch_conversions,
+  SUM(CASE WHEN pid > 0 AND i = 1 THEN r ELSE 0 END) AS first_touch_revenue,
+  SUM(CASE WHEN pid > 0 AND i = n THEN 1 ELSE 0 END) AS last_touch_conversions,
+  SUM(CASE WHEN pid > 0 AND i = n THEN r ELSE 0 END) AS last_touch_revenue,
+  SUM(CASE WHEN pid > 0 THEN 1.0 / n ELSE 0 END) AS linear_conversions,
+  SUM(CASE WHEN pid > 0 THEN r / n ELSE 0 END) AS linear_revenue,
+  SUM(CASE WHEN pid > 0 THEN ds ELSE 0 END) AS time_decay_conversions,
+  SUM(CASE WHEN pid > 0 THEN ds * CAST(r AS {DOUBLE}) ELSE 0 END) AS time_decay_revenue,
+  SUM(CASE WHEN pid > 0 THEN pw ELSE 0 END) AS position_based_conversions,
+  SUM(CASE WHEN pid > 0 THEN pw * r ELSE 0 END) AS position_based_revenue,
+  SUM(CASE WHEN pid > 0 AND j = 1 THEN 1.0 / m ELSE 0 END) AS shapley_conversions,
+  SUM(CASE WHEN pid > 0 AND j = 1 THEN r / m ELSE 0 END) AS shapley_revenue
+FROM pr
 GROUP BY days, ch
 ORDER BY window_days, channel
 ";
 
-const CALIBRATION_TIME_DECAY: &str = "SELECT ce.ch AS channel, ce.days AS window_days,
-  SUM(s.share * s.r) AS revenue
-FROM mw ce JOIN (
-  {DECAY}
-) s ON s.u = ce.u AND s.days = ce.days AND s.ch = ce.ch
-  AND s.t >= ce.t0 AND s.t < ce.t0 + ce.span
+/// Per (experiment channel, window): the revenue each model credits to the
+/// channel from its mature exposed users' conversions in `[t0, t0 + W)`.
+const CALIBRATION_CREDITS: &str = "SELECT ce.ch AS channel, ce.days AS window_days,
+  SUM(CASE WHEN pr.i = 1 THEN pr.r ELSE 0 END) AS first_touch,
+  SUM(CASE WHEN pr.i = pr.n THEN pr.r ELSE 0 END) AS last_touch,
+  SUM(pr.r / pr.n) AS linear,
+  SUM(pr.ds * CAST(pr.r AS {DOUBLE})) AS time_decay,
+  SUM(pr.pw * pr.r) AS position_based,
+  SUM(CASE WHEN pr.j = 1 THEN pr.r / pr.m ELSE 0 END) AS shapley
+FROM mw ce JOIN pr ON pr.u = ce.u AND pr.days = ce.days AND pr.ch = ce.ch
+  AND pr.pid > 0 AND pr.ot >= ce.t0 AND pr.ot < ce.t0 + ce.span
 WHERE ce.ak < 2 AND ce.mature > 0
 GROUP BY ce.ch, ce.days
 ORDER BY channel, window_days
+";
+
+/// The Markov chain's transition counts per window: `(start) → state`,
+/// `state → state`, `state → (conversion)` (with the conversions' revenue)
+/// and `state → (null)`; `longest` = the longest collapsed path.
+const MARKOV: &str = "SELECT days AS window_days, from_state, to_state, COUNT(*) AS paths,
+  SUM(rev) AS revenue, MAX(len) AS longest
+FROM mx
+GROUP BY days, from_state, to_state
+ORDER BY window_days, from_state, to_state
+";
+
+/// The chain of each experiment's test users (their conversions in
+/// `[t0, t0 + W)` and their non-converting paths).
+const CALIBRATION_MARKOV: &str = "SELECT ce.ch AS channel, ce.days AS window_days, mx.from_state,
+  mx.to_state, COUNT(*) AS paths, SUM(mx.rev) AS revenue, MAX(mx.len) AS longest
+FROM mw ce JOIN mx ON mx.u = ce.u AND mx.days = ce.days
+  AND (mx.pid = 0 OR (mx.ot >= ce.t0 AND mx.ot < ce.t0 + ce.span))
+WHERE ce.ak < 2 AND ce.mature > 0
+GROUP BY ce.ch, ce.days, mx.from_state, mx.to_state
+ORDER BY channel, window_days, from_state, to_state
 ";
 
 const DAILY_REVENUE: &str = "SELECT utc_day, COUNT(*) AS orders, SUM(r) AS net_revenue
@@ -533,11 +592,19 @@ mod tests {
                 fi_end: "period_end".into(),
                 fi_revenue: "revenue".into(),
             },
-            settings: settings_line(&[7, 30], Some("2026-06-30"), None, &groups),
+            settings: settings_line(
+                &[7, 30],
+                Some("2026-06-30"),
+                &[Model::Linear, Model::PositionBased],
+                &Params::default(),
+                &groups,
+            ),
             groups,
             windows: vec![7, 30],
             as_of: Some(1_782_863_999_000_000),
-            time_decay_half_life: None,
+            models: vec![Model::Linear, Model::PositionBased],
+            params: Params::default(),
+            paths: false,
         }
     }
 
@@ -558,11 +625,11 @@ mod tests {
         let s = spec(Dialect::Duckdb);
         assert_eq!(
             s.settings,
-            "uplift-aggregates 1, windows 7/30, as_of 2026-06-30, time_decay_half_life none, exposed [test], control [hold'out]"
+            "uplift-aggregates 2, windows 7/30, as_of 2026-06-30, position 0.4/0.4, exposed [test], control [hold'out]"
         );
         let sql = statements(&s);
         let names: Vec<&str> = sql.iter().map(|(n, _)| *n).collect();
-        // No time decay, no cost column, no spend or finance table.
+        // No Markov, no cost column, no spend or finance table.
         assert_eq!(
             names,
             [
@@ -570,15 +637,20 @@ mod tests {
                 "channels",
                 "cohorts",
                 "attribution_totals",
-                "paths",
-                "calibration_paths",
+                "credits",
+                "calibration_credits",
                 "daily_revenue"
             ]
         );
         for (_, q) in &sql {
             assert!(q.contains("SELECT CAST(1782863999000000 AS BIGINT) AS a"));
             assert!(q.contains("SELECT 7 AS days UNION ALL SELECT 30 AS days"));
-            assert!(!q.contains("{DAY}") && !q.contains("{DOUBLE}") && !q.contains("{DECAY}"));
+            assert!(
+                !q.contains('{') && !q.contains('}'),
+                "a placeholder is left: {q}"
+            );
+            // Position weights 0.4/0.4: two touches split 0.5/0.5, the middle shares 0.2.
+            assert!(q.contains("WHEN n = 2 AND i = 1 THEN 0.5 WHEN n = 2 THEN 0.5"));
         }
     }
 

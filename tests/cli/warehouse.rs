@@ -19,10 +19,10 @@ const AGGREGATES: [&str; 12] = [
     "channels",
     "cohorts",
     "attribution_totals",
-    "paths",
-    "calibration_paths",
-    "time_decay",
-    "calibration_time_decay",
+    "credits",
+    "calibration_credits",
+    "markov",
+    "calibration_markov",
     "daily_revenue",
     "exposure_cost",
     "spend",
@@ -107,7 +107,7 @@ fn json_of(args: &[&str]) -> Value {
 }
 
 /// The in-process report of testdata/sim with `windows`.
-fn in_process(windows: &[&str]) -> Value {
+fn in_process(windows: &[&str], extra: &[&str]) -> Value {
     let mut args = vec![
         "run",
         "--exposures",
@@ -126,6 +126,7 @@ fn in_process(windows: &[&str]) -> Value {
     for w in windows {
         args.extend(["--window", w]);
     }
+    args.extend(extra);
     json_of(&args)
 }
 
@@ -163,7 +164,7 @@ fn engines_ready() -> bool {
     ok
 }
 
-fn write_sql(dialect: &str, windows: &[&str], dir: &Path) {
+fn write_sql(dialect: &str, windows: &[&str], extra: &[&str], dir: &Path) {
     let d = dir.display().to_string();
     let mut args = vec![
         "sql",
@@ -185,6 +186,7 @@ fn write_sql(dialect: &str, windows: &[&str], dir: &Path) {
     for w in windows {
         args.extend(["--window", w]);
     }
+    args.extend(extra);
     uplift().args(&args).assert().success();
 }
 
@@ -218,7 +220,7 @@ fn postgres_aggregates_give_the_in_process_report() {
     }
     let tmp = tempfile::tempdir().unwrap();
     let windows = ["30", "90"];
-    write_sql("postgres", &windows, &tmp.path().join("sql"));
+    write_sql("postgres", &windows, &[], &tmp.path().join("sql"));
     let pg = tmp.path().join("pg");
     let out = Command::new("bash")
         .arg(root().join("scripts/warehouse/pg.sh"))
@@ -243,7 +245,7 @@ fn postgres_aggregates_give_the_in_process_report() {
             .arg(&agg),
     );
     let warehouse = from_aggregates(&agg, &windows, &[]);
-    let n = compare(&in_process(&windows), &warehouse);
+    let n = compare(&in_process(&windows, &[]), &warehouse);
     assert!(n > 3000, "only {n} numbers compared");
     // `inputs` names every aggregate file with its SHA-256.
     for name in AGGREGATES {
@@ -258,8 +260,17 @@ fn duckdb_aggregates_give_the_in_process_report() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
+    // Other model parameters than the defaults, which shape the SQL.
     let windows = ["30", "60"];
-    write_sql("duckdb", &windows, &tmp.path().join("sql"));
+    let params = [
+        "--markov-order",
+        "2",
+        "--half-life",
+        "3",
+        "--position-weights",
+        "0.3,0.5",
+    ];
+    write_sql("duckdb", &windows, &params, &tmp.path().join("sql"));
     let agg = tmp.path().join("agg");
     run_script(
         Command::new("python3")
@@ -268,7 +279,10 @@ fn duckdb_aggregates_give_the_in_process_report() {
             .arg(tmp.path().join("sql"))
             .arg(&agg),
     );
-    let n = compare(&in_process(&windows), &from_aggregates(&agg, &windows, &[]));
+    let n = compare(
+        &in_process(&windows, &params),
+        &from_aggregates(&agg, &windows, &params),
+    );
     assert!(n > 3000, "only {n} numbers compared");
 }
 
@@ -290,7 +304,7 @@ fn spark_aggregates_give_the_in_process_report() {
     }
     let tmp = tempfile::tempdir().unwrap();
     let windows = ["30", "90"];
-    write_sql("spark", &windows, &tmp.path().join("sql"));
+    write_sql("spark", &windows, &[], &tmp.path().join("sql"));
     let agg = tmp.path().join("agg");
     run_script(
         Command::new("python3")
@@ -299,7 +313,10 @@ fn spark_aggregates_give_the_in_process_report() {
             .arg(tmp.path().join("sql"))
             .arg(&agg),
     );
-    let n = compare(&in_process(&windows), &from_aggregates(&agg, &windows, &[]));
+    let n = compare(
+        &in_process(&windows, &[]),
+        &from_aggregates(&agg, &windows, &[]),
+    );
     assert!(n > 3000, "only {n} numbers compared");
 }
 
@@ -308,7 +325,7 @@ fn the_committed_duckdb_aggregates_give_the_in_process_report() {
     // testdata/warehouse/ (scripts/warehouse/make_fixture.sh): no engine needed.
     let dir = root().join("testdata/warehouse");
     let warehouse = from_aggregates(&dir, &["30"], &[]);
-    let n = compare(&in_process(&["30"]), &warehouse);
+    let n = compare(&in_process(&["30"], &[]), &warehouse);
     assert!(n > 1500, "only {n} numbers compared");
     assert_eq!(
         warehouse["config"]["from_aggregates"],
@@ -365,7 +382,7 @@ fn a_missing_aggregate_and_a_bad_value_are_named() {
         let p = e.unwrap().path();
         std::fs::copy(&p, tmp.path().join(p.file_name().unwrap())).unwrap();
     }
-    std::fs::remove_file(tmp.path().join("paths.csv.gz")).unwrap();
+    std::fs::remove_file(tmp.path().join("credits.csv.gz")).unwrap();
     let d = tmp.path().display().to_string();
     let out = uplift()
         .args(["run", "--from-aggregates", &d, "--window", "30"])
@@ -373,9 +390,13 @@ fn a_missing_aggregate_and_a_bad_value_are_named() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("aggregate \"paths\" is missing"), "{err}");
+    assert!(err.contains("aggregate \"credits\" is missing"), "{err}");
 
-    std::fs::copy(src.join("paths.csv.gz"), tmp.path().join("paths.csv.gz")).unwrap();
+    std::fs::copy(
+        src.join("credits.csv.gz"),
+        tmp.path().join("credits.csv.gz"),
+    )
+    .unwrap();
     std::fs::remove_file(tmp.path().join("cohorts.csv.gz")).unwrap();
     std::fs::write(
         tmp.path().join("cohorts.csv"),
@@ -493,17 +514,19 @@ fn sql_follows_the_mapping_and_leaves_out_missing_columns() {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     files.sort();
-    // No time_decay (not asked for), no exposure_cost (no cost column), no spend/finance table.
+    // No exposure_cost (no cost column), no spend or finance table.
     assert_eq!(
         files,
         [
             "attribution_totals.sql",
-            "calibration_paths.sql",
+            "calibration_credits.sql",
+            "calibration_markov.sql",
             "channels.sql",
             "cohorts.sql",
+            "credits.sql",
             "daily_revenue.sql",
+            "markov.sql",
             "meta.sql",
-            "paths.sql"
         ]
     );
     let meta = std::fs::read_to_string(tmp.path().join("sql/meta.sql")).unwrap();

@@ -805,6 +805,76 @@ mod tests {
     const C: u16 = 2;
     const D: u16 = 3;
 
+    /// What a warehouse computes: per path, the collapsed states, then the
+    /// counted transitions (start → s₁, sᵢ → sᵢ₊₁, s_L → conversion / null).
+    fn transitions_of(paths: &[GroupedPath], order: usize) -> (Vec<Transition>, usize) {
+        let mut out: Vec<Transition> = Vec::new();
+        let mut longest = 0;
+        let mut seq = Vec::new();
+        for p in paths {
+            states_of(&p.channels, order, &mut seq);
+            longest = longest.max(seq.len());
+            let w = p.conversions + p.nulls;
+            let names: Vec<Vec<u16>> = seq.iter().map(|s| s.channels().to_vec()).collect();
+            out.push(Transition {
+                from: None,
+                to: Some(names[0].clone()),
+                converted: false,
+                count: w,
+                revenue: 0.0,
+            });
+            for pair in names.windows(2) {
+                out.push(Transition {
+                    from: Some(pair[0].clone()),
+                    to: Some(pair[1].clone()),
+                    converted: false,
+                    count: w,
+                    revenue: 0.0,
+                });
+            }
+            let last = names.last().cloned();
+            out.push(Transition {
+                from: last.clone(),
+                to: None,
+                converted: true,
+                count: p.conversions,
+                revenue: p.revenue,
+            });
+            out.push(Transition {
+                from: last,
+                to: None,
+                converted: false,
+                count: p.nulls,
+                revenue: 0.0,
+            });
+        }
+        (out, longest)
+    }
+
+    #[test]
+    fn transition_counts_give_the_shares_of_the_paths() {
+        let paths = reference::grouped_paths();
+        for order in 1..=3 {
+            let params = Params {
+                markov_order: order,
+                ..Params::default()
+            };
+            let (transitions, longest) = transitions_of(&paths, order);
+            let from_paths = shares(paths.iter().map(|p| p.as_path_ref()), &params);
+            let from_counts = shares_from_transitions(&transitions, longest, &params);
+            assert_eq!(from_paths.conversion.len(), from_counts.conversion.len());
+            for (a, b) in from_paths
+                .conversion
+                .iter()
+                .chain(&from_paths.value)
+                .zip(from_counts.conversion.iter().chain(&from_counts.value))
+            {
+                assert_eq!(a.0, b.0);
+                assert!((a.1 - b.1).abs() < 1e-12, "order {order}: {a:?} vs {b:?}");
+            }
+        }
+    }
+
     #[test]
     fn states_are_sliding_tuples_with_consecutive_repeats_collapsed() {
         assert_eq!(collapsed_states(&[A, A, B], 1), vec![vec![A], vec![B]]);

@@ -9,8 +9,8 @@
 
 use super::Outcome;
 use super::run::{
-    LiftCell, RunArgs, RunSettings, apply_attribution_cac, apply_economics, decompose,
-    failed_checks, finish_lift, lift_row, lift_settings, load_checked, revenue_warnings,
+    LiftCell, RunArgs, RunSettings, apply_attribution_cac, apply_economics, decompose, finish_lift,
+    lift_row, lift_settings, load_checked, revenue_warnings,
 };
 use crate::attribution::markov::{self, Transition};
 use crate::attribution::{self, Model, Totals, WindowAttribution};
@@ -331,14 +331,7 @@ pub fn run(
         markov: None,
         warnings,
     };
-    let failed = failed_checks(&report, &settings.fail_on);
-    let bytes = crate::export::render(&report, settings.format)?;
-    Ok(Outcome {
-        bytes,
-        output: a.output.output.clone(),
-        code: if failed.is_empty() { 0 } else { 3 },
-        notes: failed,
-    })
+    super::run::outcome(&report, settings, a)
 }
 
 /// The attribution totals of one window (zero when it has no conversion).

@@ -684,9 +684,14 @@ pub fn run(a: &RunArgs) -> Result<Outcome, Error> {
         markov: None,
         warnings,
     };
-    let failed = failed_checks(&report, &settings.fail_on);
     progress.step("writing the report");
-    let bytes = crate::export::render(&report, settings.format)?;
+    outcome(&report, &settings, a)
+}
+
+/// The rendered report, with exit code 3 and a note per failed check.
+pub fn outcome(report: &Report, settings: &RunSettings, a: &RunArgs) -> Result<Outcome, Error> {
+    let failed = failed_checks(report, &settings.fail_on);
+    let bytes = crate::export::render(report, settings.format)?;
     Ok(Outcome {
         bytes,
         output: a.output.output.clone(),

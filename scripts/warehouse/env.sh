@@ -24,8 +24,15 @@ if ! pg_bin >/dev/null || ! command -v psql >/dev/null; then
     if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
         echo "warehouse: installing postgresql (Debian package)" >&2
         export DEBIAN_FRONTEND=noninteractive
-        apt-get update -qq >/dev/null
-        apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+        # N.B. the package's own cluster may fail to start without an init
+        # system; only the binaries matter here, so judge by them.
+        apt-get update -qq >/dev/null || true
+        apt-get install -y -qq --no-install-recommends postgresql >/dev/null ||
+            echo "warehouse: apt-get reported a problem; checking the binaries" >&2
+        if ! pg_bin >/dev/null; then
+            echo "warehouse: PostgreSQL could not be installed" >&2
+            exit 1
+        fi
     else
         echo "warehouse: PostgreSQL is missing and cannot be installed here (need root and apt-get)" >&2
         exit 1

@@ -643,20 +643,14 @@ pub fn run(a: &RunArgs) -> Result<Outcome, Error> {
             &mut warnings,
         );
     }
-    progress.step("attribution");
-    let (mut attribution, attribution_totals) = super::attribute::attribution_sections(
-        data,
-        &settings.windows,
-        &settings.models,
-        &settings.attribution,
-    );
+    progress.step("attribution and calibration by experiments");
+    let (results, calibration) = attribute_and_calibrate(data, &cohorts, &lift, &settings, as_of)?;
+    let (mut attribution, attribution_totals) = super::attribute::sections(results, &data.channels);
     if has_spend {
         apply_attribution_cac(&mut attribution, &data.channels, &spend_totals);
     }
     let export: NeumaierSum = data.orders.revenue.iter().copied().collect();
     let decomposition = decompose(export.value(), &lift, &settings.windows);
-    progress.step("calibration by experiments");
-    let calibration = calibrate(data, &cohorts, &lift, &attribution, &settings, as_of);
     let reconciliation = a.input.finance.is_some().then(|| {
         super::reconcile::section(
             data,
@@ -788,17 +782,27 @@ pub fn apply_economics(
     }
 }
 
-/// Calibration of every model by every experiment with an estimate.
-fn calibrate(
+/// Every model's attribution and its calibration by every experiment, one
+/// window at a time: a window's paths are built once, serve both, and are
+/// dropped. Windows are spread over two threads (each holds one window's
+/// paths); the results are placed by window, so the output does not depend
+/// on the threads.
+fn attribute_and_calibrate(
     data: &Dataset,
     cohorts: &[ChannelCohort],
     lift: &[LiftRow],
-    attribution: &[crate::report::AttributionRow],
     s: &RunSettings,
     as_of: Micros,
-) -> Vec<crate::calibration::CalibrationRow> {
-    use crate::attribution::{Touchpoints, build_paths};
+) -> Result<
+    (
+        Vec<crate::attribution::WindowAttribution>,
+        Vec<crate::calibration::CalibrationRow>,
+    ),
+    Error,
+> {
+    use crate::attribution::{Touchpoints, WindowAttribution, attribute_window, build_paths};
     use crate::calibration::Experiment;
+    use std::sync::atomic::{AtomicUsize, Ordering};
     let by_name: BTreeMap<&str, usize> = data
         .channels
         .iter()
@@ -819,35 +823,81 @@ fn calibrate(
             })
         })
         .collect();
-    if experiments.is_empty() {
-        return Vec::new();
-    }
     let tp = Touchpoints::from_exposures(&data.exposures);
-    let paths: Vec<_> = s
-        .windows
-        .iter()
-        .map(|&w| build_paths(&tp, &data.orders, w))
-        .collect();
-    crate::calibration::calibrate(
-        &tp,
-        &paths,
-        &experiments,
-        &s.models,
-        &s.attribution,
-        data.channels.len(),
-        as_of,
-        &data.channels,
-        |w, m, c| {
-            attribution
-                .iter()
-                .find(|r| {
-                    r.window_days == w
-                        && r.model == m.name()
-                        && r.channel == data.channels[usize::from(c)]
+    let n = data.channels.len();
+    let one_window = |w: u16| {
+        let paths = build_paths(&tp, &data.orders, w);
+        let models: Vec<_> = s
+            .models
+            .iter()
+            .map(|&m| attribute_window(&tp, &paths, m, &s.attribution, n))
+            .collect();
+        let calibration = crate::calibration::calibrate(
+            &tp,
+            std::slice::from_ref(&paths),
+            &experiments,
+            &s.models,
+            &s.attribution,
+            n,
+            as_of,
+            &data.channels,
+            |_, m, c| {
+                models
+                    .iter()
+                    .find(|r| r.model == m)
+                    .and_then(|r| r.credits.iter().find(|x| x.channel == c))
+                    .map_or(0.0, |x| x.revenue)
+            },
+        );
+        (
+            WindowAttribution {
+                window_days: w,
+                totals: paths.totals,
+                models,
+            },
+            calibration,
+        )
+    };
+    let next = AtomicUsize::new(0);
+    let threads = s.windows.len().clamp(1, 2);
+    let mut done: Vec<(
+        usize,
+        (WindowAttribution, Vec<crate::calibration::CalibrationRow>),
+    )> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let k = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(&w) = s.windows.get(k) else {
+                            break;
+                        };
+                        mine.push((k, one_window(w)));
+                    }
+                    mine
                 })
-                .map_or(0.0, |r| r.revenue)
-        },
-    )
+            })
+            .collect();
+        let mut all = Vec::new();
+        for worker in workers {
+            all.extend(
+                worker
+                    .join()
+                    .map_err(|_| Error::Internal("an attribution thread failed".into()))?,
+            );
+        }
+        Ok::<_, Error>(all)
+    })?;
+    done.sort_by_key(|(k, _)| *k);
+    let mut results = Vec::with_capacity(done.len());
+    let mut calibration = Vec::new();
+    for (_, (r, c)) in done {
+        results.push(r);
+        calibration.extend(c);
+    }
+    crate::calibration::sort_rows(&mut calibration);
+    Ok((results, calibration))
 }
 
 /// Export revenue = Σ incremental revenue of the tested channels + baseline.

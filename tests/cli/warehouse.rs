@@ -334,6 +334,33 @@ fn the_committed_duckdb_aggregates_give_the_in_process_report() {
 }
 
 #[test]
+fn every_format_renders_from_aggregates() {
+    for (format, mark) in [
+        ("table", "email"),
+        ("csv", "revenue_per_user_lift_ci_low"),
+        ("markdown", "| **email** |"),
+        ("html", "<svg"),
+        ("calibration", "liftAbs"),
+    ] {
+        let out = uplift()
+            .args([
+                "run",
+                "--from-aggregates",
+                "testdata/warehouse",
+                "--config",
+                "testdata/sim/uplift.toml",
+                "--format",
+                format,
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{format}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains(mark), "{format}: no {mark}");
+    }
+}
+
+#[test]
 fn the_bootstrap_is_left_out_with_a_warning() {
     let dir = root().join("testdata/warehouse");
     let r = from_aggregates(&dir, &["30"], &["--bootstrap", "200", "--seed", "1"]);

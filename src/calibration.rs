@@ -17,8 +17,11 @@
 //! window, and their non-converting paths), so the chain is fitted on the
 //! population the experiment measured.
 
+use crate::attribution::markov::{PathStates, Transitions};
+#[cfg(test)]
+use crate::attribution::{self, ConversionPath, Totals};
 use crate::attribution::{
-    self, ConversionPath, Model, Params, Rule, Totals, Touchpoints, WindowPaths, rules, shapley,
+    Credits, Model, ModelResult, Params, Rule, Touchpoints, WindowPaths, rules, shapley,
 };
 use crate::cohort::Member;
 use crate::model::{MICROS_PER_DAY, Micros};
@@ -112,6 +115,7 @@ fn test_paths(
 }
 
 /// The totals of a subset of conversions: every kept conversion is attributed.
+#[cfg(test)]
 fn subset_totals(conversions: &[ConversionPath]) -> Totals {
     let revenue: NeumaierSum = conversions.iter().map(|c| c.revenue).collect();
     Totals {
@@ -122,50 +126,6 @@ fn subset_totals(conversions: &[ConversionPath]) -> Totals {
         refunds: 0.0,
         net_revenue: revenue.value(),
     }
-}
-
-/// Calibration rows for every experiment, model and window.
-///
-/// The rule-based models and Shapley credit each conversion on its own, so
-/// one pass over a window's conversions credits every experiment at once;
-/// only the Markov chain is fitted again on each experiment's paths.
-///
-/// `attributed_total(window, model, channel)` gives the model's attributed
-/// revenue over all conversions (from the report's attribution rows).
-#[allow(clippy::too_many_arguments)]
-pub fn calibrate(
-    tp: &Touchpoints,
-    window_paths: &[WindowPaths],
-    experiments: &[Experiment<'_>],
-    models: &[Model],
-    params: &Params,
-    n_channels: usize,
-    as_of: Micros,
-    channel_names: &[String],
-    attributed_total: impl Fn(u16, Model, u16) -> f64,
-) -> Vec<CalibrationRow> {
-    let mut rows = Vec::new();
-    for paths in window_paths {
-        let w = paths.window_days;
-        let here: Vec<&Experiment<'_>> =
-            experiments.iter().filter(|e| e.window_days == w).collect();
-        if here.is_empty() {
-            continue;
-        }
-        let credited = credit_test_conversions(tp, paths, &here, models, params, n_channels, as_of);
-        let measured: Vec<Measured> = here.iter().map(|e| (e.channel, e.incremental)).collect();
-        push_rows(
-            w,
-            &measured,
-            models,
-            &credited,
-            channel_names,
-            &attributed_total,
-            &mut rows,
-        );
-    }
-    sort_rows(&mut rows);
-    rows
 }
 
 /// Sorts calibration rows by (window, model, channel).
@@ -210,9 +170,147 @@ pub fn push_rows(
     }
 }
 
-/// `credited[model][experiment]`: the revenue each model credits to the
-/// experiment's channel from the conversions of its test users.
-fn credit_test_conversions(
+/// The test users of a window's experiments: for each user, the
+/// experiments `(index, t0)` they are a mature exposed user of, in
+/// experiment order (compressed rows, indexed by user).
+struct Membership {
+    offsets: Vec<u32>,
+    entries: Vec<(u32, Micros)>,
+}
+
+impl Membership {
+    fn new<'a>(experiments: &[&Experiment<'a>], n_users: usize, span: i64, as_of: Micros) -> Self {
+        fn mature<'a>(
+            e: &Experiment<'a>,
+            n_users: usize,
+            span: i64,
+            as_of: Micros,
+        ) -> impl Iterator<Item = &'a Member> {
+            e.exposed
+                .iter()
+                .filter(move |m| m.t0 + span <= as_of && (m.user as usize) < n_users)
+        }
+        let mut offsets = vec![0u32; n_users + 1];
+        for e in experiments {
+            for m in mature(e, n_users, span, as_of) {
+                offsets[m.user as usize + 1] += 1;
+            }
+        }
+        for u in 0..n_users {
+            offsets[u + 1] += offsets[u];
+        }
+        let mut fill: Vec<u32> = offsets[..n_users].to_vec();
+        let mut entries = vec![(0u32, 0 as Micros); offsets[n_users] as usize];
+        for (k, e) in experiments.iter().enumerate() {
+            for m in mature(e, n_users, span, as_of) {
+                let at = &mut fill[m.user as usize];
+                entries[*at as usize] = (k as u32, m.t0);
+                *at += 1;
+            }
+        }
+        Self { offsets, entries }
+    }
+
+    /// The experiments of the user whose touch starts at `start`.
+    fn of(&self, tp: &Touchpoints, start: u32) -> &[(u32, Micros)] {
+        let Some(&user) = tp.user.get(start as usize) else {
+            return &[];
+        };
+        match (
+            self.offsets.get(user as usize),
+            self.offsets.get(user as usize + 1),
+        ) {
+            (Some(&a), Some(&b)) => &self.entries[a as usize..b as usize],
+            _ => &[],
+        }
+    }
+}
+
+/// Paths per task of [`attribute_and_credit`]: the unit of work handed to a
+/// thread, and of the order in which partial results are merged.
+const CHUNK: usize = 1 << 15;
+
+/// What one run of consecutive paths gives.
+struct Partial {
+    /// Channels that occur in some path.
+    present: Vec<bool>,
+    /// Per model: the credits of every conversion (rule models and Shapley).
+    credits: Vec<Credits>,
+    /// `credited[model][experiment]` (rule models and Shapley).
+    credited: Vec<Vec<f64>>,
+    /// The chain of every path (when Markov is asked for).
+    chain: Transitions,
+    /// Per experiment: the chain of its test users' paths, their
+    /// conversions and revenue.
+    tests: Vec<(Transitions, u64, NeumaierSum)>,
+}
+
+impl Partial {
+    fn new(models: usize, experiments: usize, n_channels: usize) -> Self {
+        Self {
+            present: vec![false; n_channels],
+            credits: vec![Credits::new(n_channels); models],
+            credited: vec![vec![0.0; experiments]; models],
+            chain: Transitions::default(),
+            tests: vec![(Transitions::default(), 0, NeumaierSum::default()); experiments],
+        }
+    }
+
+    fn mark(&mut self, channels: &[u16]) {
+        for &c in channels {
+            let i = usize::from(c);
+            if i >= self.present.len() {
+                self.present.resize(i + 1, false);
+            }
+            self.present[i] = true;
+        }
+    }
+
+    /// Adds the partial of the paths that follow this one's.
+    fn merge(&mut self, other: Partial) {
+        self.mark(
+            &other
+                .present
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| **p)
+                .map(|(i, _)| i as u16)
+                .collect::<Vec<_>>(),
+        );
+        for (a, b) in self.credits.iter_mut().zip(&other.credits) {
+            a.merge(b);
+        }
+        for (a, b) in self.credited.iter_mut().zip(&other.credited) {
+            for (x, y) in a.iter_mut().zip(b) {
+                *x += y;
+            }
+        }
+        self.chain.merge(other.chain);
+        for (a, b) in self.tests.iter_mut().zip(other.tests) {
+            a.0.merge(b.0);
+            a.1 += b.1;
+            a.2.merge(&b.2);
+        }
+    }
+}
+
+/// One window's attribution by every model and, per model and experiment,
+/// the revenue the model credits to the experiment's channel from the
+/// conversions of its test users — in one pass over the window's paths.
+///
+/// Returns the models' results (as [`attribution::attribute_window`] gives
+/// them, in the order of `models`) and `credited[model][experiment]`.
+///
+/// Each conversion's touch weights (rule models) and Shapley shares are
+/// computed once and credited both to the window's totals and to every
+/// experiment whose test user converted in `[t0, t0 + W)`; its Markov states
+/// are computed once and counted into the chain of every path and into the
+/// chain of each such experiment (non-converting paths: every experiment of
+/// the user). The paths are cut into runs of [`CHUNK`] that `threads`
+/// threads take in turn; the partial results are merged in path order, so
+/// the result does not depend on the number of threads.
+#[allow(clippy::too_many_arguments)]
+pub fn attribute_and_credit(
     tp: &Touchpoints,
     paths: &WindowPaths,
     experiments: &[&Experiment<'_>],
@@ -220,109 +318,184 @@ fn credit_test_conversions(
     params: &Params,
     n_channels: usize,
     as_of: Micros,
-) -> Vec<Vec<f64>> {
+    threads: usize,
+) -> (Vec<ModelResult>, Vec<Vec<f64>>) {
+    use std::collections::BTreeMap;
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
     let span = i64::from(paths.window_days) * MICROS_PER_DAY;
-    // For each user: the experiments (index, t0) they are a mature exposed user of.
     let n_users = tp.user.iter().max().map_or(0, |&u| u as usize + 1);
-    let mut entries: Vec<Vec<(usize, Micros)>> = vec![Vec::new(); n_users];
-    for (k, e) in experiments.iter().enumerate() {
-        for m in e.exposed.iter().filter(|m| m.t0 + span <= as_of) {
-            if let Some(v) = entries.get_mut(m.user as usize) {
-                v.push((k, m.t0));
-            }
-        }
-    }
-    let mut credited = vec![vec![0.0; experiments.len()]; models.len()];
-    let mut weights = Vec::new();
-    let mut shares = Vec::new();
-    for c in &paths.conversions {
-        let Some(&user) = tp.user.get(c.touches.start as usize) else {
-            continue;
-        };
-        let Some(mine) = entries.get(user as usize).filter(|v| !v.is_empty()) else {
-            continue;
-        };
-        let range = c.touches.range();
-        let channels = &tp.channel[range.clone()];
-        let ts = &tp.ts[range];
-        for (j, &m) in models.iter().enumerate() {
-            if let Some(rule) = Rule::of(m) {
-                let age_days = |i: usize| (c.order_ts - ts[i]) as f64 / MICROS_PER_DAY as f64;
-                rules::touch_weights(rule, ts.len(), age_days, params, &mut weights);
-                for &(k, t0) in mine {
-                    if t0 <= c.order_ts && c.order_ts < t0 + span {
-                        let ch = experiments[k].channel;
-                        let w: f64 = channels
-                            .iter()
-                            .zip(&weights)
-                            .filter(|(x, _)| **x == ch)
-                            .map(|(_, w)| w)
-                            .sum();
-                        credited[j][k] += w * c.revenue;
+    let members = Membership::new(experiments, n_users, span, as_of);
+    let markov = models.contains(&Model::Markov);
+    let n_conv_tasks = paths.conversions.len().div_ceil(CHUNK);
+    let n_tasks = n_conv_tasks + paths.non_converting.len().div_ceil(CHUNK);
+
+    let task = |t: usize| -> Partial {
+        let mut p = Partial::new(models.len(), experiments.len(), n_channels);
+        let mut weights = Vec::new();
+        let mut shares = Vec::new();
+        let mut hits: Vec<usize> = Vec::new();
+        let mut states = PathStates::default();
+        if t < n_conv_tasks {
+            let end = ((t + 1) * CHUNK).min(paths.conversions.len());
+            for c in &paths.conversions[t * CHUNK..end] {
+                let range = c.touches.range();
+                let channels = &tp.channel[range.clone()];
+                let ts = &tp.ts[range];
+                p.mark(channels);
+                hits.clear();
+                hits.extend(
+                    members
+                        .of(tp, c.touches.start)
+                        .iter()
+                        .filter(|(_, t0)| *t0 <= c.order_ts && c.order_ts < t0 + span)
+                        .map(|&(k, _)| k as usize),
+                );
+                for (j, &m) in models.iter().enumerate() {
+                    let weighted: &[(u16, f64)] = if let Some(rule) = Rule::of(m) {
+                        let age_days =
+                            |i: usize| (c.order_ts - ts[i]) as f64 / MICROS_PER_DAY as f64;
+                        rules::touch_weights(rule, ts.len(), age_days, params, &mut weights);
+                        shares.clear();
+                        shares.extend(channels.iter().copied().zip(weights.iter().copied()));
+                        &shares
+                    } else if m == Model::Shapley {
+                        shapley::channel_shares(channels, &mut shares);
+                        &shares
+                    } else {
+                        continue;
+                    };
+                    // N.B. a zero weight adds nothing (the channel is
+                    // marked present on its own): most touches of the
+                    // first- and last-touch models.
+                    for &(channel, w) in weighted.iter().filter(|(_, w)| *w != 0.0) {
+                        p.credits[j].add(channel, w, w * c.revenue);
                     }
-                }
-            } else if m == Model::Shapley {
-                shapley::channel_shares(channels, &mut shares);
-                for &(k, t0) in mine {
-                    if t0 <= c.order_ts && c.order_ts < t0 + span {
+                    for &k in &hits {
                         let ch = experiments[k].channel;
-                        let w: f64 = shares
+                        let w: f64 = weighted
                             .iter()
                             .filter(|(x, _)| *x == ch)
                             .map(|(_, w)| w)
                             .sum();
-                        credited[j][k] += w * c.revenue;
+                        p.credited[j][k] += w * c.revenue;
+                    }
+                }
+                if markov {
+                    states.set(channels, params.markov_order);
+                    p.chain.add(&states, 1, 0, c.revenue);
+                    for &k in &hits {
+                        let test = &mut p.tests[k];
+                        test.0.add(&states, 1, 0, c.revenue);
+                        test.1 += 1;
+                        test.2.add(c.revenue);
+                    }
+                }
+            }
+        } else {
+            let t = t - n_conv_tasks;
+            let end = ((t + 1) * CHUNK).min(paths.non_converting.len());
+            for &s in &paths.non_converting[t * CHUNK..end] {
+                let channels = tp.channels(s);
+                p.mark(channels);
+                if markov {
+                    states.set(channels, params.markov_order);
+                    p.chain.add(&states, 0, 1, 0.0);
+                    for &(k, _) in members.of(tp, s.start) {
+                        p.tests[k as usize].0.add(&states, 0, 1, 0.0);
                     }
                 }
             }
         }
+        p
+    };
+
+    // Partials are merged in task order as they arrive; the ones that
+    // arrive early wait (a few at most: tasks are taken in order).
+    struct Merge {
+        next: usize,
+        waiting: BTreeMap<usize, Partial>,
+        total: Partial,
     }
-    // Markov: the chain of each experiment's own paths, split out in one pass.
-    if let Some(j) = models.iter().position(|&m| m == Model::Markov) {
-        // Indices first (4 bytes a path), then one experiment's paths at a time.
-        let mut conv_ix: Vec<Vec<u32>> = vec![Vec::new(); experiments.len()];
-        let mut null_ix: Vec<Vec<u32>> = vec![Vec::new(); experiments.len()];
-        let mine = |start: u32| {
-            tp.user
-                .get(start as usize)
-                .and_then(|&u| entries.get(u as usize))
-                .map_or(&[][..], Vec::as_slice)
-        };
-        for (i, c) in paths.conversions.iter().enumerate() {
-            for &(k, t0) in mine(c.touches.start) {
-                if t0 <= c.order_ts && c.order_ts < t0 + span {
-                    conv_ix[k].push(i as u32);
+    let merge = Mutex::new(Merge {
+        next: 0,
+        waiting: BTreeMap::new(),
+        total: Partial::new(models.len(), experiments.len(), n_channels),
+    });
+    let next_task = AtomicUsize::new(0);
+    let work = || {
+        loop {
+            let t = next_task.fetch_add(1, Ordering::Relaxed);
+            if t >= n_tasks {
+                break;
+            }
+            let partial = task(t);
+            let Ok(mut m) = merge.lock() else { break };
+            m.waiting.insert(t, partial);
+            loop {
+                let k = m.next;
+                let Some(p) = m.waiting.remove(&k) else {
+                    break;
+                };
+                m.total.merge(p);
+                m.next += 1;
+            }
+        }
+    };
+    std::thread::scope(|scope| {
+        for _ in 1..threads.clamp(1, n_tasks.max(1)) {
+            scope.spawn(work);
+        }
+        work();
+    });
+    let total = match merge.into_inner() {
+        Ok(m) => m.total,
+        Err(poisoned) => poisoned.into_inner().total,
+    };
+
+    let totals = &paths.totals;
+    let target_conversions = (totals.conversions - totals.unattributed_conversions) as f64;
+    let mut target_revenue = NeumaierSum::default();
+    target_revenue.add(totals.revenue);
+    target_revenue.add(-totals.unattributed_revenue);
+    let target_revenue = target_revenue.value();
+    let Partial {
+        present,
+        credits,
+        mut credited,
+        chain,
+        tests,
+    } = total;
+    let mut chain = Some(chain);
+    let results = models
+        .iter()
+        .zip(credits)
+        .map(|(&m, mut credits)| {
+            if m == Model::Markov {
+                credits = Credits::new(n_channels);
+                if let Some(chain) = chain.take() {
+                    credits.add_shares(&chain.shares(params), target_conversions, target_revenue);
                 }
             }
-        }
-        for (i, s) in paths.non_converting.iter().enumerate() {
-            for &(k, _) in mine(s.start) {
-                null_ix[k].push(i as u32);
-            }
-        }
-        let subs = conv_ix.into_iter().zip(null_ix).map(|(c, n)| {
-            let conversions: Vec<ConversionPath> =
-                c.iter().map(|&i| paths.conversions[i as usize]).collect();
-            WindowPaths {
-                window_days: paths.window_days,
-                totals: subset_totals(&conversions),
-                conversions,
-                non_converting: n
-                    .iter()
-                    .map(|&i| paths.non_converting[i as usize])
-                    .collect(),
-            }
-        });
-        for (k, (e, sub)) in experiments.iter().zip(subs).enumerate() {
-            let result = attribution::attribute_window(tp, &sub, Model::Markov, params, n_channels);
-            credited[j][k] = result
+            credits.mark_all(&present);
+            credits.finish(m, target_conversions, target_revenue)
+        })
+        .collect();
+    if let Some(j) = models.iter().position(|&m| m == Model::Markov) {
+        for (k, (e, (chain, conversions, revenue))) in experiments.iter().zip(tests).enumerate() {
+            let (conversions, revenue) = (conversions as f64, revenue.value());
+            let mut credits = Credits::new(n_channels);
+            credits.add_shares(&chain.shares(params), conversions, revenue);
+            credited[j][k] = credits
+                .finish(Model::Markov, conversions, revenue)
                 .credits
                 .iter()
                 .find(|c| c.channel == e.channel)
                 .map_or(0.0, |c| c.revenue);
         }
     }
-    credited
+    (results, credited)
 }
 
 #[cfg(test)]
@@ -391,24 +564,110 @@ mod tests {
                     })
                     .collect();
                 let refs: Vec<&Experiment<'_>> = exps.iter().collect();
-                let fast =
-                    credit_test_conversions(&tp, &paths, &refs, &Model::ALL, &params, 4, as_of);
-                for (k, e) in exps.iter().enumerate() {
-                    let sub = test_paths(&tp, &paths, e.exposed, as_of);
+                for threads in [1, 3] {
+                    let (results, fast) = attribute_and_credit(
+                        &tp,
+                        &paths,
+                        &refs,
+                        &Model::ALL,
+                        &params,
+                        4,
+                        as_of,
+                        threads,
+                    );
+                    // The window's own results equal the model run on its own.
                     for (j, &m) in Model::ALL.iter().enumerate() {
-                        let slow = attribution::attribute_window(&tp, &sub, m, &params, 4)
-                            .credits
-                            .iter()
-                            .find(|c| c.channel == e.channel)
-                            .map_or(0.0, |c| c.revenue);
-                        assert!(
-                            (fast[j][k] - slow).abs() < 1e-6,
-                            "seed {seed} W {w} {m:?} channel {}: {} vs {slow}",
-                            e.channel,
-                            fast[j][k]
-                        );
+                        let alone = attribution::attribute_window(&tp, &paths, m, &params, 4);
+                        assert_eq!(results[j].model, m);
+                        assert_eq!(results[j].credits.len(), alone.credits.len());
+                        for (a, b) in results[j].credits.iter().zip(&alone.credits) {
+                            assert_eq!(a.channel, b.channel);
+                            assert!((a.conversions - b.conversions).abs() < 1e-9, "{m:?}");
+                            assert!((a.revenue - b.revenue).abs() < 1e-9, "{m:?}");
+                        }
+                    }
+                    for (k, e) in exps.iter().enumerate() {
+                        let sub = test_paths(&tp, &paths, e.exposed, as_of);
+                        for (j, &m) in Model::ALL.iter().enumerate() {
+                            let slow = attribution::attribute_window(&tp, &sub, m, &params, 4)
+                                .credits
+                                .iter()
+                                .find(|c| c.channel == e.channel)
+                                .map_or(0.0, |c| c.revenue);
+                            assert!(
+                                (fast[j][k] - slow).abs() < 1e-6,
+                                "seed {seed} W {w} {m:?} channel {}: {} vs {slow}",
+                                e.channel,
+                                fast[j][k]
+                            );
+                        }
                     }
                 }
+            }
+        }
+    }
+
+    /// Many runs of paths (more than one [`CHUNK`]) merge to the same
+    /// result whatever the number of threads, and equal the models run on
+    /// their own.
+    #[test]
+    fn chunked_pass_equals_the_models_alone_and_ignores_the_thread_count() {
+        let mut rng = ChaCha8Rng::seed_from_u64(11);
+        let (mut ex, mut or) = (Exposures::default(), Orders::default());
+        for u in 0..80_000u32 {
+            let n = rng.random_range(1..5);
+            for i in 0..n {
+                ex.user.push(u);
+                ex.channel.push(rng.random_range(0..5));
+                ex.ts.push(i64::from(i) * D + rng.random_range(0..D));
+                ex.group.push(if rng.random_range(0..3) == 0 {
+                    Group::Control
+                } else {
+                    Group::Exposed
+                });
+                ex.cost.push(0.0);
+                ex.campaign.push(u32::MAX);
+                ex.row.push(ex.row.len() as u32);
+            }
+            if rng.random_range(0..3) > 0 {
+                or.user.push(u);
+                or.ts.push(6 * D);
+                or.revenue.push(f64::from(rng.random_range(1..500)) / 4.0);
+                or.row.push(or.row.len() as u32);
+            }
+        }
+        let cohorts = cohort::build(&ex, 5);
+        let tp = Touchpoints::from_exposures(&ex);
+        let params = Params {
+            markov_order: 2,
+            ..Params::default()
+        };
+        let paths = attribution::build_paths(&tp, &or, 30);
+        assert!(paths.conversions.len() > CHUNK && paths.non_converting.len() > 1000);
+        let exps: Vec<Experiment<'_>> = cohorts
+            .iter()
+            .map(|c| Experiment {
+                channel: c.channel,
+                window_days: 30,
+                exposed: &c.exposed,
+                incremental: (1.0, None, None),
+            })
+            .collect();
+        let refs: Vec<&Experiment<'_>> = exps.iter().collect();
+        let run = |threads| {
+            attribute_and_credit(&tp, &paths, &refs, &Model::ALL, &params, 5, 40 * D, threads)
+        };
+        let one = run(1);
+        assert_eq!(one, run(2));
+        assert_eq!(one, run(4));
+        for (j, &m) in Model::ALL.iter().enumerate() {
+            let alone = attribution::attribute_window(&tp, &paths, m, &params, 5);
+            for (a, b) in one.0[j].credits.iter().zip(&alone.credits) {
+                assert_eq!(a.channel, b.channel);
+                assert!(
+                    (a.conversions - b.conversions).abs() <= 1e-9 * b.conversions.abs().max(1.0)
+                );
+                assert!((a.revenue - b.revenue).abs() <= 1e-9 * b.revenue.abs().max(1.0));
             }
         }
     }

@@ -214,6 +214,134 @@ pub fn shares_from_transitions(
     chain.removal_effects(params.markov_horizon).shares()
 }
 
+/// A path's collapsed states, computed once and then added to as many
+/// [`Transitions`] as the path belongs to.
+#[derive(Debug, Clone, Default)]
+pub struct PathStates {
+    states: Vec<State>,
+}
+
+impl PathStates {
+    /// The states of `channels` at `order` (clamped to 1..=3).
+    pub fn set(&mut self, channels: &[u16], order: usize) {
+        states_of(channels, order, &mut self.states);
+    }
+}
+
+/// A state as one integer key: length, then the channel codes.
+fn state_key(s: State) -> u64 {
+    (u64::from(s.len) << 48)
+        | (u64::from(s.ch[0]) << 32)
+        | (u64::from(s.ch[1]) << 16)
+        | u64::from(s.ch[2])
+}
+
+fn key_state(k: u64) -> State {
+    State {
+        len: (k >> 48) as u8,
+        ch: [(k >> 32) as u16, (k >> 16) as u16, k as u16],
+    }
+}
+
+/// The transition counts of a chain, accumulated one path at a time: the
+/// counts [`Chain::build`] derives from grouped paths, without grouping.
+/// One pass over a window's paths can so feed the chain of every path and
+/// the chain of each experiment's test users at once; partial counts of
+/// consecutive runs of paths are merged in order.
+#[derive(Debug, Clone, Default)]
+pub struct Transitions {
+    start: HashMap<u64, u64>,
+    pairs: HashMap<(u64, u64), u64>,
+    /// Per last state: conversions, nulls, revenue.
+    ends: HashMap<u64, (u64, u64, NeumaierSum)>,
+    longest: usize,
+}
+
+impl Transitions {
+    /// Adds one path (its states) with its outcomes. A path with neither
+    /// conversions nor nulls, or without states, adds nothing, as in
+    /// [`shares`].
+    pub fn add(&mut self, path: &PathStates, conversions: u64, nulls: u64, revenue: f64) {
+        let seq = &path.states;
+        let weight = conversions + nulls;
+        let Some(&first) = seq.first() else {
+            return;
+        };
+        if weight == 0 {
+            return;
+        }
+        *self.start.entry(state_key(first)).or_insert(0) += weight;
+        let mut from = state_key(first);
+        for &s in &seq[1..] {
+            let to = state_key(s);
+            *self.pairs.entry((from, to)).or_insert(0) += weight;
+            from = to;
+        }
+        let end = self
+            .ends
+            .entry(from)
+            .or_insert((0, 0, NeumaierSum::default()));
+        end.0 += conversions;
+        end.1 += nulls;
+        end.2.add(revenue);
+        self.longest = self.longest.max(seq.len());
+    }
+
+    /// Adds the counts of `other` (the paths that follow this one's).
+    pub fn merge(&mut self, other: Transitions) {
+        for (k, w) in other.start {
+            *self.start.entry(k).or_insert(0) += w;
+        }
+        for (k, w) in other.pairs {
+            *self.pairs.entry(k).or_insert(0) += w;
+        }
+        let mut ends: Vec<_> = other.ends.into_iter().collect();
+        ends.sort_unstable_by_key(|e| e.0);
+        for (k, (c, n, r)) in ends {
+            let end = self.ends.entry(k).or_insert((0, 0, NeumaierSum::default()));
+            end.0 += c;
+            end.1 += n;
+            end.2.merge(&r);
+        }
+        self.longest = self.longest.max(other.longest);
+    }
+
+    /// The removal-effect shares of the chain (as [`shares`] of the same
+    /// paths, up to the order in which revenue was summed).
+    pub fn shares(self, params: &Params) -> Shares {
+        let mut counts = Counts {
+            longest: self.longest,
+            ..Counts::default()
+        };
+        counts.start = self
+            .start
+            .into_iter()
+            .map(|(k, w)| (key_state(k), w))
+            .collect();
+        counts.start.sort_unstable();
+        counts.pairs = self
+            .pairs
+            .into_iter()
+            .map(|((a, b), w)| (key_state(a), key_state(b), w))
+            .collect();
+        counts.pairs.sort_unstable();
+        let mut ends: Vec<_> = self.ends.into_iter().collect();
+        ends.sort_unstable_by_key(|e| e.0);
+        counts.ends = ends
+            .into_iter()
+            .map(|(k, (c, n, r))| (key_state(k), c, n, r.value()))
+            .collect();
+        let chain = Chain::from_counts(params.markov_order, counts, 0);
+        if chain.conversions == 0 {
+            return Shares {
+                conversion: Vec::new(),
+                value: Vec::new(),
+            };
+        }
+        chain.removal_effects(params.markov_horizon).shares()
+    }
+}
+
 /// The absorbing chain built from the paths.
 #[derive(Debug, Clone)]
 struct Chain {

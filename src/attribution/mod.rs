@@ -777,14 +777,15 @@ pub fn explain_markov(paths: &[GroupedPath], params: &Params) -> MarkovExplain {
 }
 
 /// Per-channel running credits of one model.
-struct Credits {
+#[derive(Debug, Clone)]
+pub(crate) struct Credits {
     conversions: Vec<NeumaierSum>,
     revenue: Vec<NeumaierSum>,
     present: Vec<bool>,
 }
 
 impl Credits {
-    fn new(n_channels: usize) -> Self {
+    pub(crate) fn new(n_channels: usize) -> Self {
         Self {
             conversions: vec![NeumaierSum::default(); n_channels],
             revenue: vec![NeumaierSum::default(); n_channels],
@@ -802,21 +803,21 @@ impl Credits {
         i
     }
 
-    fn mark_present(&mut self, channels: &[u16]) {
+    pub(crate) fn mark_present(&mut self, channels: &[u16]) {
         for &c in channels {
             let i = self.slot(c);
             self.present[i] = true;
         }
     }
 
-    fn add(&mut self, channel: u16, conversions: f64, revenue: f64) {
+    pub(crate) fn add(&mut self, channel: u16, conversions: f64, revenue: f64) {
         let i = self.slot(channel);
         self.present[i] = true;
         self.conversions[i].add(conversions);
         self.revenue[i].add(revenue);
     }
 
-    fn add_shares(&mut self, shares: &markov::Shares, conversions: f64, revenue: f64) {
+    pub(crate) fn add_shares(&mut self, shares: &markov::Shares, conversions: f64, revenue: f64) {
         for &(channel, s) in &shares.conversion {
             self.add(channel, s * conversions, 0.0);
         }
@@ -825,9 +826,37 @@ impl Credits {
         }
     }
 
+    /// Adds the credits of `other` (of the conversions that follow this
+    /// one's).
+    pub(crate) fn merge(&mut self, other: &Credits) {
+        for (i, &p) in other.present.iter().enumerate() {
+            if p {
+                let i = self.slot(i as u16);
+                self.present[i] = true;
+                self.conversions[i].merge(&other.conversions[i]);
+                self.revenue[i].merge(&other.revenue[i]);
+            }
+        }
+    }
+
+    /// Marks every channel `present` marks.
+    pub(crate) fn mark_all(&mut self, present: &[bool]) {
+        for (i, &p) in present.iter().enumerate() {
+            if p {
+                let i = self.slot(i as u16);
+                self.present[i] = true;
+            }
+        }
+    }
+
     /// The credits, with the rounding remainder of each total given to the
     /// channel with the largest credit so that the totals match exactly.
-    fn finish(self, model: Model, target_conversions: f64, target_revenue: f64) -> ModelResult {
+    pub(crate) fn finish(
+        self,
+        model: Model,
+        target_conversions: f64,
+        target_revenue: f64,
+    ) -> ModelResult {
         let mut credits: Vec<ChannelCredit> = self
             .present
             .iter()

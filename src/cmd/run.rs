@@ -644,7 +644,7 @@ pub fn run(a: &RunArgs) -> Result<Outcome, Error> {
         );
     }
     progress.step("attribution and calibration by experiments");
-    let (results, calibration) = attribute_and_calibrate(data, &cohorts, &lift, &settings, as_of)?;
+    let (results, calibration) = attribute_and_calibrate(data, &cohorts, &lift, &settings, as_of);
     let (mut attribution, attribution_totals) = super::attribute::sections(results, &data.channels);
     if has_spend {
         apply_attribution_cac(&mut attribution, &data.channels, &spend_totals);
@@ -783,26 +783,22 @@ pub fn apply_economics(
 }
 
 /// Every model's attribution and its calibration by every experiment, one
-/// window at a time: a window's paths are built once, serve both, and are
-/// dropped. Windows are spread over two threads (each holds one window's
-/// paths); the results are placed by window, so the output does not depend
-/// on the threads.
+/// window at a time: a window's paths are built once, serve both in one
+/// pass ([`crate::calibration::attribute_and_credit`], spread over the
+/// machine's cores with a result that does not depend on their number), and
+/// are dropped before the next window's.
 fn attribute_and_calibrate(
     data: &Dataset,
     cohorts: &[ChannelCohort],
     lift: &[LiftRow],
     s: &RunSettings,
     as_of: Micros,
-) -> Result<
-    (
-        Vec<crate::attribution::WindowAttribution>,
-        Vec<crate::calibration::CalibrationRow>,
-    ),
-    Error,
-> {
-    use crate::attribution::{Touchpoints, WindowAttribution, attribute_window, build_paths};
-    use crate::calibration::Experiment;
-    use std::sync::atomic::{AtomicUsize, Ordering};
+) -> (
+    Vec<crate::attribution::WindowAttribution>,
+    Vec<crate::calibration::CalibrationRow>,
+) {
+    use crate::attribution::{Touchpoints, WindowAttribution, build_paths};
+    use crate::calibration::{Experiment, Measured, attribute_and_credit, push_rows};
     let by_name: BTreeMap<&str, usize> = data
         .channels
         .iter()
@@ -824,80 +820,48 @@ fn attribute_and_calibrate(
         })
         .collect();
     let tp = Touchpoints::from_exposures(&data.exposures);
-    let n = data.channels.len();
-    let one_window = |w: u16| {
+    let threads = super::threads();
+    let mut results = Vec::with_capacity(s.windows.len());
+    let mut calibration = Vec::new();
+    for &w in &s.windows {
         let paths = build_paths(&tp, &data.orders, w);
-        let models: Vec<_> = s
-            .models
-            .iter()
-            .map(|&m| attribute_window(&tp, &paths, m, &s.attribution, n))
-            .collect();
-        let calibration = crate::calibration::calibrate(
+        let here: Vec<&Experiment<'_>> =
+            experiments.iter().filter(|e| e.window_days == w).collect();
+        let (models, credited) = attribute_and_credit(
             &tp,
-            std::slice::from_ref(&paths),
-            &experiments,
+            &paths,
+            &here,
             &s.models,
             &s.attribution,
-            n,
+            data.channels.len(),
             as_of,
-            &data.channels,
-            |_, m, c| {
-                models
-                    .iter()
-                    .find(|r| r.model == m)
-                    .and_then(|r| r.credits.iter().find(|x| x.channel == c))
-                    .map_or(0.0, |x| x.revenue)
-            },
+            threads,
         );
-        (
-            WindowAttribution {
-                window_days: w,
-                totals: paths.totals,
-                models,
-            },
-            calibration,
-        )
-    };
-    let next = AtomicUsize::new(0);
-    let threads = s.windows.len().clamp(1, 2);
-    let mut done: Vec<(
-        usize,
-        (WindowAttribution, Vec<crate::calibration::CalibrationRow>),
-    )> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut mine = Vec::new();
-                    loop {
-                        let k = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(&w) = s.windows.get(k) else {
-                            break;
-                        };
-                        mine.push((k, one_window(w)));
-                    }
-                    mine
-                })
-            })
-            .collect();
-        let mut all = Vec::new();
-        for worker in workers {
-            all.extend(
-                worker
-                    .join()
-                    .map_err(|_| Error::Internal("an attribution thread failed".into()))?,
-            );
-        }
-        Ok::<_, Error>(all)
-    })?;
-    done.sort_by_key(|(k, _)| *k);
-    let mut results = Vec::with_capacity(done.len());
-    let mut calibration = Vec::new();
-    for (_, (r, c)) in done {
-        results.push(r);
-        calibration.extend(c);
+        let measured: Vec<Measured> = here.iter().map(|e| (e.channel, e.incremental)).collect();
+        let attributed = |_: u16, m: crate::attribution::Model, c: u16| {
+            models
+                .iter()
+                .find(|r| r.model == m)
+                .and_then(|r| r.credits.iter().find(|x| x.channel == c))
+                .map_or(0.0, |x| x.revenue)
+        };
+        push_rows(
+            w,
+            &measured,
+            &s.models,
+            &credited,
+            &data.channels,
+            &attributed,
+            &mut calibration,
+        );
+        results.push(WindowAttribution {
+            window_days: w,
+            totals: paths.totals,
+            models,
+        });
     }
     crate::calibration::sort_rows(&mut calibration);
-    Ok((results, calibration))
+    (results, calibration)
 }
 
 /// Export revenue = Σ incremental revenue of the tested channels + baseline.

@@ -22,6 +22,12 @@ impl NeumaierSum {
         self.sum = t;
     }
 
+    /// Adds another running sum (of the terms that follow this one's).
+    pub fn merge(&mut self, other: &NeumaierSum) {
+        self.add(other.sum);
+        self.compensation += other.compensation;
+    }
+
     /// The compensated total.
     pub fn value(&self) -> f64 {
         self.sum + self.compensation

@@ -9,7 +9,11 @@
 //!   the seven models on the 30-day paths.
 //! - `markov_order`: the Markov model at order 1, 2 and 3 on 100k users.
 //! - `run_all_3_windows`: `attribution::run_all`, the seven models at 30, 60
-//!   and 90 days, as `uplift run` computes its attribution section.
+//!   and 90 days, one model after the other (the reference implementation).
+//! - `attribute_and_credit_w30`: `calibration::attribute_and_credit`, the
+//!   seven models and the calibration credits of every channel's experiment
+//!   in one pass over the 30-day paths, on every core, as `uplift run`
+//!   computes a window.
 //! - `markov_channels`, `shapley_channels`: 10⁵ random paths (1 to 8
 //!   touches, 30% converting, seed 42) over 4 to 12 channels, through
 //!   `attribution::attribute_paths`, to show how the cost grows with the
@@ -31,6 +35,7 @@ use uplift::attribution::{
     GroupedPath, Model, Params, Touchpoints, WindowPaths, attribute_paths, attribute_window,
     build_paths, run_all,
 };
+use uplift::calibration::{Experiment, attribute_and_credit};
 use uplift::config::Config;
 use uplift::io::{InputPaths, load};
 use uplift::model::Dataset;
@@ -198,6 +203,40 @@ fn run_all_3_windows(bencher: Bencher, users: usize) {
             &[30, 60, 90],
             &Model::ALL,
             &params,
+        )
+    });
+}
+
+/// Seven models and every channel's experiment credits in one pass over
+/// the 30-day paths, on every core (as `uplift run` does per window).
+#[divan::bench(args = sizes(), sample_count = 10, max_time = 60)]
+fn attribute_and_credit_w30(bencher: Bencher, users: usize) {
+    let p = prepared(users);
+    let params = Params::default();
+    let cohorts = uplift::cohort::build(&p.data.exposures, p.data.channels.len());
+    let experiments: Vec<Experiment<'_>> = cohorts
+        .iter()
+        .filter(|c| !c.control.is_empty())
+        .map(|c| Experiment {
+            channel: c.channel,
+            window_days: 30,
+            exposed: &c.exposed,
+            incremental: (1.0, None, None),
+        })
+        .collect();
+    let refs: Vec<&Experiment<'_>> = experiments.iter().collect();
+    let as_of = p.data.max_revenue_ts.unwrap_or(0);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    bencher.counter(ItemsCount::new(p.path_count())).bench(|| {
+        attribute_and_credit(
+            divan::black_box(&p.touchpoints),
+            &p.paths_30,
+            &refs,
+            &Model::ALL,
+            &params,
+            p.data.channels.len(),
+            as_of,
+            threads,
         )
     });
 }

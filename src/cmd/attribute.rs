@@ -173,14 +173,31 @@ pub fn attribution_sections(
     models: &[Model],
     params: &Params,
 ) -> (Vec<AttributionRow>, Vec<AttributionTotals>) {
-    let results = attribution::run_all(
-        &data.exposures,
-        &data.orders,
-        data.channels.len(),
-        windows,
-        models,
-        params,
-    );
+    // Each window's paths in one pass for every model (no experiments:
+    // calibration belongs to `run`), dropped before the next window's.
+    let tp = attribution::Touchpoints::from_exposures(&data.exposures);
+    let threads = super::threads();
+    let results = windows
+        .iter()
+        .map(|&w| {
+            let paths = attribution::build_paths(&tp, &data.orders, w);
+            let (models, _) = crate::calibration::attribute_and_credit(
+                &tp,
+                &paths,
+                &[],
+                models,
+                params,
+                data.channels.len(),
+                0,
+                threads,
+            );
+            attribution::WindowAttribution {
+                window_days: w,
+                totals: paths.totals,
+                models,
+            }
+        })
+        .collect();
     sections(results, &data.channels)
 }
 

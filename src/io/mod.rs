@@ -633,6 +633,7 @@ pub fn load(paths: &InputPaths, cfg: &Config) -> Loaded {
         (exposures, revenue.map(|h| h.join()))
     });
     let mut raw_ex = None;
+    let mut sorted_orders = None;
     if let Some((ex, load)) = exposures {
         raw_ex = Some(ex);
         out.files.push(("exposures", load));
@@ -654,13 +655,7 @@ pub fn load(paths: &InputPaths, cfg: &Config) -> Loaded {
         for u in &mut orders.user {
             *u = global[*u as usize];
         }
-        let order = sort_order(&orders.user, &orders.ts, &orders.row);
-        out.data.orders = Orders {
-            user: permute(&orders.user, &order),
-            ts: permute(&orders.ts, &order),
-            revenue: permute(&orders.revenue, &order),
-            row: permute(&orders.row, &order),
-        };
+        sorted_orders = Some(orders);
         out.revenue_facts = facts;
         out.data.max_revenue_ts = max_ts;
         out.files.push(("revenue", load));
@@ -701,9 +696,31 @@ pub fn load(paths: &InputPaths, cfg: &Config) -> Loaded {
         .map(|&i| int.segments.names[i].clone())
         .collect();
 
+    // The orders are sorted on a second thread while the exposures are.
+    let sort_orders = |orders: Orders| {
+        let order = sort_order(&orders.user, &orders.ts, &orders.row);
+        Orders {
+            user: permute(&orders.user, &order),
+            ts: permute(&orders.ts, &order),
+            revenue: permute(&orders.revenue, &order),
+            row: permute(&orders.row, &order),
+        }
+    };
+    let (orders, exposures_order) = std::thread::scope(|scope| {
+        let orders = sorted_orders.map(|o| scope.spawn(move || sort_orders(o)));
+        let exposures_order = raw_ex
+            .as_ref()
+            .map(|r| sort_order(&r.ex.user, &r.ex.ts, &r.ex.row));
+        // N.B. sorting cannot fail on any input; a panic there is a bug
+        // and stays one.
+        let orders = orders.map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+        (orders, exposures_order)
+    });
+    if let Some(orders) = orders {
+        out.data.orders = orders;
+    }
     out.data.user_segment = vec![None; int.users.names.len()];
-    if let Some(RawExposures { ex, segment }) = raw_ex {
-        let order = sort_order(&ex.user, &ex.ts, &ex.row);
+    if let (Some(RawExposures { ex, segment }), Some(order)) = (raw_ex, exposures_order) {
         for &i in &order {
             let u = ex.user[i] as usize;
             if out.data.user_segment[u].is_none() {

@@ -336,6 +336,8 @@ pub fn attribute_and_credit(
         let mut weights = Vec::new();
         let mut shares = Vec::new();
         let mut hits: Vec<usize> = Vec::new();
+        let mut by_channel: Vec<Option<f64>> = vec![None; n_channels];
+        let mut seen: Vec<u16> = Vec::new();
         let mut states = PathStates::default();
         if t < n_conv_tasks {
             let end = ((t + 1) * CHUNK).min(paths.conversions.len());
@@ -366,20 +368,35 @@ pub fn attribute_and_credit(
                     } else {
                         continue;
                     };
-                    // N.B. a zero weight adds nothing (the channel is
-                    // marked present on its own): most touches of the
-                    // first- and last-touch models.
-                    for &(channel, w) in weighted.iter().filter(|(_, w)| *w != 0.0) {
-                        p.credits[j].add(channel, w, w * c.revenue);
+                    // The conversion's weight per channel, in the order the
+                    // channels first appear; a zero weight adds nothing (the
+                    // channel is marked present on its own).
+                    seen.clear();
+                    for &(channel, w) in weighted {
+                        let i = usize::from(channel);
+                        if i >= by_channel.len() {
+                            by_channel.resize(i + 1, None);
+                        }
+                        match &mut by_channel[i] {
+                            Some(sum) => *sum += w,
+                            slot @ None => {
+                                *slot = Some(w);
+                                seen.push(channel);
+                            }
+                        }
                     }
                     for &k in &hits {
-                        let ch = experiments[k].channel;
-                        let w: f64 = weighted
-                            .iter()
-                            .filter(|(x, _)| *x == ch)
-                            .map(|(_, w)| w)
-                            .sum();
-                        p.credited[j][k] += w * c.revenue;
+                        let ch = usize::from(experiments[k].channel);
+                        if let Some(Some(w)) = by_channel.get(ch) {
+                            p.credited[j][k] += w * c.revenue;
+                        }
+                    }
+                    for &channel in &seen {
+                        if let Some(w) = by_channel[usize::from(channel)].take()
+                            && w != 0.0
+                        {
+                            p.credits[j].add(channel, w, w * c.revenue);
+                        }
                     }
                 }
                 if markov {

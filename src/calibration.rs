@@ -298,7 +298,7 @@ impl Partial {
 /// the revenue the model credits to the experiment's channel from the
 /// conversions of its test users — in one pass over the window's paths.
 ///
-/// Returns the models' results (as [`attribution::attribute_window`] gives
+/// Returns the models' results (as [`crate::attribution::attribute_window`] gives
 /// them, in the order of `models`) and `credited[model][experiment]`.
 ///
 /// Each conversion's touch weights (rule models) and Shapley shares are
@@ -306,7 +306,7 @@ impl Partial {
 /// experiment whose test user converted in `[t0, t0 + W)`; its Markov states
 /// are computed once and counted into the chain of every path and into the
 /// chain of each such experiment (non-converting paths: every experiment of
-/// the user). The paths are cut into runs of [`CHUNK`] that `threads`
+/// the user). The paths are cut into runs of 32,768 that `threads`
 /// threads take in turn; the partial results are merged in path order, so
 /// the result does not depend on the number of threads.
 #[allow(clippy::too_many_arguments)]

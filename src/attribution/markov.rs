@@ -244,7 +244,8 @@ fn key_state(k: u64) -> State {
 }
 
 /// The transition counts of a chain, accumulated one path at a time: the
-/// counts [`Chain::build`] derives from grouped paths, without grouping.
+/// counts the chain of [`shares`] derives from grouped paths, without
+/// grouping.
 /// One pass over a window's paths can so feed the chain of every path and
 /// the chain of each experiment's test users at once; partial counts of
 /// consecutive runs of paths are merged in order.

@@ -471,12 +471,7 @@ pub fn attribute_and_credit(
         Err(poisoned) => poisoned.into_inner().total,
     };
 
-    let totals = &paths.totals;
-    let target_conversions = (totals.conversions - totals.unattributed_conversions) as f64;
-    let mut target_revenue = NeumaierSum::default();
-    target_revenue.add(totals.revenue);
-    target_revenue.add(-totals.unattributed_revenue);
-    let target_revenue = target_revenue.value();
+    let (target_conversions, target_revenue) = paths.totals.targets();
     let Partial {
         present,
         credits,

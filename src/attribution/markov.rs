@@ -204,14 +204,7 @@ pub fn shares_from_transitions(
             (None, None) => {}
         }
     }
-    let chain = Chain::from_counts(params.markov_order, counts, 0);
-    if chain.conversions == 0 {
-        return Shares {
-            conversion: Vec::new(),
-            value: Vec::new(),
-        };
-    }
-    chain.removal_effects(params.markov_horizon).shares()
+    Chain::from_counts(params.markov_order, counts, 0).shares(params.markov_horizon)
 }
 
 /// A path's collapsed states, computed once and then added to as many
@@ -332,14 +325,7 @@ impl Transitions {
             .into_iter()
             .map(|(k, (c, n, r))| (key_state(k), c, n, r.value()))
             .collect();
-        let chain = Chain::from_counts(params.markov_order, counts, 0);
-        if chain.conversions == 0 {
-            return Shares {
-                conversion: Vec::new(),
-                value: Vec::new(),
-            };
-        }
-        chain.removal_effects(params.markov_horizon).shares()
+        Chain::from_counts(params.markov_order, counts, 0).shares(params.markov_horizon)
     }
 }
 
@@ -609,6 +595,18 @@ impl Chain {
         }
     }
 
+    /// Each channel's share of the conversions and of the revenue (empty
+    /// when nothing converts).
+    fn shares(&self, horizon: Horizon) -> Shares {
+        if self.conversions == 0 {
+            return Shares {
+                conversion: Vec::new(),
+                value: Vec::new(),
+            };
+        }
+        self.removal_effects(horizon).shares()
+    }
+
     /// The removal effect of every channel at the given horizon.
     fn removal_effects(&self, horizon: Horizon) -> Effects {
         let mut steps = match horizon {
@@ -717,14 +715,7 @@ pub struct Shares {
 /// Paths with neither conversions nor nulls, and empty paths, are ignored.
 /// `params.markov_order` is clamped to 1..=3.
 pub fn shares<'a>(paths: impl IntoIterator<Item = PathRef<'a>>, params: &Params) -> Shares {
-    let chain = Chain::build(paths, params.markov_order);
-    if chain.conversions == 0 {
-        return Shares {
-            conversion: Vec::new(),
-            value: Vec::new(),
-        };
-    }
-    chain.removal_effects(params.markov_horizon).shares()
+    Chain::build(paths, params.markov_order).shares(params.markov_horizon)
 }
 
 /// A node of the chain in [`MarkovExplain`].

@@ -277,6 +277,17 @@ pub struct Totals {
     pub net_revenue: f64,
 }
 
+impl Totals {
+    /// What the models split: the attributed conversions and their revenue.
+    pub fn targets(&self) -> (f64, f64) {
+        let conversions = (self.conversions - self.unattributed_conversions) as f64;
+        let mut revenue = NeumaierSum::default();
+        revenue.add(self.revenue);
+        revenue.add(-self.unattributed_revenue);
+        (conversions, revenue.value())
+    }
+}
+
 /// Every model's result for one window.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct WindowAttribution {
@@ -646,12 +657,7 @@ pub fn attribute_window(
     for p in paths.path_refs(touchpoints) {
         credits.mark_present(p.channels);
     }
-    let totals = &paths.totals;
-    let target_conversions = (totals.conversions - totals.unattributed_conversions) as f64;
-    let mut target_revenue = NeumaierSum::default();
-    target_revenue.add(totals.revenue);
-    target_revenue.add(-totals.unattributed_revenue);
-    let target_revenue = target_revenue.value();
+    let (target_conversions, target_revenue) = paths.totals.targets();
 
     match (model, Rule::of(model)) {
         (_, Some(rule)) => {

@@ -268,15 +268,12 @@ impl Partial {
 
     /// Adds the partial of the paths that follow this one's.
     fn merge(&mut self, other: Partial) {
-        self.mark(
-            &other
-                .present
-                .iter()
-                .enumerate()
-                .filter(|(_, p)| **p)
-                .map(|(i, _)| i as u16)
-                .collect::<Vec<_>>(),
-        );
+        if other.present.len() > self.present.len() {
+            self.present.resize(other.present.len(), false);
+        }
+        for (a, b) in self.present.iter_mut().zip(&other.present) {
+            *a |= b;
+        }
         for (a, b) in self.credits.iter_mut().zip(&other.credits) {
             a.merge(b);
         }

@@ -18,11 +18,10 @@
 //! population the experiment measured.
 
 use crate::attribution::markov::{PathStates, Transitions};
+use crate::attribution::weights::PathWeights;
 #[cfg(test)]
 use crate::attribution::{self, ConversionPath, Totals};
-use crate::attribution::{
-    Credits, Model, ModelResult, Params, Rule, Touchpoints, WindowPaths, rules, shapley,
-};
+use crate::attribution::{Credits, Model, ModelResult, Params, Touchpoints, WindowPaths};
 use crate::cohort::Member;
 use crate::model::{MICROS_PER_DAY, Micros};
 use crate::stats::sum::NeumaierSum;
@@ -330,18 +329,14 @@ pub fn attribute_and_credit(
 
     let task = |t: usize| -> Partial {
         let mut p = Partial::new(models.len(), experiments.len(), n_channels);
-        let mut weights = Vec::new();
-        let mut shares = Vec::new();
+        let mut weights = PathWeights::new(models);
         let mut hits: Vec<usize> = Vec::new();
-        let mut by_channel: Vec<Option<f64>> = vec![None; n_channels];
-        let mut seen: Vec<u16> = Vec::new();
         let mut states = PathStates::default();
         if t < n_conv_tasks {
             let end = ((t + 1) * CHUNK).min(paths.conversions.len());
             for c in &paths.conversions[t * CHUNK..end] {
                 let range = c.touches.range();
                 let channels = &tp.channel[range.clone()];
-                let ts = &tp.ts[range];
                 p.mark(channels);
                 hits.clear();
                 hits.extend(
@@ -351,48 +346,22 @@ pub fn attribute_and_credit(
                         .filter(|(_, t0)| *t0 <= c.order_ts && c.order_ts < t0 + span)
                         .map(|&(k, _)| k as usize),
                 );
+                weights.set(channels, &tp.ts[range], c.order_ts, params);
                 for (j, &m) in models.iter().enumerate() {
-                    let weighted: &[(u16, f64)] = if let Some(rule) = Rule::of(m) {
-                        let age_days =
-                            |i: usize| (c.order_ts - ts[i]) as f64 / MICROS_PER_DAY as f64;
-                        rules::touch_weights(rule, ts.len(), age_days, params, &mut weights);
-                        shares.clear();
-                        shares.extend(channels.iter().copied().zip(weights.iter().copied()));
-                        &shares
-                    } else if m == Model::Shapley {
-                        shapley::channel_shares(channels, &mut shares);
-                        &shares
-                    } else {
+                    if m == Model::Markov {
                         continue;
-                    };
-                    // The conversion's weight per channel, in the order the
-                    // channels first appear; a zero weight adds nothing (the
-                    // channel is marked present on its own).
-                    seen.clear();
-                    for &(channel, w) in weighted {
-                        let i = usize::from(channel);
-                        if i >= by_channel.len() {
-                            by_channel.resize(i + 1, None);
-                        }
-                        match &mut by_channel[i] {
-                            Some(sum) => *sum += w,
-                            slot @ None => {
-                                *slot = Some(w);
-                                seen.push(channel);
-                            }
-                        }
                     }
                     for &k in &hits {
-                        let ch = usize::from(experiments[k].channel);
-                        if let Some(Some(w)) = by_channel.get(ch) {
+                        if let Some(w) = weights.of_channel(j, experiments[k].channel) {
                             p.credited[j][k] += w * c.revenue;
                         }
                     }
-                    for &channel in &seen {
-                        if let Some(w) = by_channel[usize::from(channel)].take()
-                            && w != 0.0
-                        {
-                            p.credits[j].add(channel, w, w * c.revenue);
+                    // A zero weight adds nothing (the channel is marked
+                    // present on its own).
+                    let credits = &mut p.credits[j];
+                    for (&channel, &w) in weights.channels().iter().zip(weights.of_model(j)) {
+                        if w != 0.0 {
+                            credits.add(channel, w, w * c.revenue);
                         }
                     }
                 }

@@ -51,6 +51,7 @@
 pub mod markov;
 pub mod rules;
 pub mod shapley;
+pub(crate) mod weights;
 
 use rustc_hash::FxHashMap as HashMap;
 use std::fmt;

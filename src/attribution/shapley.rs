@@ -42,8 +42,13 @@ pub fn channel_shares(channels: &[u16], shares: &mut Vec<(u16, f64)>) {
     shares.extend(channels.iter().map(|&c| (c, 0.0)));
     shares.sort_unstable_by_key(|&(c, _)| c);
     shares.dedup_by_key(|&mut (c, _)| c);
-    let share = 1.0 / shares.len() as f64;
+    let share = equal_share(shares.len());
     shares.iter_mut().for_each(|s| s.1 = share);
+}
+
+/// The share of each of `distinct` channels: `1 / distinct`.
+pub(crate) fn equal_share(distinct: usize) -> f64 {
+    1.0 / distinct as f64
 }
 
 #[cfg(test)]

@@ -1,0 +1,257 @@
+//! Every per-conversion model's weights for one path, computed together.
+//!
+//! The rule models and Shapley split a conversion over the distinct channels
+//! of its path. [`PathWeights`] finds those channels once (in the order they
+//! first appear) and writes, for each model, the weight of each channel: the
+//! sum, in touch order, of the weights [`rules::touch_weights`] gives the
+//! channel's touches, and for Shapley [`shapley::channel_shares`]. The
+//! numbers are the same, bit for bit, as computing each model on its own;
+//! only the bookkeeping is shared.
+
+use super::{Model, Params, rules, shapley};
+use crate::model::{MICROS_PER_DAY, Micros};
+
+/// What a model is for [`PathWeights`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Kind {
+    Rule(rules::Rule),
+    Shapley,
+    /// Not split per conversion (Markov): no weights.
+    None,
+}
+
+/// The weights of one path's distinct channels under each model.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PathWeights {
+    kinds: Vec<Kind>,
+    /// Per channel code: 1 + its slot in `channels`, 0 when not in the path.
+    slot: Vec<u32>,
+    /// The path's distinct channels, in the order they first appear.
+    channels: Vec<u16>,
+    /// Per touch: its channel's slot.
+    touch_slot: Vec<u32>,
+    /// `weights[model * channels.len() + slot]`.
+    weights: Vec<f64>,
+    /// Scratch for time decay: one weight per touch.
+    touch: Vec<f64>,
+}
+
+impl PathWeights {
+    /// For `models` (in this order).
+    pub(crate) fn new(models: &[Model]) -> Self {
+        Self {
+            kinds: models
+                .iter()
+                .map(|&m| match rules::Rule::of(m) {
+                    Some(r) => Kind::Rule(r),
+                    None if m == Model::Shapley => Kind::Shapley,
+                    None => Kind::None,
+                })
+                .collect(),
+            ..Self::default()
+        }
+    }
+
+    /// Computes the weights of the path with touches on `channels` at
+    /// times `ts`, converting at `order_ts`.
+    pub(crate) fn set(
+        &mut self,
+        channels: &[u16],
+        ts: &[Micros],
+        order_ts: Micros,
+        params: &Params,
+    ) {
+        for &c in &self.channels {
+            self.slot[usize::from(c)] = 0;
+        }
+        self.channels.clear();
+        self.touch_slot.clear();
+        for &c in channels {
+            let i = usize::from(c);
+            if i >= self.slot.len() {
+                self.slot.resize(i + 1, 0);
+            }
+            if self.slot[i] == 0 {
+                self.channels.push(c);
+                self.slot[i] = self.channels.len() as u32;
+            }
+            self.touch_slot.push(self.slot[i] - 1);
+        }
+        let d = self.channels.len();
+        let n = channels.len();
+        self.weights.clear();
+        self.weights.resize(self.kinds.len() * d, 0.0);
+        if n == 0 {
+            return;
+        }
+        for (j, &kind) in self.kinds.iter().enumerate() {
+            let w = &mut self.weights[j * d..(j + 1) * d];
+            let slots = &self.touch_slot;
+            match kind {
+                Kind::None => {}
+                Kind::Shapley => w.fill(shapley::equal_share(d)),
+                Kind::Rule(rules::Rule::FirstTouch) => w[slots[0] as usize] += 1.0,
+                Kind::Rule(rules::Rule::LastTouch) => w[slots[n - 1] as usize] += 1.0,
+                Kind::Rule(rules::Rule::Linear) => {
+                    let each = 1.0 / n as f64;
+                    for &s in slots {
+                        w[s as usize] += each;
+                    }
+                }
+                Kind::Rule(rule) => {
+                    let age_days = |i: usize| (order_ts - ts[i]) as f64 / MICROS_PER_DAY as f64;
+                    rules::touch_weights(rule, n, age_days, params, &mut self.touch);
+                    for (&s, &x) in slots.iter().zip(&self.touch) {
+                        w[s as usize] += x;
+                    }
+                }
+            }
+        }
+    }
+
+    /// The path's distinct channels, in the order they first appear.
+    pub(crate) fn channels(&self) -> &[u16] {
+        &self.channels
+    }
+
+    /// Model `j`'s weight of each channel of [`Self::channels`].
+    pub(crate) fn of_model(&self, j: usize) -> &[f64] {
+        let d = self.channels.len();
+        &self.weights[j * d..(j + 1) * d]
+    }
+
+    /// Model `j`'s weight of `channel`, `None` when the path does not touch it.
+    pub(crate) fn of_channel(&self, j: usize, channel: u16) -> Option<f64> {
+        let s = *self.slot.get(usize::from(channel))?;
+        (s > 0).then(|| self.weights[j * self.channels.len() + s as usize - 1])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    /// Each model on its own, as the reference implementation splits a
+    /// conversion: per-touch weights summed per channel in touch order.
+    fn alone(
+        m: Model,
+        channels: &[u16],
+        ts: &[Micros],
+        order_ts: Micros,
+        p: &Params,
+    ) -> Vec<(u16, f64)> {
+        let mut per_touch: Vec<(u16, f64)> = Vec::new();
+        if let Some(rule) = rules::Rule::of(m) {
+            let mut w = Vec::new();
+            let age = |i: usize| (order_ts - ts[i]) as f64 / MICROS_PER_DAY as f64;
+            rules::touch_weights(rule, channels.len(), age, p, &mut w);
+            per_touch.extend(channels.iter().copied().zip(w));
+        } else {
+            shapley::channel_shares(channels, &mut per_touch);
+        }
+        let mut out: Vec<(u16, f64)> = Vec::new();
+        for (c, w) in per_touch {
+            match out.iter_mut().find(|(x, _)| *x == c) {
+                Some(slot) => slot.1 += w,
+                None => out.push((c, w)),
+            }
+        }
+        out.sort_by_key(|&(c, _)| c);
+        out
+    }
+
+    #[test]
+    fn every_model_equals_computing_it_alone_bit_for_bit() {
+        let models = [
+            Model::FirstTouch,
+            Model::Markov,
+            Model::LastTouch,
+            Model::Linear,
+            Model::TimeDecay,
+            Model::PositionBased,
+            Model::Shapley,
+        ];
+        let params = Params {
+            half_life_days: 3.0,
+            position_first: 0.3,
+            position_last: 0.5,
+            ..Params::default()
+        };
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        let mut pw = PathWeights::new(&models);
+        for _ in 0..2_000 {
+            let n = rng.random_range(1..9);
+            let channels: Vec<u16> = (0..n).map(|_| rng.random_range(0..5u16) * 7).collect();
+            let mut ts: Vec<Micros> = (0..n)
+                .map(|_| rng.random_range(0..30 * MICROS_PER_DAY))
+                .collect();
+            ts.sort_unstable();
+            let order_ts = 30 * MICROS_PER_DAY;
+            pw.set(&channels, &ts, order_ts, &params);
+            for (j, &m) in models.iter().enumerate() {
+                if m == Model::Markov {
+                    assert!(pw.of_model(j).iter().all(|&w| w == 0.0));
+                    continue;
+                }
+                let mut got: Vec<(u16, f64)> = pw
+                    .channels()
+                    .iter()
+                    .copied()
+                    .zip(pw.of_model(j).iter().copied())
+                    .collect();
+                got.sort_by_key(|&(c, _)| c);
+                let want = alone(m, &channels, &ts, order_ts, &params);
+                assert_eq!(got, want, "{m:?} on {channels:?}");
+                for &(c, w) in &want {
+                    assert_eq!(pw.of_channel(j, c), Some(w));
+                }
+                assert_eq!(pw.of_channel(j, 1), None);
+                assert_eq!(pw.of_channel(j, 999), None);
+            }
+        }
+    }
+
+    #[test]
+    fn hand_worked_path() {
+        // a > b > a at ages 2, 1, 0 days; half-life 1 day.
+        // first: a 1; last: a 1; linear: a 2/3, b 1/3;
+        // time decay: 1/4, 1/2, 1 over 7/4 → a (1/4 + 1)/(7/4) = 5/7, b 2/7;
+        // position 0.4/0.4: a 0.8, b 0.2; Shapley: ½ each.
+        let models = [
+            Model::FirstTouch,
+            Model::LastTouch,
+            Model::Linear,
+            Model::TimeDecay,
+            Model::PositionBased,
+            Model::Shapley,
+        ];
+        let params = Params {
+            half_life_days: 1.0,
+            ..Params::default()
+        };
+        let d = MICROS_PER_DAY;
+        let mut pw = PathWeights::new(&models);
+        pw.set(&[4, 2, 4], &[0, d, 2 * d], 2 * d, &params);
+        assert_eq!(pw.channels(), &[4, 2]);
+        let want = [
+            [1.0, 0.0],
+            [1.0, 0.0],
+            [2.0 / 3.0, 1.0 / 3.0],
+            [5.0 / 7.0, 2.0 / 7.0],
+            [0.8, 0.2],
+            [0.5, 0.5],
+        ];
+        for (j, w) in want.iter().enumerate() {
+            for (got, want) in pw.of_model(j).iter().zip(w) {
+                assert!((got - want).abs() < 1e-15, "model {j}: {got} vs {want}");
+            }
+        }
+        // A second path reuses the tables: channel 2 is gone.
+        pw.set(&[3], &[0], 0, &params);
+        assert_eq!(pw.channels(), &[3]);
+        assert_eq!(pw.of_channel(0, 2), None);
+        assert_eq!(pw.of_channel(5, 3), Some(1.0));
+    }
+}

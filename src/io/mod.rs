@@ -14,7 +14,7 @@ use crate::config::{Config, GroupLabels};
 use crate::model::{Dataset, DayNumber, Exposures, FinancePeriod, Group, Micros, Orders, SpendRow};
 use polars::prelude::PlHashMap;
 use problem::{Problem, show_value};
-use read::{At, Kind, Meta, Value, Wanted, scan};
+use read::{At, Kind, Meta, Part, Value, Wanted, scan, scan_parts};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -139,6 +139,14 @@ impl Collector {
             self.rejected += 1;
         }
         !self.row_bad
+    }
+
+    /// Adds the problems of the rows that follow this one's.
+    fn absorb(&mut self, other: Collector) {
+        self.count += other.count;
+        self.rejected += other.rejected;
+        let room = MAX_KEPT_PROBLEMS.saturating_sub(self.problems.len());
+        self.problems.extend(other.problems.into_iter().take(room));
     }
 
     fn finish(self, meta: Result<Meta, Problem>) -> FileLoad {
@@ -304,6 +312,24 @@ impl Interner {
         self.last = Some(id);
         id
     }
+
+    /// Adds the names of `other` (a table of the rows that follow this
+    /// one's) and returns, for each of its codes, the code here.
+    fn absorb(&mut self, other: Interner) -> Vec<u32> {
+        other
+            .names
+            .into_iter()
+            .map(|name| match self.map.get(name.as_str()) {
+                Some(&id) => id,
+                None => {
+                    let id = self.names.len() as u32;
+                    self.map.insert(name.as_str().into(), id);
+                    self.names.push(name);
+                    id
+                }
+            })
+            .collect()
+    }
 }
 
 fn require_text<'a>(
@@ -354,6 +380,37 @@ struct Interners {
     segments: Interner,
 }
 
+impl Interners {
+    fn new(users: usize) -> Self {
+        Self {
+            users: Interner::with_capacity(users),
+            channels: Interner::default(),
+            campaigns: Interner::default(),
+            segments: Interner::default(),
+        }
+    }
+}
+
+/// The rows of one block of the exposures file, with its own name tables.
+struct ExposuresPart {
+    c: Collector,
+    raw: RawExposures,
+    int: Interners,
+}
+
+/// The rows of one block of the revenue file, with its own user table.
+struct RevenuePart {
+    c: Collector,
+    orders: Orders,
+    users: Interner,
+    /// (order-id key, index in `orders`).
+    keys: Vec<(u128, u32)>,
+    max_ts: Option<Micros>,
+}
+
+/// Initial capacity of a block's user table.
+const PART_USERS: usize = 1 << 12;
+
 /// Exposures rows in file order, before sorting.
 struct RawExposures {
     ex: Exposures,
@@ -365,6 +422,7 @@ fn load_exposures(
     cfg: &Config,
     labels: &GroupLabels,
     int: &mut Interners,
+    threads: usize,
 ) -> (RawExposures, FileLoad) {
     let m = &cfg.columns.exposures;
     let w = wanted(&[
@@ -384,11 +442,20 @@ fn load_exposures(
     let mut c = Collector::new(path);
     let mut ex = Exposures::default();
     let mut segment = Vec::new();
-    let meta = scan(path, &w, |at, v| {
+    let new_part = || ExposuresPart {
+        c: Collector::new(path),
+        raw: RawExposures {
+            ex: Exposures::default(),
+            segment: Vec::new(),
+        },
+        int: Interners::new(PART_USERS),
+    };
+    let visit = |p: &mut ExposuresPart, at: At, v: &[Value<'_>]| {
+        let c = &mut p.c;
         c.start();
-        let user = require_text(v[0], at, &w[0].name, "a user id", &mut c);
-        let channel = require_text(v[1], at, &w[1].name, "a channel name", &mut c);
-        let ts = timestamp(v[2], at, &w[2].name, &mut c);
+        let user = require_text(v[0], at, &w[0].name, "a user id", c);
+        let channel = require_text(v[1], at, &w[1].name, "a channel name", c);
+        let ts = timestamp(v[2], at, &w[2].name, c);
         let group = match v[3] {
             Value::Text("") => Group::Organic,
             Value::Text(g) if labels.exposed.iter().any(|l| l == g) => Group::Exposed,
@@ -404,13 +471,14 @@ fn load_exposures(
             }
             _ => Group::Organic,
         };
-        let cost = money(v[6], at, &w[6].name, Some(0.0), &mut c);
+        let cost = money(v[6], at, &w[6].name, Some(0.0), c);
         if !c.end() {
             return;
         }
         let (Some(user), Some(channel)) = (user, channel) else {
             return;
         };
+        let (ex, int) = (&mut p.raw.ex, &mut p.int);
         ex.user.push(int.users.get_or_insert(user));
         ex.channel.push(int.channels.get_or_insert(channel) as u16);
         ex.ts.push(ts);
@@ -420,14 +488,37 @@ fn load_exposures(
             v[4].text()
                 .map_or(u32::MAX, |s| int.campaigns.get_or_insert(s)),
         );
-        segment.push(
+        p.raw.segment.push(
             v[5].text()
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
                 .map(|s| int.segments.get_or_insert(s)),
         );
         ex.row.push(at.row as u32);
-    });
+    };
+    let take = |part: Part<ExposuresPart>| {
+        let Part { state: p, first_row } = part;
+        let users = int.users.absorb(p.int.users);
+        let channels = int.channels.absorb(p.int.channels);
+        let campaigns = int.campaigns.absorb(p.int.campaigns);
+        let segments = int.segments.absorb(p.int.segments);
+        let RawExposures { ex: e, segment: s } = p.raw;
+        ex.user.extend(e.user.iter().map(|&u| users[u as usize]));
+        ex.channel
+            .extend(e.channel.iter().map(|&k| channels[usize::from(k)] as u16));
+        ex.ts.extend_from_slice(&e.ts);
+        ex.group.extend_from_slice(&e.group);
+        ex.cost.extend_from_slice(&e.cost);
+        ex.campaign.extend(
+            e.campaign
+                .iter()
+                .map(|&k| if k == u32::MAX { k } else { campaigns[k as usize] }),
+        );
+        segment.extend(s.iter().map(|s| s.map(|k| segments[k as usize])));
+        ex.row.extend(e.row.iter().map(|&r| r + first_row as u32));
+        c.absorb(p.c);
+    };
+    let meta = scan_parts(path, &w, threads, new_part, visit, take);
     let mut load = c.finish(meta);
     no_rows(&mut load);
     if int.channels.names.len() > usize::from(u16::MAX) {
@@ -456,6 +547,7 @@ fn load_revenue(
     path: &Path,
     cfg: &Config,
     users: &mut Interner,
+    threads: usize,
 ) -> (Orders, RevenueFacts, Option<Micros>, FileLoad) {
     let m = &cfg.columns.revenue;
     let w = wanted(&[
@@ -471,24 +563,49 @@ fn load_revenue(
     // (order-id key, index in `orders`): repeats are found by sorting, which
     // touches memory in order, where a hash set of millions of keys would not.
     let mut keys: Vec<(u128, u32)> = Vec::new();
-    let meta = scan(path, &w, |at, v| {
+    let new_part = || RevenuePart {
+        c: Collector::new(path),
+        orders: Orders::default(),
+        users: Interner::with_capacity(PART_USERS),
+        keys: Vec::new(),
+        max_ts: None,
+    };
+    let visit = |p: &mut RevenuePart, at: At, v: &[Value<'_>]| {
+        let c = &mut p.c;
         c.start();
-        let user = require_text(v[0], at, &w[0].name, "a user id", &mut c);
-        let ts = timestamp(v[1], at, &w[1].name, &mut c);
-        let revenue = money(v[2], at, &w[2].name, None, &mut c);
+        let user = require_text(v[0], at, &w[0].name, "a user id", c);
+        let ts = timestamp(v[1], at, &w[1].name, c);
+        let revenue = money(v[2], at, &w[2].name, None, c);
         if !c.end() {
             return;
         }
         let Some(user) = user else { return };
-        max_ts = Some(max_ts.map_or(ts, |m| m.max(ts)));
+        p.max_ts = Some(p.max_ts.map_or(ts, |m| m.max(ts)));
         if let Some(id) = v[3].text() {
-            keys.push((order_key(id), orders.len() as u32));
+            p.keys.push((order_key(id), p.orders.len() as u32));
         }
-        orders.user.push(users.get_or_insert(user));
-        orders.ts.push(ts);
-        orders.revenue.push(revenue);
-        orders.row.push(at.row as u32);
-    });
+        p.orders.user.push(p.users.get_or_insert(user));
+        p.orders.ts.push(ts);
+        p.orders.revenue.push(revenue);
+        p.orders.row.push(at.row as u32);
+    };
+    let take = |part: Part<RevenuePart>| {
+        let Part { state: p, first_row } = part;
+        let codes = users.absorb(p.users);
+        let base = orders.len() as u32;
+        keys.extend(p.keys.iter().map(|&(key, i)| (key, i + base)));
+        max_ts = max_ts.max(p.max_ts);
+        orders
+            .user
+            .extend(p.orders.user.iter().map(|&u| codes[u as usize]));
+        orders.ts.extend_from_slice(&p.orders.ts);
+        orders.revenue.extend_from_slice(&p.orders.revenue);
+        orders
+            .row
+            .extend(p.orders.row.iter().map(|&r| r + first_row as u32));
+        c.absorb(p.c);
+    };
+    let meta = scan_parts(path, &w, threads, new_part, visit, take);
     // The first occurrence of an order id (the lowest index) stays.
     keys.sort_unstable();
     let mut repeat = vec![false; orders.len()];
@@ -633,12 +750,8 @@ fn permute<T: Copy>(v: &[T], order: &[usize]) -> Vec<T> {
 /// caller decides whether they are an error.
 pub fn load(paths: &InputPaths, cfg: &Config) -> Loaded {
     let labels = cfg.groups.labels();
-    let mut int = Interners {
-        users: Interner::with_capacity(1 << 16),
-        channels: Interner::default(),
-        campaigns: Interner::default(),
-        segments: Interner::default(),
-    };
+    let threads = crate::cmd::threads();
+    let mut int = Interners::new(1 << 16);
     let mut out = Loaded::default();
     // The exposures and the revenue file are read side by side, each with
     // its own user table; the revenue's users are then mapped onto the
@@ -647,14 +760,14 @@ pub fn load(paths: &InputPaths, cfg: &Config) -> Loaded {
         let revenue = paths.revenue.as_ref().map(|p| {
             scope.spawn(|| {
                 let mut users = Interner::with_capacity(1 << 16);
-                let r = load_revenue(p, cfg, &mut users);
+                let r = load_revenue(p, cfg, &mut users, threads);
                 (r, users)
             })
         });
         let exposures = paths
             .exposures
             .as_ref()
-            .map(|p| load_exposures(p, cfg, &labels, &mut int));
+            .map(|p| load_exposures(p, cfg, &labels, &mut int, threads));
         (exposures, revenue.map(|h| h.join()))
     });
     let mut raw_ex = None;

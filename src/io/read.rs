@@ -19,7 +19,8 @@ use polars::prelude::*;
 use sha2::{Digest, Sha256};
 use std::io::{Cursor, Read};
 use std::path::Path;
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, PoisonError, mpsc};
 
 /// The kind of value a column holds, which decides how Parquet columns are
 /// converted.
@@ -123,7 +124,7 @@ pub fn format_of(path: &Path) -> Option<Format> {
 
 /// Reads `path` and calls `visit` with every data row's wanted values (in
 /// the order of `wanted`; [`Value::Absent`] for an optional column that is
-/// not in the file).
+/// not in the file), in file order.
 ///
 /// A problem with the file as a whole (missing, unsupported, empty, a
 /// missing column, a ragged row, bytes that are not UTF-8) is returned as the
@@ -131,7 +132,58 @@ pub fn format_of(path: &Path) -> Option<Format> {
 pub fn scan(
     path: &Path,
     wanted: &[Wanted],
-    visit: impl FnMut(At, &[Value<'_>]),
+    visit: impl FnMut(At, &[Value<'_>]) + Send,
+) -> Result<Meta, Problem> {
+    // One worker takes the blocks in file order, so rows are numbered as
+    // they come.
+    let visit = Mutex::new((0usize, visit));
+    scan_parts(
+        path,
+        wanted,
+        1,
+        || (),
+        |(), at, values| {
+            let mut guard = visit.lock().unwrap_or_else(PoisonError::into_inner);
+            let (row, visit) = &mut *guard;
+            visit(At { row: *row, line: at.line }, values);
+            *row += 1;
+        },
+        |_| {},
+    )
+}
+
+/// The rows of one block of a file, as [`scan_parts`]' `visit` left them.
+#[derive(Debug)]
+pub struct Part<S> {
+    /// The state `visit` filled from the block's rows.
+    pub state: S,
+    /// The file's data row (0-based) of the block's first row: `visit` saw
+    /// the block's rows numbered from 0.
+    pub first_row: usize,
+}
+
+/// Bytes per block of a CSV file read by [`scan_parts`] (a block is then
+/// extended to the end of its last whole record).
+const BLOCK: usize = 4 << 20;
+
+/// Reads `path` on `threads` threads: the file is cut into blocks of whole
+/// records, each block's rows are handed to `visit` with a fresh state from
+/// `new_state` (`At::row` counted from 0 in the block, `At::line` the line in
+/// the file), and each block's state is then given to `take`, on the calling
+/// thread, in file order.
+///
+/// Blocks are cut after a line break outside quotes (a quoted field may
+/// span lines), so every block parses as the whole file would there; lines
+/// are counted by the reader, so they are exact. File-level problems are as
+/// for [`scan`]: the first one in file order is the error, and no block after
+/// it is taken.
+pub fn scan_parts<S: Send>(
+    path: &Path,
+    wanted: &[Wanted],
+    threads: usize,
+    new_state: impl Fn() -> S + Sync,
+    visit: impl Fn(&mut S, At, &[Value<'_>]) + Sync,
+    mut take: impl FnMut(Part<S>),
 ) -> Result<Meta, Problem> {
     let file = path.display().to_string();
     let format = format_of(path).ok_or_else(|| {
@@ -149,7 +201,12 @@ pub fn scan(
                 .read_to_end(&mut raw)
                 .map_err(|e| Problem::file(&file, format!("cannot be read: {}", io_reason(&e))))?;
             let sha256 = sha256_hex(&raw);
-            let rows = scan_parquet(&file, &raw, wanted, visit)?;
+            let mut state = new_state();
+            let rows = scan_parquet(&file, &raw, wanted, |at, v| visit(&mut state, at, v))?;
+            take(Part {
+                state,
+                first_row: 0,
+            });
             Ok(Meta { file, sha256, rows })
         }
         Format::Csv | Format::CsvGz => {
@@ -163,10 +220,15 @@ pub fn scan(
                 hex(&h.finalize())
             });
             let tee = Tee { inner: f, tx };
+            let csv = CsvJob {
+                file: &file,
+                wanted,
+                threads,
+            };
             let rows = if format == Format::CsvGz {
-                scan_csv(&file, flate2::read::MultiGzDecoder::new(tee), wanted, visit)
+                csv.run(flate2::read::MultiGzDecoder::new(tee), new_state, visit, take)
             } else {
-                scan_csv(&file, tee, wanted, visit)
+                csv.run(tee, new_state, visit, take)
             };
             let sha256 = hasher
                 .join()
@@ -279,23 +341,28 @@ fn io_problem(file: &str, e: csv::Error) -> Problem {
     }
 }
 
-fn scan_csv<R: Read>(
-    file: &str,
-    reader: R,
-    wanted: &[Wanted],
-    mut visit: impl FnMut(At, &[Value<'_>]),
-) -> Result<usize, Problem> {
+/// A blank record (an empty or all-blank line) is skipped.
+fn blank(r: &csv::ByteRecord) -> bool {
+    r.len() == 1 && r[0].iter().all(u8::is_ascii_whitespace)
+}
+
+/// The header of a CSV file: where each wanted column is, and the width.
+struct Header {
+    index: Vec<Option<usize>>,
+    width: usize,
+}
+
+/// Reads the header, the first record of `bytes` (the file's first block);
+/// returns it with the byte offset and the line where the data begins.
+fn read_header(file: &str, bytes: &[u8], wanted: &[Wanted]) -> Result<(Header, usize, u64), Problem> {
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .buffer_capacity(1 << 20)
-        .from_reader(reader);
+        .from_reader(bytes);
     let mut rec = csv::ByteRecord::new();
-    // The header: the first record.
     let got = rdr
         .read_byte_record(&mut rec)
         .map_err(|e| io_problem(file, e))?;
-    let blank = |r: &csv::ByteRecord| r.len() == 1 && r[0].iter().all(u8::is_ascii_whitespace);
     if !got || blank(&rec) {
         return Err(Problem::file(
             file,
@@ -332,59 +399,304 @@ fn scan_csv<R: Read>(
         });
     }
     let index = locate(file, &header, wanted)?;
-    let width = header.len();
-    let n_wanted = wanted.len().min(MAX_WANTED);
-    let mut row = 0usize;
-    loop {
-        match rdr.read_byte_record(&mut rec) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => return Err(io_problem(file, e)),
+    let at = rdr.position();
+    let header = Header {
+        index,
+        width: header.len(),
+    };
+    Ok((header, at.byte() as usize, at.line()))
+}
+
+/// Where the last record of `bytes` that ends with a line break ends, for
+/// `bytes` that begin at the start of a record; `None` when no record does.
+///
+/// Without a quote character this is after the last `\n`. With quotes, the
+/// bytes are followed as the CSV parser reads them (RFC 4180: a quote opens
+/// a quoted field only at the start of a field, `""` inside one is a quote),
+/// and the last `\n` outside a quoted field is taken.
+fn last_record_end(bytes: &[u8]) -> Option<usize> {
+    if memchr::memchr(b'"', bytes).is_none() {
+        return memchr::memrchr(b'\n', bytes).map(|i| i + 1);
+    }
+    #[derive(Clone, Copy, PartialEq)]
+    enum S {
+        FieldStart,
+        Field,
+        Quoted,
+        QuoteInQuoted,
+    }
+    let mut state = S::FieldStart;
+    let mut end = None;
+    for (i, &b) in bytes.iter().enumerate() {
+        state = match (state, b) {
+            (S::Quoted, b'"') => S::QuoteInQuoted,
+            (S::Quoted, _) => S::Quoted,
+            (S::QuoteInQuoted, b'"') => S::Quoted,
+            (S::FieldStart, b'"') => S::Quoted,
+            (_, b',' | b'\r') => S::FieldStart,
+            (_, b'\n') => {
+                end = Some(i + 1);
+                S::FieldStart
+            }
+            _ => S::Field,
+        };
+    }
+    end
+}
+
+/// A block of whole records and the line its first byte is on.
+struct Block {
+    bytes: Vec<u8>,
+    /// Where its data begins (after the header, in the first block).
+    start: usize,
+    line: u64,
+}
+
+/// Cuts a byte stream into [`Block`]s of whole records.
+struct Cutter<R> {
+    src: R,
+    carry: Vec<u8>,
+    /// Line breaks before the carried bytes.
+    newlines: u64,
+    done: bool,
+}
+
+impl<R: Read> Cutter<R> {
+    /// The next block (`None` at the end of the stream).
+    fn next_block(&mut self) -> std::io::Result<Option<Block>> {
+        if self.done {
+            return Ok(None);
         }
-        if blank(&rec) {
-            continue;
-        }
-        let line = rec.position().map_or(row as u64 + 2, |p| p.line());
-        if rec.len() != width {
-            return Err(Problem {
-                file: file.to_string(),
-                line: Some(line),
-                column: None,
-                value: Some(show_bytes(
-                    &rec.iter().collect::<Vec<&[u8]>>().join(&b","[..]),
-                )),
-                message: format!(
-                    "has {} fields but the header has {width} (a ragged row: check for an unquoted delimiter or a missing value)",
-                    rec.len()
-                ),
-            });
-        }
-        let mut values = [Value::Absent; MAX_WANTED];
-        for (k, ix) in index.iter().enumerate().take(n_wanted) {
-            let v = match ix {
-                None => Value::Absent,
-                Some(i) => {
-                    let field = &rec[*i];
-                    match std::str::from_utf8(field) {
-                        Ok(s) if !s.contains('\0') => Value::Text(s),
-                        _ => {
-                            return Err(not_utf8(
-                                file,
-                                Some(line),
-                                wanted[k].name.clone(),
-                                field,
-                                false,
-                            ));
-                        }
+        let mut buf = std::mem::take(&mut self.carry);
+        let mut want = BLOCK;
+        loop {
+            // Fill up to `want` new bytes, or to the end of the stream.
+            let target = buf.len() + want;
+            buf.reserve(want);
+            let mut eof = false;
+            while buf.len() < target {
+                let n = (&mut self.src)
+                    .take((target - buf.len()) as u64)
+                    .read_to_end(&mut buf)?;
+                if n == 0 {
+                    eof = true;
+                    break;
+                }
+            }
+            let cut = if eof {
+                self.done = true;
+                buf.len()
+            } else {
+                match last_record_end(&buf) {
+                    Some(cut) => cut,
+                    None => {
+                        want = want.saturating_mul(2);
+                        continue;
                     }
                 }
             };
-            values[k] = v;
+            if buf.is_empty() {
+                return Ok(None);
+            }
+            self.carry = buf[cut..].to_vec();
+            buf.truncate(cut);
+            let line = self.newlines + 1;
+            self.newlines += memchr::memchr_iter(b'\n', &buf).count() as u64;
+            return Ok(Some(Block {
+                bytes: buf,
+                start: 0,
+                line,
+            }));
         }
-        visit(At { row, line }, &values[..n_wanted]);
-        row += 1;
     }
-    Ok(row)
+}
+
+/// One CSV file being read by [`scan_parts`].
+struct CsvJob<'a> {
+    file: &'a str,
+    wanted: &'a [Wanted],
+    threads: usize,
+}
+
+impl CsvJob<'_> {
+    fn run<R: Read + Send, S: Send>(
+        &self,
+        src: R,
+        new_state: impl Fn() -> S + Sync,
+        visit: impl Fn(&mut S, At, &[Value<'_>]) + Sync,
+        mut take: impl FnMut(Part<S>),
+    ) -> Result<usize, Problem> {
+        let file = self.file;
+        let read_error = |e: std::io::Error, line: u64| Problem {
+            line: Some(line),
+            ..io_problem(file, csv::Error::from(e))
+        };
+        let mut cutter = Cutter {
+            src,
+            carry: Vec::new(),
+            newlines: 0,
+            done: false,
+        };
+        let Some(mut first) = cutter.next_block().map_err(|e| read_error(e, 1))? else {
+            return Err(Problem::file(
+                file,
+                "is empty (expected a header row naming the columns, then data rows)",
+            ));
+        };
+        let (header, start, line) = read_header(file, &first.bytes, self.wanted)?;
+        first.start = start;
+        first.line = line;
+        let header = &header;
+
+        let stop = AtomicBool::new(false);
+        let (block_tx, block_rx) = mpsc::sync_channel::<(usize, Block)>(self.threads + 1);
+        let block_rx = Mutex::new(block_rx);
+        let (part_tx, part_rx) = mpsc::channel::<(usize, Result<(S, usize), Problem>)>();
+        std::thread::scope(|scope| {
+            // The reader: cuts blocks and hands them out in order.
+            let stop = &stop;
+            let part_tx_reader = part_tx.clone();
+            scope.spawn(move || {
+                let mut block = Some(first);
+                let mut k = 0usize;
+                while let Some(b) = block.take() {
+                    if stop.load(Ordering::Relaxed) || block_tx.send((k, b)).is_err() {
+                        return;
+                    }
+                    k += 1;
+                    let line = cutter.newlines + 1;
+                    match cutter.next_block() {
+                        Ok(next) => block = next,
+                        Err(e) => {
+                            let _ = part_tx_reader.send((k, Err(read_error(e, line))));
+                            return;
+                        }
+                    }
+                }
+            });
+            for _ in 0..self.threads.max(1) {
+                let part_tx = part_tx.clone();
+                let (block_rx, new_state, visit) = (&block_rx, &new_state, &visit);
+                scope.spawn(move || {
+                    loop {
+                        let next = match block_rx.lock() {
+                            Ok(rx) => rx.recv(),
+                            Err(_) => return,
+                        };
+                        let Ok((k, block)) = next else { return };
+                        let result = if stop.load(Ordering::Relaxed) {
+                            Ok((new_state(), 0))
+                        } else {
+                            let mut state = new_state();
+                            self.parse_block(&block, header, &mut state, visit)
+                                .map(|rows| (state, rows))
+                        };
+                        if part_tx.send((k, result)).is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+            drop(part_tx);
+            // The parts, in file order.
+            let mut waiting = std::collections::BTreeMap::new();
+            let mut next = 0usize;
+            let mut rows = 0usize;
+            for (k, result) in part_rx {
+                waiting.insert(k, result);
+                while let Some(result) = waiting.remove(&next) {
+                    match result {
+                        Ok((state, n)) => {
+                            take(Part {
+                                state,
+                                first_row: rows,
+                            });
+                            rows += n;
+                            next += 1;
+                        }
+                        Err(p) => {
+                            stop.store(true, Ordering::Relaxed);
+                            // Let the reader and the workers finish.
+                            drop(block_rx.lock().map(|rx| while rx.try_recv().is_ok() {}));
+                            return Err(p);
+                        }
+                    }
+                }
+            }
+            Ok(rows)
+        })
+    }
+
+    /// Parses one block's records, handing each row to `visit`; returns
+    /// the number of rows.
+    fn parse_block<S>(
+        &self,
+        block: &Block,
+        header: &Header,
+        state: &mut S,
+        visit: &impl Fn(&mut S, At, &[Value<'_>]),
+    ) -> Result<usize, Problem> {
+        let (file, wanted) = (self.file, self.wanted);
+        let mut rdr = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .buffer_capacity(1 << 16)
+            .from_reader(&block.bytes[block.start..]);
+        let mut rec = csv::ByteRecord::new();
+        let width = header.width;
+        let n_wanted = wanted.len().min(MAX_WANTED);
+        let mut row = 0usize;
+        loop {
+            match rdr.read_byte_record(&mut rec) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => return Err(io_problem(file, e)),
+            }
+            if blank(&rec) {
+                continue;
+            }
+            let line = block.line + rec.position().map_or(1, |p| p.line()) - 1;
+            if rec.len() != width {
+                return Err(Problem {
+                    file: file.to_string(),
+                    line: Some(line),
+                    column: None,
+                    value: Some(show_bytes(
+                        &rec.iter().collect::<Vec<&[u8]>>().join(&b","[..]),
+                    )),
+                    message: format!(
+                        "has {} fields but the header has {width} (a ragged row: check for an unquoted delimiter or a missing value)",
+                        rec.len()
+                    ),
+                });
+            }
+            let mut values = [Value::Absent; MAX_WANTED];
+            for (k, ix) in header.index.iter().enumerate().take(n_wanted) {
+                let v = match ix {
+                    None => Value::Absent,
+                    Some(i) => {
+                        let field = &rec[*i];
+                        match std::str::from_utf8(field) {
+                            Ok(s) if !s.contains('\0') => Value::Text(s),
+                            _ => {
+                                return Err(not_utf8(
+                                    file,
+                                    Some(line),
+                                    wanted[k].name.clone(),
+                                    field,
+                                    false,
+                                ));
+                            }
+                        }
+                    }
+                };
+                values[k] = v;
+            }
+            visit(state, At { row, line }, &values[..n_wanted]);
+            row += 1;
+        }
+        Ok(row)
+    }
 }
 
 /// A Parquet column, converted once to what the loaders read.

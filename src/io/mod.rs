@@ -12,10 +12,12 @@ pub mod time;
 
 use crate::config::{Config, GroupLabels};
 use crate::model::{Dataset, DayNumber, Exposures, FinancePeriod, Group, Micros, Orders, SpendRow};
-use polars::prelude::PlHashMap;
+use hashbrown::hash_table::{Entry, HashTable};
 use problem::{Problem, show_value};
 use read::{At, Kind, Meta, Part, Value, Wanted, scan, scan_parts};
+use rustc_hash::FxBuildHasher;
 use serde::Serialize;
+use std::hash::BuildHasher;
 use std::path::{Path, PathBuf};
 
 /// How many problems are kept per file (the rest are counted).
@@ -278,58 +280,87 @@ fn money(v: Value<'_>, at: At, name: &str, default: Option<f64>, c: &mut Collect
 }
 
 /// Interns strings to dense codes, remembering the last one looked up (rows
-/// of one user or channel often come together).
+/// of one user or channel often come together). The names are kept end to
+/// end in one string, so that interning allocates nothing per name.
 #[derive(Debug, Default)]
 struct Interner {
-    map: PlHashMap<Box<str>, u32>,
-    names: Vec<String>,
+    /// (hash, code) of every name.
+    table: HashTable<(u64, u32)>,
+    /// The names, end to end, in code order.
+    text: String,
+    /// Where each name ends in `text`.
+    ends: Vec<usize>,
+    /// Each name's hash, in code order.
+    hashes: Vec<u64>,
     last: Option<u32>,
 }
 
 impl Interner {
     fn with_capacity(n: usize) -> Self {
         Self {
-            map: PlHashMap::with_capacity_and_hasher(n, Default::default()),
+            table: HashTable::with_capacity(n),
             ..Self::default()
         }
     }
 
+    /// Number of names.
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// The name of `code`.
+    fn name(&self, code: usize) -> &str {
+        name_in(&self.text, &self.ends, code)
+    }
+
     fn get_or_insert(&mut self, s: &str) -> u32 {
         if let Some(id) = self.last
-            && self.names[id as usize] == s
+            && self.name(id as usize) == s
         {
             return id;
         }
-        let id = match self.map.get(s) {
-            Some(&id) => id,
-            None => {
-                let id = self.names.len() as u32;
-                self.map.insert(s.into(), id);
-                self.names.push(s.to_string());
-                id
-            }
-        };
+        let id = self.insert_hashed(s, FxBuildHasher.hash_one(s));
         self.last = Some(id);
         id
     }
 
+    fn insert_hashed(&mut self, s: &str, hash: u64) -> u32 {
+        let (text, ends) = (&self.text, &self.ends);
+        let entry = self.table.entry(
+            hash,
+            |&(h, id)| h == hash && name_in(text, ends, id as usize) == s,
+            |&(h, _)| h,
+        );
+        match entry {
+            Entry::Occupied(e) => e.get().1,
+            Entry::Vacant(v) => {
+                let id = self.ends.len() as u32;
+                v.insert((hash, id));
+                self.text.push_str(s);
+                self.ends.push(self.text.len());
+                self.hashes.push(hash);
+                id
+            }
+        }
+    }
+
     /// Adds the names of `other` (a table of the rows that follow this
     /// one's) and returns, for each of its codes, the code here.
-    fn absorb(&mut self, other: Interner) -> Vec<u32> {
-        other
-            .names
-            .into_iter()
-            .map(|name| match self.map.get(name.as_str()) {
-                Some(&id) => id,
-                None => {
-                    let id = self.names.len() as u32;
-                    self.map.insert(name.as_str().into(), id);
-                    self.names.push(name);
-                    id
-                }
-            })
+    fn absorb(&mut self, other: &Interner) -> Vec<u32> {
+        (0..other.len())
+            .map(|i| self.insert_hashed(other.name(i), other.hashes[i]))
             .collect()
     }
+
+    /// The names, in code order.
+    fn into_names(self) -> Vec<String> {
+        (0..self.len()).map(|i| self.name(i).to_string()).collect()
+    }
+}
+
+fn name_in<'a>(text: &'a str, ends: &[usize], code: usize) -> &'a str {
+    let start = if code == 0 { 0 } else { ends[code - 1] };
+    &text[start..ends[code]]
 }
 
 fn require_text<'a>(
@@ -497,11 +528,14 @@ fn load_exposures(
         ex.row.push(at.row as u32);
     };
     let take = |part: Part<ExposuresPart>| {
-        let Part { state: p, first_row } = part;
-        let users = int.users.absorb(p.int.users);
-        let channels = int.channels.absorb(p.int.channels);
-        let campaigns = int.campaigns.absorb(p.int.campaigns);
-        let segments = int.segments.absorb(p.int.segments);
+        let Part {
+            state: p,
+            first_row,
+        } = part;
+        let users = int.users.absorb(&p.int.users);
+        let channels = int.channels.absorb(&p.int.channels);
+        let campaigns = int.campaigns.absorb(&p.int.campaigns);
+        let segments = int.segments.absorb(&p.int.segments);
         let RawExposures { ex: e, segment: s } = p.raw;
         ex.user.extend(e.user.iter().map(|&u| users[u as usize]));
         ex.channel
@@ -509,11 +543,13 @@ fn load_exposures(
         ex.ts.extend_from_slice(&e.ts);
         ex.group.extend_from_slice(&e.group);
         ex.cost.extend_from_slice(&e.cost);
-        ex.campaign.extend(
-            e.campaign
-                .iter()
-                .map(|&k| if k == u32::MAX { k } else { campaigns[k as usize] }),
-        );
+        ex.campaign.extend(e.campaign.iter().map(|&k| {
+            if k == u32::MAX {
+                k
+            } else {
+                campaigns[k as usize]
+            }
+        }));
         segment.extend(s.iter().map(|s| s.map(|k| segments[k as usize])));
         ex.row.extend(e.row.iter().map(|&r| r + first_row as u32));
         c.absorb(p.c);
@@ -521,7 +557,7 @@ fn load_exposures(
     let meta = scan_parts(path, &w, threads, new_part, visit, take);
     let mut load = c.finish(meta);
     no_rows(&mut load);
-    if int.channels.names.len() > usize::from(u16::MAX) {
+    if int.channels.len() > usize::from(u16::MAX) {
         load.problem_count += 1;
         load.problems.push(Problem::file(
             &path.display().to_string(),
@@ -590,8 +626,11 @@ fn load_revenue(
         p.orders.row.push(at.row as u32);
     };
     let take = |part: Part<RevenuePart>| {
-        let Part { state: p, first_row } = part;
-        let codes = users.absorb(p.users);
+        let Part {
+            state: p,
+            first_row,
+        } = part;
+        let codes = users.absorb(&p.users);
         let base = orders.len() as u32;
         keys.extend(p.keys.iter().map(|&(key, i)| (key, i + base)));
         max_ts = max_ts.max(p.max_ts);
@@ -785,11 +824,7 @@ pub fn load(paths: &InputPaths, cfg: &Config) -> Loaded {
             ));
             return out;
         };
-        let global: Vec<u32> = users
-            .names
-            .iter()
-            .map(|n| int.users.get_or_insert(n))
-            .collect();
+        let global = int.users.absorb(&users);
         for u in &mut orders.user {
             *u = global[*u as usize];
         }
@@ -810,28 +845,27 @@ pub fn load(paths: &InputPaths, cfg: &Config) -> Loaded {
     }
 
     // Channel codes in name order, so that every output is sorted by name.
-    let mut by_name: Vec<usize> = (0..int.channels.names.len()).collect();
-    by_name.sort_by(|&a, &b| int.channels.names[a].cmp(&int.channels.names[b]));
+    let channel_names = std::mem::take(&mut int.channels).into_names();
+    let mut by_name: Vec<usize> = (0..channel_names.len()).collect();
+    by_name.sort_by(|&a, &b| channel_names[a].cmp(&channel_names[b]));
     let mut recode = vec![0u16; by_name.len()];
     for (new, &old) in by_name.iter().enumerate() {
         recode[old] = new as u16;
     }
-    out.data.channels = by_name
-        .iter()
-        .map(|&i| int.channels.names[i].clone())
-        .collect();
+    out.data.channels = by_name.iter().map(|&i| channel_names[i].clone()).collect();
     for s in &mut out.data.spend {
         s.channel = recode[usize::from(s.channel)];
     }
-    let mut seg_order: Vec<usize> = (0..int.segments.names.len()).collect();
-    seg_order.sort_by(|&a, &b| int.segments.names[a].cmp(&int.segments.names[b]));
+    let segment_names = std::mem::take(&mut int.segments).into_names();
+    let mut seg_order: Vec<usize> = (0..segment_names.len()).collect();
+    seg_order.sort_by(|&a, &b| segment_names[a].cmp(&segment_names[b]));
     let mut seg_recode = vec![0u16; seg_order.len()];
     for (new, &old) in seg_order.iter().enumerate() {
         seg_recode[old] = new as u16;
     }
     out.data.segments = seg_order
         .iter()
-        .map(|&i| int.segments.names[i].clone())
+        .map(|&i| segment_names[i].clone())
         .collect();
 
     // The orders are sorted on a second thread while the exposures are.
@@ -857,7 +891,7 @@ pub fn load(paths: &InputPaths, cfg: &Config) -> Loaded {
     if let Some(orders) = orders {
         out.data.orders = orders;
     }
-    out.data.user_segment = vec![None; int.users.names.len()];
+    out.data.user_segment = vec![None; int.users.len()];
     if let (Some(RawExposures { ex, segment }), Some(order)) = (raw_ex, exposures_order) {
         for &i in &order {
             let u = ex.user[i] as usize;
@@ -878,8 +912,8 @@ pub fn load(paths: &InputPaths, cfg: &Config) -> Loaded {
             row: permute(&ex.row, &order),
         };
     }
-    out.data.users = int.users.names;
-    out.data.campaigns = int.campaigns.names;
+    out.data.users = int.users.into_names();
+    out.data.campaigns = int.campaigns.into_names();
     out
 }
 

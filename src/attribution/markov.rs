@@ -212,12 +212,45 @@ pub fn shares_from_transitions(
 #[derive(Debug, Clone, Default)]
 pub struct PathStates {
     states: Vec<State>,
+    /// Whether every state is one channel (order 1).
+    single: bool,
 }
 
 impl PathStates {
     /// The states of `channels` at `order` (clamped to 1..=3).
     pub fn set(&mut self, channels: &[u16], order: usize) {
         states_of(channels, order, &mut self.states);
+        self.single = order <= 1;
+    }
+}
+
+/// The counts of an order-1 chain, indexed by channel code (no hashing).
+#[derive(Debug, Clone, Default)]
+struct Dense {
+    /// Channel codes below `n`.
+    n: usize,
+    start: Vec<u64>,
+    /// `pairs[from * n + to]`.
+    pairs: Vec<u64>,
+    /// Per last channel: conversions, nulls, revenue.
+    ends: Vec<(u64, u64, NeumaierSum)>,
+}
+
+impl Dense {
+    /// Makes room for channel codes below `n`.
+    fn fit(&mut self, n: usize) {
+        if n <= self.n {
+            return;
+        }
+        let mut pairs = vec![0; n * n];
+        for from in 0..self.n {
+            pairs[from * n..from * n + self.n]
+                .copy_from_slice(&self.pairs[from * self.n..(from + 1) * self.n]);
+        }
+        self.pairs = pairs;
+        self.start.resize(n, 0);
+        self.ends.resize(n, (0, 0, NeumaierSum::default()));
+        self.n = n;
     }
 }
 
@@ -249,6 +282,8 @@ pub struct Transitions {
     /// Per last state: conversions, nulls, revenue.
     ends: HashMap<u64, (u64, u64, NeumaierSum)>,
     longest: usize,
+    /// The paths of one-channel states (order 1), counted without hashing.
+    dense: Dense,
 }
 
 impl Transitions {
@@ -262,6 +297,24 @@ impl Transitions {
             return;
         };
         if weight == 0 {
+            return;
+        }
+        self.longest = self.longest.max(seq.len());
+        if path.single {
+            let d = &mut self.dense;
+            let top = seq.iter().map(|s| usize::from(s.ch[0])).max().unwrap_or(0);
+            d.fit(top + 1);
+            let mut from = usize::from(first.ch[0]);
+            d.start[from] += weight;
+            for s in &seq[1..] {
+                let to = usize::from(s.ch[0]);
+                d.pairs[from * d.n + to] += weight;
+                from = to;
+            }
+            let end = &mut d.ends[from];
+            end.0 += conversions;
+            end.1 += nulls;
+            end.2.add(revenue);
             return;
         }
         *self.start.entry(state_key(first)).or_insert(0) += weight;
@@ -278,11 +331,28 @@ impl Transitions {
         end.0 += conversions;
         end.1 += nulls;
         end.2.add(revenue);
-        self.longest = self.longest.max(seq.len());
     }
 
     /// Adds the counts of `other` (the paths that follow this one's).
-    pub fn merge(&mut self, other: Transitions) {
+    pub fn merge(&mut self, mut other: Transitions) {
+        let dense = std::mem::take(&mut other.dense);
+        if dense.n > 0 {
+            let d = &mut self.dense;
+            d.fit(dense.n);
+            for (a, b) in d.start.iter_mut().zip(&dense.start) {
+                *a += b;
+            }
+            for from in 0..dense.n {
+                for to in 0..dense.n {
+                    d.pairs[from * d.n + to] += dense.pairs[from * dense.n + to];
+                }
+            }
+            for (a, b) in d.ends.iter_mut().zip(&dense.ends) {
+                a.0 += b.0;
+                a.1 += b.1;
+                a.2.merge(&b.2);
+            }
+        }
         for (k, w) in other.start {
             *self.start.entry(k).or_insert(0) += w;
         }
@@ -302,7 +372,32 @@ impl Transitions {
 
     /// The removal-effect shares of the chain (as [`shares`] of the same
     /// paths, up to the order in which revenue was summed).
-    pub fn shares(self, params: &Params) -> Shares {
+    pub fn shares(mut self, params: &Params) -> Shares {
+        // The one-channel states join the others (each key is in one of
+        // the two tables only: a state's length is its order's).
+        let d = std::mem::take(&mut self.dense);
+        let key = |c: usize| state_key(State::new(&[c as u16]));
+        for from in 0..d.n {
+            if d.start[from] > 0 {
+                *self.start.entry(key(from)).or_insert(0) += d.start[from];
+            }
+            for to in 0..d.n {
+                let w = d.pairs[from * d.n + to];
+                if w > 0 {
+                    *self.pairs.entry((key(from), key(to))).or_insert(0) += w;
+                }
+            }
+            let (c, n, r) = d.ends[from];
+            if c + n > 0 {
+                let end = self
+                    .ends
+                    .entry(key(from))
+                    .or_insert((0, 0, NeumaierSum::default()));
+                end.0 += c;
+                end.1 += n;
+                end.2.merge(&r);
+            }
+        }
         let mut counts = Counts {
             longest: self.longest,
             ..Counts::default()

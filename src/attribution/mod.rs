@@ -800,6 +800,7 @@ impl Credits {
         }
     }
 
+    #[inline]
     fn slot(&mut self, channel: u16) -> usize {
         let i = usize::from(channel);
         if i >= self.present.len() {
@@ -817,6 +818,7 @@ impl Credits {
         }
     }
 
+    #[inline]
     pub(crate) fn add(&mut self, channel: u16, conversions: f64, revenue: f64) {
         let i = self.slot(channel);
         self.present[i] = true;

@@ -12,6 +12,7 @@ pub struct NeumaierSum {
 
 impl NeumaierSum {
     /// Adds one term.
+    #[inline]
     pub fn add(&mut self, x: f64) {
         let t = self.sum + x;
         if self.sum.abs() >= x.abs() {

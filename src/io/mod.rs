@@ -239,11 +239,21 @@ fn date(v: Value<'_>, at: At, name: &str, c: &mut Collector) -> DayNumber {
     }
 }
 
+/// Whether `s` is empty or only white space (decided by the first byte in
+/// the usual case).
+fn blank(s: &str) -> bool {
+    match s.as_bytes().first() {
+        None => true,
+        Some(b) if b.is_ascii() && !b.is_ascii_whitespace() => false,
+        _ => s.trim().is_empty(),
+    }
+}
+
 /// A money amount; `default` is used for an empty cell of an optional column.
 fn money(v: Value<'_>, at: At, name: &str, default: Option<f64>, c: &mut Collector) -> f64 {
     let (x, raw) = match v {
         Value::Number(x) => (x, None),
-        Value::Text(s) if !s.trim().is_empty() => match s.trim().parse::<f64>() {
+        Value::Text(s) if !blank(s) => match s.parse::<f64>().or_else(|_| s.trim().parse()) {
             Ok(x) => (x, Some(s)),
             Err(_) => {
                 c.add(at, name, Some(s), format!("is not a number {MONEY_FORMS}"));
@@ -371,7 +381,7 @@ fn require_text<'a>(
     c: &mut Collector,
 ) -> Option<&'a str> {
     match v {
-        Value::Text(s) if !s.trim().is_empty() => Some(s),
+        Value::Text(s) if !blank(s) => Some(s),
         Value::Text(s) => {
             c.add(at, name, Some(s), format!("is empty (expected {what})"));
             None
@@ -434,8 +444,8 @@ struct RevenuePart {
     c: Collector,
     orders: Orders,
     users: Interner,
-    /// (order-id key, index in `orders`).
-    keys: Vec<(u128, u32)>,
+    /// Order-id keys with the index in `orders` ([`keyed`]).
+    keys: Vec<u128>,
     max_ts: Option<Micros>,
 }
 
@@ -568,8 +578,6 @@ fn load_exposures(
 }
 
 /// 128 bits of hash of an order id: two SipHash-1-3 passes with fixed keys.
-/// Two distinct ids share it with probability ~n²/2¹²⁹ (1e-25 for 10 M
-/// orders), which is what lets the ids themselves be dropped after reading.
 fn order_key(id: &str) -> u128 {
     use std::hash::{Hash, Hasher};
     let mut a = std::hash::DefaultHasher::new();
@@ -577,6 +585,18 @@ fn order_key(id: &str) -> u128 {
     (0u8, id).hash(&mut a);
     (1u8, id).hash(&mut b);
     (u128::from(a.finish()) << 64) | u128::from(b.finish())
+}
+
+/// The low bits of a [`keyed`] value: the row's index.
+const INDEX_BITS: u128 = 0xFFFF_FFFF;
+
+/// An order id's key and its row's index in one integer: the top 96 bits of
+/// [`order_key`], then the index. Sorting these puts the rows of one id
+/// together, first row first. Two distinct ids share the 96 bits with
+/// probability ~n²/2⁹⁷ (6e-16 for 10 M orders), which is what lets the ids
+/// themselves be dropped after reading.
+fn keyed(id: &str, index: u32) -> u128 {
+    (order_key(id) & !INDEX_BITS) | u128::from(index)
 }
 
 fn load_revenue(
@@ -596,9 +616,10 @@ fn load_revenue(
     let mut orders = Orders::default();
     let mut facts = RevenueFacts::default();
     let mut max_ts: Option<Micros> = None;
-    // (order-id key, index in `orders`): repeats are found by sorting, which
-    // touches memory in order, where a hash set of millions of keys would not.
-    let mut keys: Vec<(u128, u32)> = Vec::new();
+    // Order-id keys with their index in `orders`: repeats are found by
+    // sorting, which touches memory in order, where a hash set of millions
+    // of keys would not.
+    let mut keys: Vec<u128> = Vec::new();
     let new_part = || RevenuePart {
         c: Collector::new(path),
         orders: Orders::default(),
@@ -618,7 +639,7 @@ fn load_revenue(
         let Some(user) = user else { return };
         p.max_ts = Some(p.max_ts.map_or(ts, |m| m.max(ts)));
         if let Some(id) = v[3].text() {
-            p.keys.push((order_key(id), p.orders.len() as u32));
+            p.keys.push(keyed(id, p.orders.len() as u32));
         }
         p.orders.user.push(p.users.get_or_insert(user));
         p.orders.ts.push(ts);
@@ -632,7 +653,7 @@ fn load_revenue(
         } = part;
         let codes = users.absorb(&p.users);
         let base = orders.len() as u32;
-        keys.extend(p.keys.iter().map(|&(key, i)| (key, i + base)));
+        keys.extend(p.keys.iter().map(|&k| k + u128::from(base)));
         max_ts = max_ts.max(p.max_ts);
         orders
             .user
@@ -649,8 +670,8 @@ fn load_revenue(
     keys.sort_unstable();
     let mut repeat = vec![false; orders.len()];
     for pair in keys.windows(2) {
-        if pair[0].0 == pair[1].0 {
-            repeat[pair[1].1 as usize] = true;
+        if pair[0] & !INDEX_BITS == pair[1] & !INDEX_BITS {
+            repeat[(pair[1] & INDEX_BITS) as usize] = true;
         }
     }
     drop(keys);

@@ -776,9 +776,15 @@ fn load_finance(path: &Path, cfg: &Config) -> (Vec<FinancePeriod>, FileLoad) {
 /// Users are dense codes, so the rows are first placed by user with a
 /// counting sort (stable: file order within a user), then each user's rows
 /// are sorted by timestamp, stably — O(n) for the user step where a
-/// comparison sort of the whole table would be O(n log n).
-fn sort_order(user: &[u32], ts: &[Micros], row: &[u32]) -> Vec<usize> {
+/// comparison sort of the whole table would be O(n log n). `None` when
+/// the rows are in that order already (exports are often written by user
+/// and time).
+fn sort_order(user: &[u32], ts: &[Micros], row: &[u32]) -> Option<Vec<usize>> {
     debug_assert!(row.windows(2).all(|w| w[0] < w[1]));
+    let sorted = (1..user.len()).all(|i| (user[i - 1], ts[i - 1]) <= (user[i], ts[i]));
+    if sorted {
+        return None;
+    }
     let n_users = user.iter().max().map_or(0, |&u| u as usize + 1);
     let mut start = vec![0usize; n_users + 1];
     for &u in user {
@@ -799,7 +805,7 @@ fn sort_order(user: &[u32], ts: &[Micros], row: &[u32]) -> Vec<usize> {
             group.sort_by_key(|&i| ts[i]);
         }
     }
-    idx
+    Some(idx)
 }
 
 fn permute<T: Copy>(v: &[T], order: &[usize]) -> Vec<T> {
@@ -890,14 +896,14 @@ pub fn load(paths: &InputPaths, cfg: &Config) -> Loaded {
         .collect();
 
     // The orders are sorted on a second thread while the exposures are.
-    let sort_orders = |orders: Orders| {
-        let order = sort_order(&orders.user, &orders.ts, &orders.row);
-        Orders {
+    let sort_orders = |orders: Orders| match sort_order(&orders.user, &orders.ts, &orders.row) {
+        None => orders,
+        Some(order) => Orders {
             user: permute(&orders.user, &order),
             ts: permute(&orders.ts, &order),
             revenue: permute(&orders.revenue, &order),
             row: permute(&orders.row, &order),
-        }
+        },
     };
     let (orders, exposures_order) = std::thread::scope(|scope| {
         let orders = sorted_orders.map(|o| scope.spawn(move || sort_orders(o)));
@@ -913,24 +919,31 @@ pub fn load(paths: &InputPaths, cfg: &Config) -> Loaded {
         out.data.orders = orders;
     }
     out.data.user_segment = vec![None; int.users.len()];
-    if let (Some(RawExposures { ex, segment }), Some(order)) = (raw_ex, exposures_order) {
-        for &i in &order {
+    if let (Some(RawExposures { mut ex, segment }), Some(order)) = (raw_ex, exposures_order) {
+        let rows: Box<dyn Iterator<Item = usize>> = match &order {
+            Some(order) => Box::new(order.iter().copied()),
+            None => Box::new(0..ex.user.len()),
+        };
+        for i in rows {
             let u = ex.user[i] as usize;
             if out.data.user_segment[u].is_none() {
                 out.data.user_segment[u] = segment[i].map(|s| seg_recode[s as usize]);
             }
         }
-        out.data.exposures = Exposures {
-            user: permute(&ex.user, &order),
-            channel: order
-                .iter()
-                .map(|&i| recode[usize::from(ex.channel[i])])
-                .collect(),
-            ts: permute(&ex.ts, &order),
-            group: permute(&ex.group, &order),
-            cost: permute(&ex.cost, &order),
-            campaign: permute(&ex.campaign, &order),
-            row: permute(&ex.row, &order),
+        for c in &mut ex.channel {
+            *c = recode[usize::from(*c)];
+        }
+        out.data.exposures = match order {
+            None => ex,
+            Some(order) => Exposures {
+                user: permute(&ex.user, &order),
+                channel: permute(&ex.channel, &order),
+                ts: permute(&ex.ts, &order),
+                group: permute(&ex.group, &order),
+                cost: permute(&ex.cost, &order),
+                campaign: permute(&ex.campaign, &order),
+                row: permute(&ex.row, &order),
+            },
         };
     }
     out.data.users = int.users.into_names();
@@ -955,7 +968,14 @@ mod tests {
             let row: Vec<u32> = (0..n as u32).map(|i| i * 2 + 1).collect();
             let mut want: Vec<usize> = (0..n).collect();
             want.sort_unstable_by_key(|&i| (user[i], ts[i], row[i]));
-            assert_eq!(sort_order(&user, &ts, &row), want, "n = {n}");
+            let got = sort_order(&user, &ts, &row).unwrap_or_else(|| (0..n).collect());
+            assert_eq!(got, want, "n = {n}");
+            if n > 2 {
+                // Rows in order already: no order to apply.
+                let (u, t): (Vec<u32>, Vec<Micros>) =
+                    want.iter().map(|&i| (user[i], ts[i])).unzip();
+                assert_eq!(sort_order(&u, &t, &row), None);
+            }
         }
     }
 }

@@ -406,14 +406,18 @@ pub fn lift_rows(
     as_of: Micros,
     warnings: &mut Vec<Warning>,
 ) -> Vec<LiftRow> {
+    use rayon::prelude::*;
     let index = OrderIndex::new(&data.orders, data.users.len());
-    let mut rows = Vec::new();
     let segments: Vec<Option<u16>> = std::iter::once(None)
         .chain((0..data.segments.len()).map(|s| Some(s as u16)))
         .collect();
-    for c in cohorts {
+    // Channels are estimated side by side (each row's bootstrap has its own
+    // seeded stream) and their rows and warnings joined in channel order.
+    let per_channel = |c: &ChannelCohort| -> (Vec<LiftRow>, Vec<Warning>) {
+        let mut rows = Vec::new();
+        let mut warnings = Vec::new();
         if c.exposed.is_empty() && c.control.is_empty() && c.contaminated.is_empty() {
-            continue;
+            return (rows, warnings);
         }
         let name = &data.channels[usize::from(c.channel)];
         if c.control.is_empty() {
@@ -456,10 +460,16 @@ pub fn lift_rows(
                     },
                     est,
                     s,
-                    warnings,
+                    &mut warnings,
                 ));
             }
         }
+        (rows, warnings)
+    };
+    let mut rows = Vec::new();
+    for (r, w) in cohorts.par_iter().map(per_channel).collect::<Vec<_>>() {
+        rows.extend(r);
+        warnings.extend(w);
     }
     finish_lift(rows, warnings)
 }
@@ -819,11 +829,13 @@ fn attribute_and_calibrate(
             })
         })
         .collect();
+    use rayon::prelude::*;
     let tp = Touchpoints::from_exposures(&data.exposures);
     let threads = super::threads();
-    let mut results = Vec::with_capacity(s.windows.len());
-    let mut calibration = Vec::new();
-    for &w in &s.windows {
+    // Windows run side by side (each on every core too), so that one
+    // window's single-threaded steps — building its paths, solving its
+    // chains — overlap another's parallel pass.
+    let per_window = |&w: &u16| {
         let paths = build_paths(&tp, &data.orders, w);
         let here: Vec<&Experiment<'_>> =
             experiments.iter().filter(|e| e.window_days == w).collect();
@@ -845,6 +857,7 @@ fn attribute_and_calibrate(
                 .and_then(|r| r.credits.iter().find(|x| x.channel == c))
                 .map_or(0.0, |x| x.revenue)
         };
+        let mut calibration = Vec::new();
         push_rows(
             w,
             &measured,
@@ -854,11 +867,18 @@ fn attribute_and_calibrate(
             &attributed,
             &mut calibration,
         );
-        results.push(WindowAttribution {
+        let result = WindowAttribution {
             window_days: w,
             totals: paths.totals,
             models,
-        });
+        };
+        (result, calibration)
+    };
+    let mut results = Vec::with_capacity(s.windows.len());
+    let mut calibration = Vec::new();
+    for (r, c) in s.windows.par_iter().map(per_window).collect::<Vec<_>>() {
+        results.push(r);
+        calibration.extend(c);
     }
     crate::calibration::sort_rows(&mut calibration);
     (results, calibration)

@@ -170,7 +170,7 @@ pub struct Part<S> {
 
 /// Bytes per block of a CSV file read by [`scan_parts`] (a block is then
 /// extended to the end of its last whole record).
-const BLOCK: usize = 4 << 20;
+const BLOCK: usize = 1 << 20;
 
 /// Reads `path` on `threads` threads: the file is cut into blocks of whole
 /// records, each block's rows are handed to `visit` with a fresh state from
@@ -255,6 +255,10 @@ pub fn scan_parts<S: Send>(
     }
 }
 
+/// Most bytes a [`Tee`] reads at a time (64 of them may wait for the hashing
+/// thread: 16 MiB).
+const TEE_READ: usize = 256 << 10;
+
 /// A reader that sends a copy of everything it reads to a channel.
 struct Tee<R> {
     inner: R,
@@ -263,7 +267,10 @@ struct Tee<R> {
 
 impl<R: Read> Read for Tee<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
+        // At most TEE_READ bytes a call, so that the copies queued for the
+        // hashing thread stay small.
+        let len = buf.len().min(TEE_READ);
+        let n = self.inner.read(&mut buf[..len])?;
         if n > 0 {
             // N.B. if the hashing thread is gone the hash is lost, not the read.
             let _ = self.tx.send(buf[..n].to_vec());

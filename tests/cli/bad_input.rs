@@ -30,6 +30,18 @@ const CASES: &[(&str, &str, &[&str])] = &[
         "--exposures",
         &[":3:", "column \"timestamp\"", "\"01/02/2026\"", "RFC 3339"],
     ),
+    // CRLF line endings: the record after a blank line is on line 4, read
+    // as plain lines or through the CSV parser (quoted fields).
+    (
+        "crlf_bad_timestamp.csv",
+        "--exposures",
+        &[":4:", "column \"timestamp\"", "\"01/02/2026\""],
+    ),
+    (
+        "crlf_quoted_bad_timestamp.csv",
+        "--exposures",
+        &[":4:", "column \"timestamp\"", "\"01/02/2026\""],
+    ),
     (
         "impossible_date.csv",
         "--exposures",

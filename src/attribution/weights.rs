@@ -219,14 +219,10 @@ mod tests {
         // first: a 1; last: a 1; linear: a 2/3, b 1/3;
         // time decay: 1/4, 1/2, 1 over 7/4 → a (1/4 + 1)/(7/4) = 5/7, b 2/7;
         // position 0.4/0.4: a 0.8, b 0.2; Shapley: ½ each.
-        let models = [
-            Model::FirstTouch,
-            Model::LastTouch,
-            Model::Linear,
-            Model::TimeDecay,
-            Model::PositionBased,
-            Model::Shapley,
-        ];
+        let models: Vec<Model> = Model::ALL
+            .into_iter()
+            .filter(|&m| m != Model::Markov)
+            .collect();
         let params = Params {
             half_life_days: 1.0,
             ..Params::default()

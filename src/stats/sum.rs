@@ -15,11 +15,13 @@ impl NeumaierSum {
     #[inline]
     pub fn add(&mut self, x: f64) {
         let t = self.sum + x;
-        if self.sum.abs() >= x.abs() {
-            self.compensation += (self.sum - t) + x;
+        // The larger in magnitude first (a select, not a branch).
+        let (big, small) = if self.sum.abs() >= x.abs() {
+            (self.sum, x)
         } else {
-            self.compensation += (x - t) + self.sum;
-        }
+            (x, self.sum)
+        };
+        self.compensation += (big - t) + small;
         self.sum = t;
     }
 

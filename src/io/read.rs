@@ -489,7 +489,7 @@ struct Cutter<R> {
 
 impl<R: Read> Cutter<R> {
     /// The next block (`None` at the end of the stream).
-    fn next_block(&mut self) -> std::io::Result<Option<Block>> {
+    fn next_block(&mut self) -> Result<Option<Block>, (std::io::Error, u64)> {
         if self.done {
             return Ok(None);
         }
@@ -503,7 +503,12 @@ impl<R: Read> Cutter<R> {
             while buf.len() < target {
                 let n = (&mut self.src)
                     .take((target - buf.len()) as u64)
-                    .read_to_end(&mut buf)?;
+                    .read_to_end(&mut buf)
+                    .map_err(|e| {
+                        // The line the stream stopped on.
+                        let read = memchr::memchr_iter(b'\n', &buf).count() as u64;
+                        (e, self.newlines + 1 + read)
+                    })?;
                 if n == 0 {
                     eof = true;
                     break;
@@ -568,7 +573,10 @@ impl CsvJob<'_> {
             newlines: 0,
             done: false,
         };
-        let Some(mut first) = cutter.next_block().map_err(|e| read_error(e, 1))? else {
+        let Some(mut first) = cutter
+            .next_block()
+            .map_err(|(e, line)| read_error(e, line))?
+        else {
             return Err(Problem::file(
                 file,
                 "is empty (expected a header row naming the columns, then data rows)",
@@ -595,10 +603,9 @@ impl CsvJob<'_> {
                         return;
                     }
                     k += 1;
-                    let line = cutter.newlines + 1;
                     match cutter.next_block() {
                         Ok(next) => block = next,
-                        Err(e) => {
+                        Err((e, line)) => {
                             let _ = part_tx_reader.send((k, Err(read_error(e, line))));
                             return;
                         }
@@ -1058,6 +1065,49 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    /// A stream that fails after its bytes (a truncated gzip file).
+    struct Failing(std::io::Cursor<Vec<u8>>);
+
+    impl Read for Failing {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            match self.0.read(buf)? {
+                0 => Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    "corrupt deflate stream",
+                )),
+                n => Ok(n),
+            }
+        }
+    }
+
+    #[test]
+    fn a_stream_that_fails_is_reported_on_the_line_it_stopped_on() {
+        let w = wanted(&["a", "c"], true);
+        for block in [4, 64, 1 << 20] {
+            let job = CsvJob {
+                file: "t.csv.gz",
+                wanted: &w,
+                threads: 2,
+                block,
+                plain: true,
+            };
+            let bytes = b"a,b,c\n1,2,3\n4,5,6\n7,8".to_vec();
+            let got = job.run(
+                Failing(std::io::Cursor::new(bytes)),
+                || (),
+                |(), _, _| {},
+                |_| {},
+            );
+            let p = got.expect_err("the stream fails");
+            assert_eq!(p.line, Some(4), "block {block}");
+            assert!(
+                p.message.contains("is not a valid gzip file"),
+                "{}",
+                p.message
+            );
         }
     }
 

@@ -22,8 +22,8 @@
 //!
 //! In process, `attribution::run_all` conserves conversions and revenue for
 //! every model, window and setting (1,024 cases). Last, determinism: repeated
-//! runs give byte-identical JSON and CSV, and so do `POLARS_MAX_THREADS=1`
-//! and the default thread count.
+//! runs give byte-identical JSON and CSV, and so do `POLARS_MAX_THREADS=1`,
+//! a run pinned to one core and the default thread count.
 
 use crate::util::uplift;
 use proptest::prelude::*;
@@ -1104,7 +1104,40 @@ fn reports_do_not_depend_on_the_number_of_polars_threads() {
             one == default,
             "{format}: POLARS_MAX_THREADS=1 and the default thread count give different reports"
         );
+        // On one core, every stage of uplift's own (blocks of the files,
+        // lift channels, windows, runs of paths) takes one thread.
+        if let Some(pinned) = report_bytes_on_one_core(&files, &extra, format) {
+            assert!(
+                pinned == default,
+                "{format}: one core and every core give different reports"
+            );
+        }
     }
+}
+
+/// [`report_bytes`] of a run pinned to one processor with `taskset`
+/// (`None` where `taskset` is missing or may not pin).
+fn report_bytes_on_one_core(
+    files: &[(&str, &Path)],
+    extra: &[&str],
+    format: &str,
+) -> Option<Vec<u8>> {
+    let bin = assert_cmd::cargo::cargo_bin("uplift");
+    let mut cmd = std::process::Command::new("taskset");
+    cmd.args(["-c", "0"]).arg(bin).arg("run");
+    for (flag, path) in files {
+        cmd.arg(flag).arg(path);
+    }
+    cmd.args(extra).args(["--format", format]);
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
+    let out = cmd.output().ok()?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() && !stderr.contains("uplift") {
+        eprintln!("taskset could not pin the run (skipped): {stderr}");
+        return None;
+    }
+    assert_eq!(out.status.code(), Some(0), "stderr: {stderr}");
+    Some(out.stdout)
 }
 
 /// The report lists the reconciliation periods by date, whatever the order

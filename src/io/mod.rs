@@ -294,8 +294,8 @@ fn money(v: Value<'_>, at: At, name: &str, default: Option<f64>, c: &mut Collect
 /// end in one string, so that interning allocates nothing per name.
 #[derive(Debug, Default)]
 struct Interner {
-    /// (hash, code) of every name.
-    table: HashTable<(u64, u32)>,
+    /// The code of every name (hashed by `hashes[code]`).
+    table: HashTable<u32>,
     /// The names, end to end, in code order.
     text: String,
     /// Where each name ends in `text`.
@@ -335,17 +335,17 @@ impl Interner {
     }
 
     fn insert_hashed(&mut self, s: &str, hash: u64) -> u32 {
-        let (text, ends) = (&self.text, &self.ends);
+        let (text, ends, hashes) = (&self.text, &self.ends, &self.hashes);
         let entry = self.table.entry(
             hash,
-            |&(h, id)| h == hash && name_in(text, ends, id as usize) == s,
-            |&(h, _)| h,
+            |&id| hashes[id as usize] == hash && name_in(text, ends, id as usize) == s,
+            |&id| hashes[id as usize],
         );
         match entry {
-            Entry::Occupied(e) => e.get().1,
+            Entry::Occupied(e) => *e.get(),
             Entry::Vacant(v) => {
                 let id = self.ends.len() as u32;
-                v.insert((hash, id));
+                v.insert(id);
                 self.text.push_str(s);
                 self.ends.push(self.text.len());
                 self.hashes.push(hash);

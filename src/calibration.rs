@@ -20,8 +20,8 @@
 use crate::attribution::markov::{PathStates, Transitions};
 use crate::attribution::weights::PathWeights;
 #[cfg(test)]
-use crate::attribution::{self, ConversionPath, Totals};
-use crate::attribution::{Credits, Model, ModelResult, Params, Touchpoints, WindowPaths};
+use crate::attribution::{self, ConversionPath, Totals, WindowPaths};
+use crate::attribution::{Credits, Model, ModelResult, NestedPaths, Params, Touchpoints};
 use crate::cohort::Member;
 use crate::model::{MICROS_PER_DAY, Micros};
 use crate::stats::sum::NeumaierSum;
@@ -229,29 +229,42 @@ impl Membership {
 /// thread, and of the order in which partial results are merged.
 const CHUNK: usize = 1 << 15;
 
-/// What one run of consecutive paths gives.
-struct Partial {
+/// What the paths shared by a run of windows `a..=b` give (a "group": the
+/// windows in which a path is the same).
+#[derive(Clone)]
+struct Group {
     /// Channels that occur in some path.
     present: Vec<bool>,
     /// Per model: the credits of every conversion (rule models and Shapley).
     credits: Vec<Credits>,
-    /// `credited[model][experiment]` (rule models and Shapley).
-    credited: Vec<Vec<f64>>,
     /// The chain of every path (when Markov is asked for).
     chain: Transitions,
-    /// Per experiment: the chain of its test users' paths, their
-    /// conversions and revenue.
-    tests: Vec<(Transitions, u64, NeumaierSum)>,
 }
 
-impl Partial {
-    fn new(models: usize, experiments: usize, n_channels: usize) -> Self {
+/// What one window's experiments get from a run of paths.
+#[derive(Clone)]
+struct Tests {
+    /// `credited[model][experiment]` (rule models and Shapley).
+    credited: Vec<Vec<f64>>,
+    /// Per experiment: the chain of its test users' paths, their
+    /// conversions and revenue.
+    chains: Vec<(Transitions, u64, NeumaierSum)>,
+}
+
+/// What one run of consecutive paths gives.
+struct Partial {
+    /// `groups[a * k + b]`: the paths shared by windows `a..=b` (`a <= b`).
+    groups: Vec<Group>,
+    /// Per window.
+    tests: Vec<Tests>,
+}
+
+impl Group {
+    fn new(models: usize, n_channels: usize) -> Self {
         Self {
             present: vec![false; n_channels],
             credits: vec![Credits::new(n_channels); models],
-            credited: vec![vec![0.0; experiments]; models],
             chain: Transitions::default(),
-            tests: vec![(Transitions::default(), 0, NeumaierSum::default()); experiments],
         }
     }
 
@@ -265,8 +278,8 @@ impl Partial {
         }
     }
 
-    /// Adds the partial of the paths that follow this one's.
-    fn merge(&mut self, other: Partial) {
+    /// Adds the group of the paths that follow this one's.
+    fn merge(&mut self, other: Group) {
         if other.present.len() > self.present.len() {
             self.present.resize(other.present.len(), false);
         }
@@ -276,117 +289,198 @@ impl Partial {
         for (a, b) in self.credits.iter_mut().zip(&other.credits) {
             a.merge(b);
         }
-        for (a, b) in self.credited.iter_mut().zip(&other.credited) {
-            for (x, y) in a.iter_mut().zip(b) {
-                *x += y;
-            }
-        }
         self.chain.merge(other.chain);
+    }
+}
+
+impl Partial {
+    fn new(models: usize, experiments: &[usize], n_channels: usize) -> Self {
+        let k = experiments.len();
+        Self {
+            groups: vec![Group::new(models, n_channels); k * k],
+            tests: experiments
+                .iter()
+                .map(|&n| Tests {
+                    credited: vec![vec![0.0; n]; models],
+                    chains: vec![(Transitions::default(), 0, NeumaierSum::default()); n],
+                })
+                .collect(),
+        }
+    }
+
+    /// Adds the partial of the paths that follow this one's.
+    fn merge(&mut self, other: Partial) {
+        for (a, b) in self.groups.iter_mut().zip(other.groups) {
+            a.merge(b);
+        }
         for (a, b) in self.tests.iter_mut().zip(other.tests) {
-            a.0.merge(b.0);
-            a.1 += b.1;
-            a.2.merge(&b.2);
+            for (x, y) in a.credited.iter_mut().zip(&b.credited) {
+                for (x, y) in x.iter_mut().zip(y) {
+                    *x += y;
+                }
+            }
+            for (x, y) in a.chains.iter_mut().zip(b.chains) {
+                x.0.merge(y.0);
+                x.1 += y.1;
+                x.2.merge(&y.2);
+            }
         }
     }
 }
 
-/// One window's attribution by every model and, per model and experiment,
-/// the revenue the model credits to the experiment's channel from the
-/// conversions of its test users — in one pass over the window's paths.
+/// The runs of windows in which a path is the same: `starts[w]` is where
+/// the path starts in window `w` (windows ascending, so starts never
+/// increase), `end` where it ends. Yields `(a, b, start)` for each run
+/// `a..=b` whose path is not empty.
+fn runs(starts: &[u32], end: u32) -> impl Iterator<Item = (usize, usize, u32)> + '_ {
+    let mut a = 0;
+    std::iter::from_fn(move || {
+        while a < starts.len() {
+            let s = starts[a];
+            let mut b = a;
+            while b + 1 < starts.len() && starts[b + 1] == s {
+                b += 1;
+            }
+            let run = (a, b, s);
+            a = b + 1;
+            if s < end {
+                return Some(run);
+            }
+        }
+        None
+    })
+}
+
+/// Every window's attribution by every model and, per window, model and
+/// experiment, the revenue the model credits to the experiment's channel
+/// from the conversions of its test users — in one pass over the paths.
 ///
-/// Returns the models' results (as [`crate::attribution::attribute_window`] gives
-/// them, in the order of `models`) and `credited[model][experiment]`.
+/// `experiments[w]` are the experiments of window `paths.windows[w]`.
+/// Returns, per window of `paths.windows`, the models' results (as
+/// [`crate::attribution::attribute_window`] gives them, in the order of
+/// `models`) and `credited[model][experiment]`.
 ///
-/// Each conversion's touch weights (rule models) and Shapley shares are
-/// computed once and credited both to the window's totals and to every
-/// experiment whose test user converted in `[t0, t0 + W)`; its Markov states
-/// are computed once and counted into the chain of every path and into the
-/// chain of each such experiment (non-converting paths: every experiment of
-/// the user). The paths are cut into runs of 32,768 that `threads`
-/// threads take in turn; the partial results are merged in path order, so
-/// the result does not depend on the number of threads.
+/// A conversion's path is the same in every window from the shortest one
+/// that holds all its touches up; its touch weights (rule models), Shapley
+/// shares and Markov states are computed once per distinct path, and
+/// credited to that run of windows' shared totals, which are added to each
+/// window's at the end. Each window's experiments whose test user converted
+/// in `[t0, t0 + W)` are credited from the same weights (non-converting
+/// paths: every experiment of the user). The paths are cut into runs of
+/// 32,768 that `threads` threads take in turn; the partial results are
+/// merged in path order, so the result does not depend on the number of
+/// threads.
 #[allow(clippy::too_many_arguments)]
 pub fn attribute_and_credit(
     tp: &Touchpoints,
-    paths: &WindowPaths,
-    experiments: &[&Experiment<'_>],
+    paths: &NestedPaths,
+    experiments: &[Vec<&Experiment<'_>>],
     models: &[Model],
     params: &Params,
     n_channels: usize,
     as_of: Micros,
     threads: usize,
-) -> (Vec<ModelResult>, Vec<Vec<f64>>) {
+) -> Vec<(Vec<ModelResult>, Vec<Vec<f64>>)> {
     use std::collections::BTreeMap;
     use std::sync::Mutex;
     use std::sync::atomic::{AtomicUsize, Ordering};
 
-    let span = i64::from(paths.window_days) * MICROS_PER_DAY;
+    let k = paths.windows.len();
+    let spans: Vec<i64> = paths
+        .windows
+        .iter()
+        .map(|&w| i64::from(w) * MICROS_PER_DAY)
+        .collect();
     let n_users = tp.user.iter().max().map_or(0, |&u| u as usize + 1);
-    let members = Membership::new(experiments, n_users, span, as_of);
+    let no_experiments = Vec::new();
+    let experiments: Vec<&Vec<&Experiment<'_>>> = (0..k)
+        .map(|w| experiments.get(w).unwrap_or(&no_experiments))
+        .collect();
+    let n_experiments: Vec<usize> = experiments.iter().map(|e| e.len()).collect();
+    let members: Vec<Membership> = experiments
+        .iter()
+        .zip(&spans)
+        .map(|(e, &span)| Membership::new(e, n_users, span, as_of))
+        .collect();
     let markov = models.contains(&Model::Markov);
     let n_conv_tasks = paths.conversions.len().div_ceil(CHUNK);
     let n_tasks = n_conv_tasks + paths.non_converting.len().div_ceil(CHUNK);
 
     let task = |t: usize| -> Partial {
-        let mut p = Partial::new(models.len(), experiments.len(), n_channels);
+        let mut p = Partial::new(models.len(), &n_experiments, n_channels);
         let mut weights = PathWeights::new(models);
-        let mut hits: Vec<usize> = Vec::new();
+        let mut hits: Vec<(usize, usize)> = Vec::new();
         let mut states = PathStates::default();
         if t < n_conv_tasks {
             let end = ((t + 1) * CHUNK).min(paths.conversions.len());
-            for c in &paths.conversions[t * CHUNK..end] {
-                let range = c.touches.range();
-                let channels = &tp.channel[range.clone()];
-                p.mark(channels);
-                hits.clear();
-                hits.extend(
-                    members
-                        .of(tp, c.touches.start)
-                        .iter()
-                        .filter(|(_, t0)| *t0 <= c.order_ts && c.order_ts < t0 + span)
-                        .map(|&(k, _)| k as usize),
-                );
-                weights.set(channels, &tp.ts[range], c.order_ts, params);
-                for (j, &m) in models.iter().enumerate() {
-                    if m == Model::Markov {
-                        continue;
+            for i in t * CHUNK..end {
+                let c = &paths.conversions[i];
+                let user_touch = c.touches.start;
+                for (a, b, start) in runs(&paths.starts[i * k..(i + 1) * k], c.touches.end) {
+                    let range = start as usize..c.touches.end as usize;
+                    let channels = &tp.channel[range.clone()];
+                    let group = &mut p.groups[a * k + b];
+                    group.mark(channels);
+                    hits.clear();
+                    for w in a..=b {
+                        let span = spans[w];
+                        hits.extend(
+                            members[w]
+                                .of(tp, user_touch)
+                                .iter()
+                                .filter(|(_, t0)| *t0 <= c.order_ts && c.order_ts < t0 + span)
+                                .map(|&(e, _)| (w, e as usize)),
+                        );
                     }
-                    for &k in &hits {
-                        if let Some(w) = weights.of_channel(j, experiments[k].channel) {
-                            p.credited[j][k] += w * c.revenue;
+                    weights.set(channels, &tp.ts[range], c.order_ts, params);
+                    for (j, &m) in models.iter().enumerate() {
+                        if m == Model::Markov {
+                            continue;
+                        }
+                        for &(w, e) in &hits {
+                            if let Some(x) = weights.of_channel(j, experiments[w][e].channel) {
+                                p.tests[w].credited[j][e] += x * c.revenue;
+                            }
+                        }
+                        // A zero weight adds nothing (the channel is marked
+                        // present on its own).
+                        let credits = &mut group.credits[j];
+                        for (&channel, &x) in weights.channels().iter().zip(weights.of_model(j)) {
+                            if x != 0.0 {
+                                credits.add(channel, x, x * c.revenue);
+                            }
                         }
                     }
-                    // A zero weight adds nothing (the channel is marked
-                    // present on its own).
-                    let credits = &mut p.credits[j];
-                    for (&channel, &w) in weights.channels().iter().zip(weights.of_model(j)) {
-                        if w != 0.0 {
-                            credits.add(channel, w, w * c.revenue);
+                    if markov {
+                        states.set(channels, params.markov_order);
+                        group.chain.add(&states, 1, 0, c.revenue);
+                        for &(w, e) in &hits {
+                            let test = &mut p.tests[w].chains[e];
+                            test.0.add(&states, 1, 0, c.revenue);
+                            test.1 += 1;
+                            test.2.add(c.revenue);
                         }
-                    }
-                }
-                if markov {
-                    states.set(channels, params.markov_order);
-                    p.chain.add(&states, 1, 0, c.revenue);
-                    for &k in &hits {
-                        let test = &mut p.tests[k];
-                        test.0.add(&states, 1, 0, c.revenue);
-                        test.1 += 1;
-                        test.2.add(c.revenue);
                     }
                 }
             }
         } else {
             let t = t - n_conv_tasks;
             let end = ((t + 1) * CHUNK).min(paths.non_converting.len());
-            for &s in &paths.non_converting[t * CHUNK..end] {
-                let channels = tp.channels(s);
-                p.mark(channels);
-                if markov {
-                    states.set(channels, params.markov_order);
-                    p.chain.add(&states, 0, 1, 0.0);
-                    for &(k, _) in members.of(tp, s.start) {
-                        p.tests[k as usize].0.add(&states, 0, 1, 0.0);
+            for i in t * CHUNK..end {
+                let s = paths.non_converting[i];
+                let starts = &paths.non_converting_starts[i * k..(i + 1) * k];
+                for (a, b, start) in runs(starts, s.end) {
+                    let channels = &tp.channel[start as usize..s.end as usize];
+                    let group = &mut p.groups[a * k + b];
+                    group.mark(channels);
+                    if markov {
+                        states.set(channels, params.markov_order);
+                        group.chain.add(&states, 0, 1, 0.0);
+                        for w in a..=b {
+                            for &(e, _) in members[w].of(tp, s.start) {
+                                p.tests[w].chains[e as usize].0.add(&states, 0, 1, 0.0);
+                            }
+                        }
                     }
                 }
             }
@@ -404,7 +498,7 @@ pub fn attribute_and_credit(
     let merge = Mutex::new(Merge {
         next: 0,
         waiting: BTreeMap::new(),
-        total: Partial::new(models.len(), experiments.len(), n_channels),
+        total: Partial::new(models.len(), &n_experiments, n_channels),
     });
     let next_task = AtomicUsize::new(0);
     let work = || {
@@ -437,14 +531,52 @@ pub fn attribute_and_credit(
         Err(poisoned) => poisoned.into_inner().total,
     };
 
-    let (target_conversions, target_revenue) = paths.totals.targets();
-    let Partial {
+    // Each window's totals: the groups that hold it, in group order.
+    let Partial { groups, tests } = total;
+    tests
+        .into_iter()
+        .enumerate()
+        .map(|(w, tests)| {
+            let mut window = Group::new(models.len(), n_channels);
+            for a in 0..=w {
+                for b in w..k {
+                    window.merge(groups[a * k + b].clone());
+                }
+            }
+            finish_window(
+                window,
+                tests,
+                &paths.totals[w],
+                experiments[w],
+                models,
+                params,
+                n_channels,
+            )
+        })
+        .collect()
+}
+
+/// One window's models' results and `credited[model][experiment]` from its
+/// merged group and its experiments' tests.
+fn finish_window(
+    window: Group,
+    tests: Tests,
+    totals: &crate::attribution::Totals,
+    experiments: &[&Experiment<'_>],
+    models: &[Model],
+    params: &Params,
+    n_channels: usize,
+) -> (Vec<ModelResult>, Vec<Vec<f64>>) {
+    let (target_conversions, target_revenue) = totals.targets();
+    let Group {
         present,
         credits,
-        mut credited,
         chain,
-        tests,
-    } = total;
+    } = window;
+    let Tests {
+        mut credited,
+        chains,
+    } = tests;
     let mut chain = Some(chain);
     let results = models
         .iter()
@@ -461,15 +593,15 @@ pub fn attribute_and_credit(
         })
         .collect();
     if let Some(j) = models.iter().position(|&m| m == Model::Markov) {
-        for (k, (e, (chain, conversions, revenue))) in experiments.iter().zip(tests).enumerate() {
+        for (e, (x, (chain, conversions, revenue))) in experiments.iter().zip(chains).enumerate() {
             let (conversions, revenue) = (conversions as f64, revenue.value());
             let mut credits = Credits::new(n_channels);
             credits.add_shares(&chain.shares(params), conversions, revenue);
-            credited[j][k] = credits
+            credited[j][e] = credits
                 .finish(Model::Markov, conversions, revenue)
                 .credits
                 .iter()
-                .find(|c| c.channel == e.channel)
+                .find(|c| c.channel == x.channel)
                 .map_or(0.0, |c| c.revenue);
         }
     }
@@ -530,29 +662,41 @@ mod tests {
             let tp = Touchpoints::from_exposures(&ex);
             let params = Params::default();
             let as_of = 150 * D;
-            for w in [7u16, 30] {
-                let paths = attribution::build_paths(&tp, &or, w);
-                let exps: Vec<Experiment<'_>> = cohorts
-                    .iter()
-                    .map(|c| Experiment {
-                        channel: c.channel,
-                        window_days: w,
-                        exposed: &c.exposed,
-                        incremental: (1.0, None, None),
-                    })
-                    .collect();
-                let refs: Vec<&Experiment<'_>> = exps.iter().collect();
-                for threads in [1, 3] {
-                    let (results, fast) = attribute_and_credit(
-                        &tp,
-                        &paths,
-                        &refs,
-                        &Model::ALL,
-                        &params,
-                        4,
-                        as_of,
-                        threads,
-                    );
+            // Windows out of order: the paths come back ascending.
+            let nested = attribution::build_nested(&tp, &or, &[30, 7, 90]);
+            assert_eq!(nested.windows, [7, 30, 90]);
+            let exps: Vec<Vec<Experiment<'_>>> = nested
+                .windows
+                .iter()
+                .map(|&w| {
+                    cohorts
+                        .iter()
+                        .map(|c| Experiment {
+                            channel: c.channel,
+                            window_days: w,
+                            exposed: &c.exposed,
+                            incremental: (1.0, None, None),
+                        })
+                        .collect()
+                })
+                .collect();
+            let refs: Vec<Vec<&Experiment<'_>>> = exps.iter().map(|e| e.iter().collect()).collect();
+            for threads in [1, 3] {
+                let all = attribute_and_credit(
+                    &tp,
+                    &nested,
+                    &refs,
+                    &Model::ALL,
+                    &params,
+                    4,
+                    as_of,
+                    threads,
+                );
+                assert_eq!(all.len(), 3);
+                for (i, (results, fast)) in all.iter().enumerate() {
+                    let w = nested.windows[i];
+                    let paths = nested.window(i);
+                    assert_eq!(paths, attribution::build_paths(&tp, &or, w));
                     // The window's own results equal the model run on its own.
                     for (j, &m) in Model::ALL.iter().enumerate() {
                         let alone = attribution::attribute_window(&tp, &paths, m, &params, 4);
@@ -564,7 +708,7 @@ mod tests {
                             assert!((a.revenue - b.revenue).abs() < 1e-9, "{m:?}");
                         }
                     }
-                    for (k, e) in exps.iter().enumerate() {
+                    for (k, e) in exps[i].iter().enumerate() {
                         let sub = test_paths(&tp, &paths, e.exposed, as_of);
                         for (j, &m) in Model::ALL.iter().enumerate() {
                             let slow = attribution::attribute_window(&tp, &sub, m, &params, 4)
@@ -620,7 +764,8 @@ mod tests {
             markov_order: 2,
             ..Params::default()
         };
-        let paths = attribution::build_paths(&tp, &or, 30);
+        let nested = attribution::build_nested(&tp, &or, &[30]);
+        let paths = nested.window(0);
         assert!(paths.conversions.len() > CHUNK && paths.non_converting.len() > 1000);
         let exps: Vec<Experiment<'_>> = cohorts
             .iter()
@@ -631,16 +776,25 @@ mod tests {
                 incremental: (1.0, None, None),
             })
             .collect();
-        let refs: Vec<&Experiment<'_>> = exps.iter().collect();
+        let refs: Vec<Vec<&Experiment<'_>>> = vec![exps.iter().collect()];
         let run = |threads| {
-            attribute_and_credit(&tp, &paths, &refs, &Model::ALL, &params, 5, 40 * D, threads)
+            attribute_and_credit(
+                &tp,
+                &nested,
+                &refs,
+                &Model::ALL,
+                &params,
+                5,
+                40 * D,
+                threads,
+            )
         };
         let one = run(1);
         assert_eq!(one, run(2));
         assert_eq!(one, run(4));
         for (j, &m) in Model::ALL.iter().enumerate() {
             let alone = attribution::attribute_window(&tp, &paths, m, &params, 5);
-            for (a, b) in one.0[j].credits.iter().zip(&alone.credits) {
+            for (a, b) in one[0].0[j].credits.iter().zip(&alone.credits) {
                 assert_eq!(a.channel, b.channel);
                 assert!(
                     (a.conversions - b.conversions).abs() <= 1e-9 * b.conversions.abs().max(1.0)

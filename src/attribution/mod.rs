@@ -466,6 +466,68 @@ pub struct PathRef<'a> {
     pub nulls: u64,
 }
 
+/// The paths of several windows, built in one pass.
+///
+/// A conversion's path in a window is the tail of its path in any longer
+/// window (the same order time, an earlier start), so every window's paths
+/// are kept as the longest window's path and, per window, where its own
+/// path starts. The attribution pass uses this to compute a path's weights
+/// once for all the windows in which it is the same.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NestedPaths {
+    /// Look-back windows in days, ascending and distinct.
+    pub windows: Vec<u16>,
+    /// Conversions with at least one touch in the longest window, in
+    /// (user, time) order; `touches` is the longest window's path.
+    pub conversions: Vec<ConversionPath>,
+    /// `starts[i * windows.len() + w]`: the first touch of conversion `i`'s
+    /// path in window `w` (its `touches.end` when that path is empty).
+    pub starts: Vec<u32>,
+    /// One path per user with touchpoints and no order row at all, in the
+    /// longest window.
+    pub non_converting: Vec<TouchSpan>,
+    /// `non_converting_starts[i * windows.len() + w]`: where that path
+    /// starts in window `w` (never empty: the last touch is in every window).
+    pub non_converting_starts: Vec<u32>,
+    /// Totals of each window.
+    pub totals: Vec<Totals>,
+}
+
+impl NestedPaths {
+    /// The paths of window `w` (an index into [`Self::windows`]) on their own.
+    pub fn window(&self, w: usize) -> WindowPaths {
+        let k = self.windows.len();
+        let conversions = self
+            .conversions
+            .iter()
+            .zip(self.starts.chunks_exact(k))
+            .filter(|(c, s)| s[w] < c.touches.end)
+            .map(|(c, s)| ConversionPath {
+                touches: TouchSpan {
+                    start: s[w],
+                    end: c.touches.end,
+                },
+                ..*c
+            })
+            .collect();
+        let non_converting = self
+            .non_converting
+            .iter()
+            .zip(self.non_converting_starts.chunks_exact(k))
+            .map(|(p, s)| TouchSpan {
+                start: s[w],
+                end: p.end,
+            })
+            .collect();
+        WindowPaths {
+            window_days: self.windows[w],
+            conversions,
+            non_converting,
+            totals: self.totals[w],
+        }
+    }
+}
+
 /// Builds the paths of one window in a single pass over the sorted arrays.
 ///
 /// `touchpoints` and `orders` must be sorted by (user, time, file row), as
@@ -480,19 +542,34 @@ pub struct PathRef<'a> {
 /// user u with no order row:     path = { t : user(t) = u, last(u) − W days <= ts(t) <= last(u) }
 /// ```
 pub fn build_paths(touchpoints: &Touchpoints, orders: &Orders, window_days: u16) -> WindowPaths {
-    let window = i64::from(window_days) * MICROS_PER_DAY;
+    build_nested(touchpoints, orders, &[window_days]).window(0)
+}
+
+/// Builds the paths of every window of `windows` in one pass (as
+/// [`build_paths`] builds one window's: one `lo` pointer per window).
+pub fn build_nested(touchpoints: &Touchpoints, orders: &Orders, windows: &[u16]) -> NestedPaths {
+    let mut windows = windows.to_vec();
+    windows.sort_unstable();
+    windows.dedup();
+    let k = windows.len();
+    let spans: Vec<i64> = windows
+        .iter()
+        .map(|&w| i64::from(w) * MICROS_PER_DAY)
+        .collect();
     let (nt, no) = (touchpoints.len(), orders.len());
     let mut conversions = Vec::new();
+    let mut starts = Vec::new();
     let mut non_converting = Vec::new();
+    let mut non_converting_starts = Vec::new();
 
     let mut revenue = NeumaierSum::default();
-    let mut unattributed_revenue = NeumaierSum::default();
     let mut refunds = NeumaierSum::default();
     let mut n_conversions = 0u64;
-    let mut n_unattributed = 0u64;
+    let mut unattributed = vec![(0u64, NeumaierSum::default()); k];
+    let mut lo = vec![0usize; k];
 
     let (mut ti, mut oi) = (0usize, 0usize);
-    while ti < nt || oi < no {
+    while k > 0 && (ti < nt || oi < no) {
         let user = match (touchpoints.user.get(ti), orders.user.get(oi)) {
             (Some(&a), Some(&b)) => a.min(b),
             (Some(&a), None) => a,
@@ -515,16 +592,21 @@ pub fn build_paths(touchpoints: &Touchpoints, orders: &Orders, window_days: u16)
             // N.B. only a user with no order row of any sign gives a
             // non-converting path; a refund alone is still an order row.
             if let Some(&last) = ts.last() {
-                let from = last.saturating_sub(window);
-                let lo = t_start + ts.partition_point(|&t| t < from);
-                non_converting.push(span(lo, t_end));
+                for &span in &spans {
+                    let from = last.saturating_sub(span);
+                    let lo = t_start + ts.partition_point(|&t| t < from);
+                    non_converting_starts.push(lo as u32);
+                }
+                let longest = non_converting_starts[non_converting_starts.len() - 1];
+                non_converting.push(span(longest as usize, t_end));
             }
             continue;
         }
 
         // Window [order_ts − W, order_ts] as offsets into `ts`; both ends only
         // move forward because the user's orders are in time order.
-        let (mut lo, mut hi) = (0usize, 0usize);
+        lo.fill(0);
+        let mut hi = 0usize;
         for o in o_start..o_end {
             let r = orders.revenue[o];
             if r < 0.0 {
@@ -534,19 +616,23 @@ pub fn build_paths(touchpoints: &Touchpoints, orders: &Orders, window_days: u16)
             n_conversions += 1;
             revenue.add(r);
             let order_ts = orders.ts[o];
-            let from = order_ts.saturating_sub(window);
             while hi < ts.len() && ts[hi] <= order_ts {
                 hi += 1;
             }
-            while lo < hi && ts[lo] < from {
-                lo += 1;
+            for (lo, (&span, un)) in lo.iter_mut().zip(spans.iter().zip(&mut unattributed)) {
+                let from = order_ts.saturating_sub(span);
+                while *lo < hi && ts[*lo] < from {
+                    *lo += 1;
+                }
+                if *lo == hi {
+                    un.0 += 1;
+                    un.1.add(r);
+                }
             }
-            if lo == hi {
-                n_unattributed += 1;
-                unattributed_revenue.add(r);
-            } else {
+            if lo[k - 1] < hi {
+                starts.extend(lo.iter().map(|&l| (t_start + l) as u32));
                 conversions.push(ConversionPath {
-                    touches: span(t_start + lo, t_start + hi),
+                    touches: span(t_start + lo[k - 1], t_start + hi),
                     order_ts,
                     revenue: r,
                 });
@@ -556,18 +642,24 @@ pub fn build_paths(touchpoints: &Touchpoints, orders: &Orders, window_days: u16)
 
     let mut net = revenue;
     net.add(refunds.value());
-    WindowPaths {
-        window_days,
-        conversions,
-        non_converting,
-        totals: Totals {
+    let totals = unattributed
+        .iter()
+        .map(|(n, r)| Totals {
             conversions: n_conversions,
             revenue: revenue.value(),
-            unattributed_conversions: n_unattributed,
-            unattributed_revenue: unattributed_revenue.value(),
+            unattributed_conversions: *n,
+            unattributed_revenue: r.value(),
             refunds: refunds.value(),
             net_revenue: net.value(),
-        },
+        })
+        .collect();
+    NestedPaths {
+        windows,
+        conversions,
+        starts,
+        non_converting,
+        non_converting_starts,
+        totals,
     }
 }
 
@@ -1333,6 +1425,76 @@ mod tests {
             or.extend(os);
         }
         (exposures(&ex), orders(&or))
+    }
+
+    /// Every window's paths from one pass equal the paths found by
+    /// looking at every touch of the user for every order, window by
+    /// window (the formula of [`build_paths`], written out).
+    #[test]
+    fn nested_paths_equal_each_window_searched_on_its_own() {
+        for seed in 0..6 {
+            let (ex, or) = random_data(seed, 300);
+            let tp = Touchpoints::from_exposures(&ex);
+            let nested = build_nested(&tp, &or, &[30, 1, 7, 45, 30]);
+            assert_eq!(nested.windows, [1, 7, 30, 45]);
+            for (i, &w) in nested.windows.iter().enumerate() {
+                let span = i64::from(w) * MICROS_PER_DAY;
+                let tp = &tp;
+                let touches_of = |u: u32| (0..tp.len()).filter(move |&t| tp.user[t] == u);
+                let mut conversions = Vec::new();
+                let mut non_converting = Vec::new();
+                let (mut n, mut un, mut revenue, mut unrevenue) = (0u64, 0u64, 0.0, 0.0);
+                let users: std::collections::BTreeSet<u32> =
+                    tp.user.iter().chain(&or.user).copied().collect();
+                for u in users {
+                    let orders: Vec<usize> = (0..or.len()).filter(|&o| or.user[o] == u).collect();
+                    if orders.is_empty() {
+                        let Some(last) = touches_of(u).map(|t| tp.ts[t]).max() else {
+                            continue;
+                        };
+                        let on: Vec<usize> =
+                            touches_of(u).filter(|&t| tp.ts[t] >= last - span).collect();
+                        non_converting.push(span_of(&on));
+                    }
+                    for o in orders.into_iter().filter(|&o| or.revenue[o] >= 0.0) {
+                        let (ts, r) = (or.ts[o], or.revenue[o]);
+                        n += 1;
+                        revenue += r;
+                        let on: Vec<usize> = touches_of(u)
+                            .filter(|&t| ts - span <= tp.ts[t] && tp.ts[t] <= ts)
+                            .collect();
+                        if on.is_empty() {
+                            un += 1;
+                            unrevenue += r;
+                        } else {
+                            conversions.push(ConversionPath {
+                                touches: span_of(&on),
+                                order_ts: ts,
+                                revenue: r,
+                            });
+                        }
+                    }
+                }
+                let got = nested.window(i);
+                assert_eq!(got.window_days, w);
+                assert_eq!(got.conversions, conversions, "seed {seed} window {w}");
+                assert_eq!(got.non_converting, non_converting, "seed {seed} window {w}");
+                assert_eq!(got.totals.conversions, n);
+                assert_eq!(got.totals.unattributed_conversions, un);
+                assert!(close(got.totals.revenue, revenue));
+                assert!(close(got.totals.unattributed_revenue, unrevenue));
+                assert_eq!(got, build_paths(&tp, &or, w));
+            }
+        }
+    }
+
+    /// The span of consecutive touch indices.
+    fn span_of(on: &[usize]) -> TouchSpan {
+        assert!(
+            on.windows(2).all(|p| p[1] == p[0] + 1),
+            "a path is one run of touches"
+        );
+        span(on[0], on[on.len() - 1] + 1)
     }
 
     #[test]

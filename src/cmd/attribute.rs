@@ -173,29 +173,29 @@ pub fn attribution_sections(
     models: &[Model],
     params: &Params,
 ) -> (Vec<AttributionRow>, Vec<AttributionTotals>) {
-    // Each window's paths in one pass for every model (no experiments:
-    // calibration belongs to `run`), dropped before the next window's.
+    // Every window's paths in one pass, and every model of every window in
+    // another (no experiments: calibration belongs to `run`).
     let tp = attribution::Touchpoints::from_exposures(&data.exposures);
-    let threads = super::threads();
+    let paths = attribution::build_nested(&tp, &data.orders, windows);
+    let per_window = crate::calibration::attribute_and_credit(
+        &tp,
+        &paths,
+        &[],
+        models,
+        params,
+        data.channels.len(),
+        0,
+        super::threads(),
+    );
     let results = windows
         .iter()
-        .map(|&w| {
-            let paths = attribution::build_paths(&tp, &data.orders, w);
-            let (models, _) = crate::calibration::attribute_and_credit(
-                &tp,
-                &paths,
-                &[],
-                models,
-                params,
-                data.channels.len(),
-                0,
-                threads,
-            );
-            attribution::WindowAttribution {
+        .filter_map(|&w| {
+            let i = paths.windows.iter().position(|&x| x == w)?;
+            Some(attribution::WindowAttribution {
                 window_days: w,
-                totals: paths.totals,
-                models,
-            }
+                totals: paths.totals[i],
+                models: per_window[i].0.clone(),
+            })
         })
         .collect();
     sections(results, &data.channels)

@@ -634,9 +634,15 @@ pub fn run(a: &RunArgs) -> Result<Outcome, Error> {
         .as_of_micros
         .or(data.max_revenue_ts)
         .ok_or_else(|| Error::Internal("no revenue timestamp".to_string()))?;
-    progress.step("cohorts and lift");
+    progress.step("cohorts, lift and attribution");
     let cohorts = cohort::build(&data.exposures, data.channels.len());
-    let mut lift = lift_rows(data, &cohorts, &settings, as_of, &mut warnings);
+    // The lift section and the attribution pass (which needs the cohorts,
+    // not the lift estimates) run side by side; the calibration rows join
+    // them after.
+    let (mut lift, attributed) = rayon::join(
+        || lift_rows(data, &cohorts, &settings, as_of, &mut warnings),
+        || attribute_all(data, &cohorts, &settings, as_of),
+    );
     let has_spend = a.input.spend.is_some() || data.exposures.cost.iter().any(|&c| c != 0.0);
     let spans: Vec<Option<(Micros, Micros)>> = cohorts.iter().map(|c| c.exposed_span).collect();
     let spend_totals = economics::channel_spend(&data.exposures, &data.spend, &spans);
@@ -653,8 +659,7 @@ pub fn run(a: &RunArgs) -> Result<Outcome, Error> {
             &mut warnings,
         );
     }
-    progress.step("attribution and calibration by experiments");
-    let (results, calibration) = attribute_and_calibrate(data, &cohorts, &lift, &settings, as_of);
+    let (results, calibration) = calibrate(attributed, &lift, &data.channels, &settings);
     let (mut attribution, attribution_totals) = super::attribute::sections(results, &data.channels);
     if has_spend {
         apply_attribution_cac(&mut attribution, &data.channels, &spend_totals);
@@ -792,64 +797,115 @@ pub fn apply_economics(
     }
 }
 
-/// Every model's attribution and its calibration by every experiment, one
-/// window at a time: a window's paths are built once, serve both in one
-/// pass ([`crate::calibration::attribute_and_credit`], spread over the
-/// machine's cores with a result that does not depend on their number), and
-/// are dropped before the next window's.
-fn attribute_and_calibrate(
+/// Every window's attribution by every model, and what each model credits
+/// to each channel's exposed test users: see [`attribute_all`].
+pub struct Attributed {
+    /// Per window of the run (in its order): the window, its totals, the
+    /// models' results and `credited[model][experiment]`.
+    windows: Vec<(u16, crate::attribution::Totals, AttributedWindow)>,
+    /// Per window of the run: the channel of each experiment.
+    channels: Vec<Vec<u16>>,
+}
+
+type AttributedWindow = (Vec<crate::attribution::ModelResult>, Vec<Vec<f64>>);
+
+/// Every model's attribution, with the credits of every channel's possible
+/// experiment (its exposed cohort, in every window), in one pass over every
+/// window's paths ([`crate::calibration::attribute_and_credit`], spread over
+/// the machine's cores with a result that does not depend on their number).
+/// The lift estimates are not needed: [`calibrate`] keeps the experiments
+/// that have one.
+fn attribute_all(
     data: &Dataset,
     cohorts: &[ChannelCohort],
-    lift: &[LiftRow],
     s: &RunSettings,
     as_of: Micros,
+) -> Attributed {
+    use crate::attribution::{Touchpoints, build_nested};
+    use crate::calibration::{Experiment, attribute_and_credit};
+    let tp = Touchpoints::from_exposures(&data.exposures);
+    let paths = build_nested(&tp, &data.orders, &s.windows);
+    let here: Vec<Vec<Experiment<'_>>> = paths
+        .windows
+        .iter()
+        .map(|&w| {
+            cohorts
+                .iter()
+                .filter(|c| !c.exposed.is_empty())
+                .map(|c| Experiment {
+                    channel: c.channel,
+                    window_days: w,
+                    exposed: &c.exposed,
+                    incremental: (0.0, None, None),
+                })
+                .collect()
+        })
+        .collect();
+    let refs: Vec<Vec<&Experiment<'_>>> = here.iter().map(|e| e.iter().collect()).collect();
+    let mut per_window = attribute_and_credit(
+        &tp,
+        &paths,
+        &refs,
+        &s.models,
+        &s.attribution,
+        data.channels.len(),
+        as_of,
+        super::threads(),
+    );
+    let mut windows = Vec::with_capacity(s.windows.len());
+    let mut channels = Vec::with_capacity(s.windows.len());
+    for &w in &s.windows {
+        let Some(i) = paths.windows.iter().position(|&x| x == w) else {
+            continue;
+        };
+        windows.push((w, paths.totals[i], std::mem::take(&mut per_window[i])));
+        channels.push(here[i].iter().map(|e| e.channel).collect());
+    }
+    Attributed { windows, channels }
+}
+
+/// The windows' attribution results, and the calibration rows of every
+/// experiment: a (channel, window) lift row of all users with an estimate.
+fn calibrate(
+    attributed: Attributed,
+    lift: &[LiftRow],
+    channel_names: &[String],
+    s: &RunSettings,
 ) -> (
     Vec<crate::attribution::WindowAttribution>,
     Vec<crate::calibration::CalibrationRow>,
 ) {
-    use crate::attribution::{Touchpoints, WindowAttribution, build_paths};
-    use crate::calibration::{Experiment, Measured, attribute_and_credit, push_rows};
-    let by_name: BTreeMap<&str, usize> = data
-        .channels
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (n.as_str(), i))
-        .collect();
-    let experiments: Vec<Experiment<'_>> = lift
-        .iter()
-        .filter(|r| r.segment.is_none())
-        .filter_map(|r| {
-            let c = *by_name.get(r.channel.as_str())?;
+    use crate::attribution::WindowAttribution;
+    use crate::calibration::{Measured, push_rows};
+    let mut results = Vec::with_capacity(attributed.windows.len());
+    let mut calibration = Vec::new();
+    for ((w, totals, (models, credited)), channels) in
+        attributed.windows.into_iter().zip(attributed.channels)
+    {
+        // The experiments of the window with an estimate, and their
+        // columns of `credited`.
+        let mut measured: Vec<Measured> = Vec::new();
+        let mut columns: Vec<usize> = Vec::new();
+        for r in lift
+            .iter()
+            .filter(|r| r.window_days == w && r.segment.is_none())
+        {
             let ir = &r.incremental_revenue;
-            Some(Experiment {
-                channel: c as u16,
-                window_days: r.window_days,
-                exposed: &cohorts[c].exposed,
-                incremental: (ir.estimate?, ir.ci_low, ir.ci_high),
-            })
-        })
-        .collect();
-    use rayon::prelude::*;
-    let tp = Touchpoints::from_exposures(&data.exposures);
-    let threads = super::threads();
-    // Windows run side by side (each on every core too), so that one
-    // window's single-threaded steps — building its paths, solving its
-    // chains — overlap another's parallel pass.
-    let per_window = |&w: &u16| {
-        let paths = build_paths(&tp, &data.orders, w);
-        let here: Vec<&Experiment<'_>> =
-            experiments.iter().filter(|e| e.window_days == w).collect();
-        let (models, credited) = attribute_and_credit(
-            &tp,
-            &paths,
-            &here,
-            &s.models,
-            &s.attribution,
-            data.channels.len(),
-            as_of,
-            threads,
-        );
-        let measured: Vec<Measured> = here.iter().map(|e| (e.channel, e.incremental)).collect();
+            let (Some(estimate), Some(k)) = (
+                ir.estimate,
+                channels
+                    .iter()
+                    .position(|&c| channel_names.get(usize::from(c)) == Some(&r.channel)),
+            ) else {
+                continue;
+            };
+            measured.push((channels[k], (estimate, ir.ci_low, ir.ci_high)));
+            columns.push(k);
+        }
+        let credited: Vec<Vec<f64>> = credited
+            .iter()
+            .map(|per| columns.iter().map(|&k| per[k]).collect())
+            .collect();
         let attributed = |_: u16, m: crate::attribution::Model, c: u16| {
             models
                 .iter()
@@ -857,28 +913,20 @@ fn attribute_and_calibrate(
                 .and_then(|r| r.credits.iter().find(|x| x.channel == c))
                 .map_or(0.0, |x| x.revenue)
         };
-        let mut calibration = Vec::new();
         push_rows(
             w,
             &measured,
             &s.models,
             &credited,
-            &data.channels,
+            channel_names,
             &attributed,
             &mut calibration,
         );
-        let result = WindowAttribution {
+        results.push(WindowAttribution {
             window_days: w,
-            totals: paths.totals,
+            totals,
             models,
-        };
-        (result, calibration)
-    };
-    let mut results = Vec::with_capacity(s.windows.len());
-    let mut calibration = Vec::new();
-    for (r, c) in s.windows.par_iter().map(per_window).collect::<Vec<_>>() {
-        results.push(r);
-        calibration.extend(c);
+        });
     }
     crate::calibration::sort_rows(&mut calibration);
     (results, calibration)

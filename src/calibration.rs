@@ -476,9 +476,10 @@ pub fn attribute_and_credit(
                     if markov {
                         states.set(channels, params.markov_order);
                         group.chain.add(&states, 0, 1, 0.0);
-                        for w in a..=b {
-                            for &(e, _) in members[w].of(tp, s.start) {
-                                p.tests[w].chains[e as usize].0.add(&states, 0, 1, 0.0);
+                        let windows = members[a..=b].iter().zip(&mut p.tests[a..=b]);
+                        for (members, tests) in windows {
+                            for &(e, _) in members.of(tp, s.start) {
+                                tests.chains[e as usize].0.add(&states, 0, 1, 0.0);
                             }
                         }
                     }

@@ -1483,7 +1483,7 @@ mod tests {
                 assert_eq!(got.totals.unattributed_conversions, un);
                 assert!(close(got.totals.revenue, revenue));
                 assert!(close(got.totals.unattributed_revenue, unrevenue));
-                assert_eq!(got, build_paths(&tp, &or, w));
+                assert_eq!(got, build_paths(tp, &or, w));
             }
         }
     }

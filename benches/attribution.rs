@@ -10,10 +10,12 @@
 //! - `markov_order`: the Markov model at order 1, 2 and 3 on 100k users.
 //! - `run_all_3_windows`: `attribution::run_all`, the seven models at 30, 60
 //!   and 90 days, one model after the other (the reference implementation).
-//! - `attribute_and_credit_w30`: `calibration::attribute_and_credit`, the
-//!   seven models and the calibration credits of every channel's experiment
-//!   in one pass over the 30-day paths, on every core, as `uplift run`
-//!   computes a window.
+//! - `build_nested_3_windows`: `attribution::build_nested`, the paths of
+//!   the 30, 60 and 90-day windows in one pass.
+//! - `attribute_and_credit_3_windows`: `calibration::attribute_and_credit`,
+//!   the seven models and the calibration credits of every channel's
+//!   experiment in one pass over the 30, 60 and 90-day paths, on every
+//!   core, as `uplift run` computes them.
 //! - `markov_channels`, `shapley_channels`: 10⁵ random paths (1 to 8
 //!   touches, 30% converting, seed 42) over 4 to 12 channels, through
 //!   `attribution::attribute_paths`, to show how the cost grows with the
@@ -32,8 +34,8 @@ use rand_chacha::ChaCha8Rng;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use uplift::attribution::{
-    GroupedPath, Model, Params, Touchpoints, WindowPaths, attribute_paths, attribute_window,
-    build_paths, run_all,
+    GroupedPath, Model, NestedPaths, Params, Touchpoints, WindowPaths, attribute_paths,
+    attribute_window, build_nested, build_paths, run_all,
 };
 use uplift::calibration::{Experiment, attribute_and_credit};
 use uplift::config::Config;
@@ -52,6 +54,7 @@ struct Prepared {
     data: Dataset,
     touchpoints: Touchpoints,
     paths_30: WindowPaths,
+    nested: NestedPaths,
 }
 
 impl Prepared {
@@ -81,10 +84,12 @@ fn prepared(users: usize) -> Arc<Prepared> {
             );
             let touchpoints = Touchpoints::from_exposures(&loaded.data.exposures);
             let paths_30 = build_paths(&touchpoints, &loaded.data.orders, 30);
+            let nested = build_nested(&touchpoints, &loaded.data.orders, &[30, 60, 90]);
             Arc::new(Prepared {
                 data: loaded.data,
                 touchpoints,
                 paths_30,
+                nested,
             })
         })
         .clone()
@@ -207,30 +212,53 @@ fn run_all_3_windows(bencher: Bencher, users: usize) {
     });
 }
 
+/// The paths of the 30, 60 and 90-day windows in one pass.
+#[divan::bench(args = sizes(), sample_count = 20, max_time = 60)]
+fn build_nested_3_windows(bencher: Bencher, users: usize) {
+    let p = prepared(users);
+    bencher
+        .counter(ItemsCount::new(p.touchpoints.len()))
+        .bench(|| {
+            build_nested(
+                divan::black_box(&p.touchpoints),
+                &p.data.orders,
+                &[30, 60, 90],
+            )
+        });
+}
+
 /// Seven models and every channel's experiment credits in one pass over
-/// the 30-day paths, on every core (as `uplift run` does per window).
+/// the 30, 60 and 90-day paths, on every core (as `uplift run` does).
+/// Throughput is in 30-day paths.
 #[divan::bench(args = sizes(), sample_count = 10, max_time = 60)]
-fn attribute_and_credit_w30(bencher: Bencher, users: usize) {
+fn attribute_and_credit_3_windows(bencher: Bencher, users: usize) {
     let p = prepared(users);
     let params = Params::default();
     let cohorts = uplift::cohort::build(&p.data.exposures, p.data.channels.len());
-    let experiments: Vec<Experiment<'_>> = cohorts
+    let experiments: Vec<Vec<Experiment<'_>>> = p
+        .nested
+        .windows
         .iter()
-        .filter(|c| !c.control.is_empty())
-        .map(|c| Experiment {
-            channel: c.channel,
-            window_days: 30,
-            exposed: &c.exposed,
-            incremental: (1.0, None, None),
+        .map(|&w| {
+            cohorts
+                .iter()
+                .filter(|c| !c.control.is_empty())
+                .map(|c| Experiment {
+                    channel: c.channel,
+                    window_days: w,
+                    exposed: &c.exposed,
+                    incremental: (1.0, None, None),
+                })
+                .collect()
         })
         .collect();
-    let refs: Vec<&Experiment<'_>> = experiments.iter().collect();
+    let refs: Vec<Vec<&Experiment<'_>>> = experiments.iter().map(|e| e.iter().collect()).collect();
     let as_of = p.data.max_revenue_ts.unwrap_or(0);
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     bencher.counter(ItemsCount::new(p.path_count())).bench(|| {
         attribute_and_credit(
             divan::black_box(&p.touchpoints),
-            &p.paths_30,
+            &p.nested,
             &refs,
             &Model::ALL,
             &params,

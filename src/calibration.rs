@@ -235,7 +235,12 @@ const CHUNK: usize = 1 << 15;
 struct Group {
     /// Channels that occur in some path.
     present: Vec<bool>,
-    /// Per model: the credits of every conversion (rule models and Shapley).
+    /// The credits of the conversions of one run of paths (rule models and
+    /// Shapley), plain sums: `sums[channel * models + model]` =
+    /// (conversions, revenue).
+    sums: Vec<[f64; 2]>,
+    /// Per model: the compensated sum of the runs' credits, in path order
+    /// (filled by [`Group::merge`]).
     credits: Vec<Credits>,
     /// The chain of every path (when Markov is asked for).
     chain: Transitions,
@@ -244,8 +249,10 @@ struct Group {
 /// What one window's experiments get from a run of paths.
 #[derive(Clone)]
 struct Tests {
-    /// `credited[model][experiment]` (rule models and Shapley).
-    credited: Vec<Vec<f64>>,
+    /// Models per experiment.
+    models: usize,
+    /// `credited[experiment * models + model]` (rule models and Shapley).
+    credited: Vec<f64>,
     /// Per experiment: the chain of its test users' paths, their
     /// conversions and revenue.
     chains: Vec<(Transitions, u64, NeumaierSum)>,
@@ -263,6 +270,7 @@ impl Group {
     fn new(models: usize, n_channels: usize) -> Self {
         Self {
             present: vec![false; n_channels],
+            sums: vec![[0.0; 2]; n_channels * models],
             credits: vec![Credits::new(n_channels); models],
             chain: Transitions::default(),
         }
@@ -278,13 +286,34 @@ impl Group {
         }
     }
 
-    /// Adds the group of the paths that follow this one's.
+    /// The plain sums of `channel`, one per model.
+    #[inline]
+    fn sums_of(&mut self, channel: u16, models: usize) -> &mut [[f64; 2]] {
+        let at = usize::from(channel) * models;
+        if at + models > self.sums.len() {
+            self.sums.resize(at + models, [0.0; 2]);
+        }
+        &mut self.sums[at..at + models]
+    }
+
+    /// Adds the group of the paths that follow this one's: its plain sums
+    /// enter the compensated ones.
     fn merge(&mut self, other: Group) {
         if other.present.len() > self.present.len() {
             self.present.resize(other.present.len(), false);
         }
         for (a, b) in self.present.iter_mut().zip(&other.present) {
             *a |= b;
+        }
+        let models = self.credits.len();
+        if models > 0 {
+            for (c, sums) in other.sums.chunks_exact(models).enumerate() {
+                if other.present.get(c) == Some(&true) {
+                    for (credits, s) in self.credits.iter_mut().zip(sums) {
+                        credits.add(c as u16, s[0], s[1]);
+                    }
+                }
+            }
         }
         for (a, b) in self.credits.iter_mut().zip(&other.credits) {
             a.merge(b);
@@ -301,7 +330,8 @@ impl Partial {
             tests: experiments
                 .iter()
                 .map(|&n| Tests {
-                    credited: vec![vec![0.0; n]; models],
+                    models,
+                    credited: vec![0.0; n * models],
                     chains: vec![(Transitions::default(), 0, NeumaierSum::default()); n],
                 })
                 .collect(),
@@ -315,9 +345,7 @@ impl Partial {
         }
         for (a, b) in self.tests.iter_mut().zip(other.tests) {
             for (x, y) in a.credited.iter_mut().zip(&b.credited) {
-                for (x, y) in x.iter_mut().zip(y) {
-                    *x += y;
-                }
+                *x += y;
             }
             for (x, y) in a.chains.iter_mut().zip(b.chains) {
                 x.0.merge(y.0);
@@ -403,6 +431,11 @@ pub fn attribute_and_credit(
         .map(|(e, &span)| Membership::new(e, n_users, span, as_of))
         .collect();
     let markov = models.contains(&Model::Markov);
+    let n_models = models.len();
+    // The models split per conversion (every one but Markov).
+    let per_conversion: Vec<usize> = (0..n_models)
+        .filter(|&j| models[j] != Model::Markov)
+        .collect();
     let n_conv_tasks = paths.conversions.len().div_ceil(CHUNK);
     let n_tasks = n_conv_tasks + paths.non_converting.len().div_ceil(CHUNK);
 
@@ -433,22 +466,21 @@ pub fn attribute_and_credit(
                         );
                     }
                     weights.set(channels, &tp.ts[range], c.order_ts, params);
-                    for (j, &m) in models.iter().enumerate() {
-                        if m == Model::Markov {
-                            continue;
-                        }
-                        for &(w, e) in &hits {
-                            if let Some(x) = weights.of_channel(j, experiments[w][e].channel) {
-                                p.tests[w].credited[j][e] += x * c.revenue;
+                    for &(w, e) in &hits {
+                        if let Some(s) = weights.slot_of(experiments[w][e].channel) {
+                            let tests = &mut p.tests[w];
+                            let row = &mut tests.credited[e * n_models..(e + 1) * n_models];
+                            for &j in &per_conversion {
+                                row[j] += weights.at(j, s) * c.revenue;
                             }
                         }
-                        // A zero weight adds nothing (the channel is marked
-                        // present on its own).
-                        let credits = &mut group.credits[j];
-                        for (&channel, &x) in weights.channels().iter().zip(weights.of_model(j)) {
-                            if x != 0.0 {
-                                credits.add(channel, x, x * c.revenue);
-                            }
+                    }
+                    for (s, &channel) in weights.channels().iter().enumerate() {
+                        let sums = group.sums_of(channel, n_models);
+                        for &j in &per_conversion {
+                            let x = weights.at(j, s);
+                            sums[j][0] += x;
+                            sums[j][1] += x * c.revenue;
                         }
                     }
                     if markov {
@@ -573,11 +605,23 @@ fn finish_window(
         present,
         credits,
         chain,
+        ..
     } = window;
     let Tests {
-        mut credited,
+        models: n_models,
+        credited,
         chains,
     } = tests;
+    let mut credited: Vec<Vec<f64>> = (0..n_models)
+        .map(|j| {
+            credited
+                .iter()
+                .skip(j)
+                .step_by(n_models.max(1))
+                .copied()
+                .collect()
+        })
+        .collect();
     let mut chain = Some(chain);
     let results = models
         .iter()

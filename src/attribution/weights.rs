@@ -115,12 +115,30 @@ impl PathWeights {
     }
 
     /// Model `j`'s weight of each channel of [`Self::channels`].
+    #[cfg(test)]
     pub(crate) fn of_model(&self, j: usize) -> &[f64] {
         let d = self.channels.len();
         &self.weights[j * d..(j + 1) * d]
     }
 
+    /// The slot of `channel` in [`Self::channels`], `None` when the path
+    /// does not touch it.
+    #[inline]
+    pub(crate) fn slot_of(&self, channel: u16) -> Option<usize> {
+        match self.slot.get(usize::from(channel)) {
+            Some(&s) if s > 0 => Some(s as usize - 1),
+            _ => None,
+        }
+    }
+
+    /// Model `j`'s weight of the channel in `slot`.
+    #[inline]
+    pub(crate) fn at(&self, j: usize, slot: usize) -> f64 {
+        self.weights[j * self.channels.len() + slot]
+    }
+
     /// Model `j`'s weight of `channel`, `None` when the path does not touch it.
+    #[cfg(test)]
     pub(crate) fn of_channel(&self, j: usize, channel: u16) -> Option<f64> {
         let s = *self.slot.get(usize::from(channel))?;
         (s > 0).then(|| self.weights[j * self.channels.len() + s as usize - 1])

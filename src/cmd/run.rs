@@ -635,14 +635,33 @@ pub fn run(a: &RunArgs) -> Result<Outcome, Error> {
         .or(data.max_revenue_ts)
         .ok_or_else(|| Error::Internal("no revenue timestamp".to_string()))?;
     progress.step("cohorts, lift and attribution");
-    let cohorts = cohort::build(&data.exposures, data.channels.len());
-    // The lift section and the attribution pass (which needs the cohorts,
-    // not the lift estimates) run side by side; the calibration rows join
-    // them after.
-    let (mut lift, attributed) = rayon::join(
-        || lift_rows(data, &cohorts, &settings, as_of, &mut warnings),
-        || attribute_all(data, &cohorts, &settings, as_of),
-    );
+    // Side by side: the attribution pass, which builds its paths before it
+    // needs the cohorts, and on this thread the cohorts, the lift section
+    // and the reconciliation. The cohorts are built once, by whichever
+    // side asks first.
+    let cohorts_cell = std::sync::OnceLock::new();
+    let cohorts_of =
+        || cohorts_cell.get_or_init(|| cohort::build(&data.exposures, data.channels.len()));
+    let mut reconcile_warnings = Vec::new();
+    let (mut lift, reconciliation, attributed) = std::thread::scope(|scope| {
+        let attribution = scope.spawn(|| attribute_all(data, &cohorts_of, &settings, as_of));
+        let lift = lift_rows(data, cohorts_of(), &settings, as_of, &mut warnings);
+        let reconciliation = a.input.finance.is_some().then(|| {
+            super::reconcile::section(
+                data,
+                &loaded.revenue_facts,
+                settings.tolerance,
+                &mut reconcile_warnings,
+            )
+        });
+        // N.B. the pass cannot fail on any input; a panic there is a bug
+        // and stays one.
+        let attributed = attribution
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        (lift, reconciliation, attributed)
+    });
+    let cohorts = cohorts_of();
     let has_spend = a.input.spend.is_some() || data.exposures.cost.iter().any(|&c| c != 0.0);
     let spans: Vec<Option<(Micros, Micros)>> = cohorts.iter().map(|c| c.exposed_span).collect();
     let spend_totals = economics::channel_spend(&data.exposures, &data.spend, &spans);
@@ -666,14 +685,7 @@ pub fn run(a: &RunArgs) -> Result<Outcome, Error> {
     }
     let export: NeumaierSum = data.orders.revenue.iter().copied().collect();
     let decomposition = decompose(export.value(), &lift, &settings.windows);
-    let reconciliation = a.input.finance.is_some().then(|| {
-        super::reconcile::section(
-            data,
-            &loaded.revenue_facts,
-            settings.tolerance,
-            &mut warnings,
-        )
-    });
+    warnings.extend(reconcile_warnings);
     let report = Report {
         schema_version: crate::report::SCHEMA_VERSION,
         tool: Tool::default(),
@@ -815,9 +827,9 @@ type AttributedWindow = (Vec<crate::attribution::ModelResult>, Vec<Vec<f64>>);
 /// the machine's cores with a result that does not depend on their number).
 /// The lift estimates are not needed: [`calibrate`] keeps the experiments
 /// that have one.
-fn attribute_all(
+fn attribute_all<'c>(
     data: &Dataset,
-    cohorts: &[ChannelCohort],
+    cohorts: &impl Fn() -> &'c Vec<ChannelCohort>,
     s: &RunSettings,
     as_of: Micros,
 ) -> Attributed {
@@ -825,6 +837,7 @@ fn attribute_all(
     use crate::calibration::{Experiment, attribute_and_credit};
     let tp = Touchpoints::from_exposures(&data.exposures);
     let paths = build_nested(&tp, &data.orders, &s.windows);
+    let cohorts = cohorts();
     let here: Vec<Vec<Experiment<'_>>> = paths
         .windows
         .iter()

@@ -449,6 +449,8 @@ pub fn attribute_and_credit(
             for i in t * CHUNK..end {
                 let c = &paths.conversions[i];
                 let user_touch = c.touches.start;
+                let longest = c.touches.range();
+                weights.set_longest(user_touch, &tp.ts[longest], c.order_ts, params);
                 for (a, b, start) in runs(&paths.starts[i * k..(i + 1) * k], c.touches.end) {
                     let range = start as usize..c.touches.end as usize;
                     let channels = &tp.channel[range.clone()];
@@ -465,7 +467,7 @@ pub fn attribute_and_credit(
                                 .map(|&(e, _)| (w, e as usize)),
                         );
                     }
-                    weights.set(channels, &tp.ts[range], c.order_ts, params);
+                    weights.set_tail(start, channels, &tp.ts[range], c.order_ts, params);
                     for &(w, e) in &hits {
                         if let Some(s) = weights.slot_of(experiments[w][e].channel) {
                             let tests = &mut p.tests[w];

@@ -211,7 +211,13 @@ pub fn shares_from_transitions(
 /// [`Transitions`] as the path belongs to.
 #[derive(Debug, Clone, Default)]
 pub struct PathStates {
+    /// Order 2 and 3: the states.
     states: Vec<State>,
+    /// Order 1: the channels, consecutive repeats collapsed (the states of
+    /// order 1, as channel codes).
+    singles: Vec<u16>,
+    /// Order 1: the highest channel code of the path.
+    top: u16,
     /// Whether every state is one channel (order 1).
     single: bool,
 }
@@ -219,8 +225,20 @@ pub struct PathStates {
 impl PathStates {
     /// The states of `channels` at `order` (clamped to 1..=3).
     pub fn set(&mut self, channels: &[u16], order: usize) {
-        states_of(channels, order, &mut self.states);
         self.single = order <= 1;
+        if self.single {
+            self.singles.clear();
+            let mut top = 0;
+            for &c in channels {
+                if self.singles.last() != Some(&c) {
+                    self.singles.push(c);
+                    top = top.max(c);
+                }
+            }
+            self.top = top;
+        } else {
+            states_of(channels, order, &mut self.states);
+        }
     }
 }
 
@@ -291,24 +309,24 @@ impl Transitions {
     /// conversions nor nulls, or without states, adds nothing, as in
     /// [`shares`].
     pub fn add(&mut self, path: &PathStates, conversions: u64, nulls: u64, revenue: f64) {
-        let seq = &path.states;
         let weight = conversions + nulls;
-        let Some(&first) = seq.first() else {
-            return;
-        };
         if weight == 0 {
             return;
         }
-        self.longest = self.longest.max(seq.len());
         if path.single {
+            let seq = &path.singles;
+            let Some((&first, rest)) = seq.split_first() else {
+                return;
+            };
+            self.longest = self.longest.max(seq.len());
             let d = &mut self.dense;
-            let top = seq.iter().map(|s| usize::from(s.ch[0])).max().unwrap_or(0);
-            d.fit(top + 1);
-            let mut from = usize::from(first.ch[0]);
+            d.fit(usize::from(path.top) + 1);
+            let n = d.n;
+            let mut from = usize::from(first);
             d.start[from] += weight;
-            for s in &seq[1..] {
-                let to = usize::from(s.ch[0]);
-                d.pairs[from * d.n + to] += weight;
+            for &to in rest {
+                let to = usize::from(to);
+                d.pairs[from * n + to] += weight;
                 from = to;
             }
             let end = &mut d.ends[from];
@@ -317,6 +335,11 @@ impl Transitions {
             end.2.add(revenue);
             return;
         }
+        let seq = &path.states;
+        let Some(&first) = seq.first() else {
+            return;
+        };
+        self.longest = self.longest.max(seq.len());
         *self.start.entry(state_key(first)).or_insert(0) += weight;
         let mut from = state_key(first);
         for &s in &seq[1..] {

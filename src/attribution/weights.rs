@@ -34,6 +34,11 @@ pub(crate) struct PathWeights {
     weights: Vec<f64>,
     /// Scratch for time decay: one weight per touch.
     touch: Vec<f64>,
+    /// The raw time-decay weights of a conversion's longest path
+    /// ([`Self::set_longest`]), from its touch `decay_first` on.
+    decay: Vec<f64>,
+    /// Touch index of `decay[0]`.
+    decay_first: u32,
 }
 
 impl PathWeights {
@@ -54,12 +59,71 @@ impl PathWeights {
 
     /// Computes the weights of the path with touches on `channels` at
     /// times `ts`, converting at `order_ts`.
+    #[cfg(test)]
     pub(crate) fn set(
         &mut self,
         channels: &[u16],
         ts: &[Micros],
         order_ts: Micros,
         params: &Params,
+    ) {
+        self.decay.clear();
+        self.fill(channels, ts, order_ts, params, None);
+    }
+
+    /// Prepares [`Self::set_tail`] for the paths of one conversion: its
+    /// longest path has touches `first..` at times `ts`. The time-decay
+    /// weight of a touch, `2^(−(age − youngest) / h)` before it is divided
+    /// by the path's sum, is the same in every path of the conversion (they
+    /// all end with its youngest touch), so it is computed once here.
+    pub(crate) fn set_longest(
+        &mut self,
+        first: u32,
+        ts: &[Micros],
+        order_ts: Micros,
+        params: &Params,
+    ) {
+        self.decay.clear();
+        self.decay_first = first;
+        let h = params.half_life_days;
+        let decays = self.kinds.contains(&Kind::Rule(rules::Rule::TimeDecay));
+        if !(decays && h.is_finite() && h > 0.0) {
+            return;
+        }
+        let age_days = |t: Micros| (order_ts - t) as f64 / MICROS_PER_DAY as f64;
+        let youngest = ts
+            .iter()
+            .map(|&t| age_days(t))
+            .fold(f64::INFINITY, f64::min);
+        self.decay
+            .extend(ts.iter().map(|&t| (-(age_days(t) - youngest) / h).exp2()));
+    }
+
+    /// Computes the weights of the path of touches `start..` (on `channels`
+    /// at times `ts`) of the conversion given to [`Self::set_longest`]:
+    /// the same numbers as computing them from scratch.
+    pub(crate) fn set_tail(
+        &mut self,
+        start: u32,
+        channels: &[u16],
+        ts: &[Micros],
+        order_ts: Micros,
+        params: &Params,
+    ) {
+        let offset = start.checked_sub(self.decay_first).map(|o| o as usize);
+        let cached = offset.filter(|&o| o + channels.len() <= self.decay.len());
+        self.fill(channels, ts, order_ts, params, cached);
+    }
+
+    /// The weights, with the raw time-decay weights from `decay[offset..]`
+    /// when given.
+    fn fill(
+        &mut self,
+        channels: &[u16],
+        ts: &[Micros],
+        order_ts: Micros,
+        params: &Params,
+        decay: Option<usize>,
     ) {
         for &c in &self.channels {
             self.slot[usize::from(c)] = 0;
@@ -87,18 +151,29 @@ impl PathWeights {
         for (j, &kind) in self.kinds.iter().enumerate() {
             let w = &mut self.weights[j * d..(j + 1) * d];
             let slots = &self.touch_slot;
-            match kind {
-                Kind::None => {}
-                Kind::Shapley => w.fill(shapley::equal_share(d)),
-                Kind::Rule(rules::Rule::FirstTouch) => w[slots[0] as usize] += 1.0,
-                Kind::Rule(rules::Rule::LastTouch) => w[slots[n - 1] as usize] += 1.0,
-                Kind::Rule(rules::Rule::Linear) => {
+            match (kind, decay) {
+                (Kind::None, _) => {}
+                (Kind::Shapley, _) => w.fill(shapley::equal_share(d)),
+                (Kind::Rule(rules::Rule::FirstTouch), _) => w[slots[0] as usize] += 1.0,
+                (Kind::Rule(rules::Rule::LastTouch), _) => w[slots[n - 1] as usize] += 1.0,
+                (Kind::Rule(rules::Rule::Linear), _) => {
                     let each = 1.0 / n as f64;
                     for &s in slots {
                         w[s as usize] += each;
                     }
                 }
-                Kind::Rule(rule) => {
+                (Kind::Rule(rules::Rule::TimeDecay), Some(o)) => {
+                    // N.B. divided by the sum as `rules::touch_weights`
+                    // does (the sum is at least 1: the youngest touch
+                    // weighs 1).
+                    let raw = &self.decay[o..o + n];
+                    let sum: f64 = raw.iter().sum();
+                    let sum = if sum > 0.0 { sum } else { 1.0 };
+                    for (&s, &x) in slots.iter().zip(raw) {
+                        w[s as usize] += x / sum;
+                    }
+                }
+                (Kind::Rule(rule), _) => {
                     let age_days = |i: usize| (order_ts - ts[i]) as f64 / MICROS_PER_DAY as f64;
                     rules::touch_weights(rule, n, age_days, params, &mut self.touch);
                     for (&s, &x) in slots.iter().zip(&self.touch) {
@@ -227,6 +302,54 @@ mod tests {
                 }
                 assert_eq!(pw.of_channel(j, 1), None);
                 assert_eq!(pw.of_channel(j, 999), None);
+            }
+        }
+    }
+
+    /// Every tail of a conversion's longest path, weighed with the decay
+    /// computed once for the longest path, equals the tail weighed on its
+    /// own, bit for bit, for every model.
+    #[test]
+    fn tails_of_the_longest_path_equal_the_paths_on_their_own() {
+        let models = Model::ALL;
+        let mut rng = ChaCha8Rng::seed_from_u64(9);
+        let mut tails = PathWeights::new(&models);
+        let mut alone = PathWeights::new(&models);
+        for half_life in [7.0, 0.5, 0.0, f64::INFINITY] {
+            let params = Params {
+                half_life_days: half_life,
+                ..Params::default()
+            };
+            for _ in 0..500 {
+                let n = rng.random_range(1..12);
+                let first = rng.random_range(0..1000u32);
+                let channels: Vec<u16> = (0..n).map(|_| rng.random_range(0..6u16)).collect();
+                let mut ts: Vec<Micros> = (0..n)
+                    .map(|_| rng.random_range(0..90 * MICROS_PER_DAY))
+                    .collect();
+                ts.sort_unstable();
+                let order_ts = 90 * MICROS_PER_DAY + rng.random_range(0..MICROS_PER_DAY);
+                tails.set_longest(first, &ts, order_ts, &params);
+                // Longest first, as the windows' paths come.
+                for k in 0..n {
+                    tails.set_tail(
+                        first + k as u32,
+                        &channels[k..],
+                        &ts[k..],
+                        order_ts,
+                        &params,
+                    );
+                    alone.set(&channels[k..], &ts[k..], order_ts, &params);
+                    assert_eq!(tails.channels(), alone.channels());
+                    for j in 0..models.len() {
+                        let (a, b) = (tails.of_model(j), alone.of_model(j));
+                        assert!(
+                            a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits()),
+                            "h {half_life} {:?} tail {k} of {channels:?}: {a:?} vs {b:?}",
+                            models[j]
+                        );
+                    }
+                }
             }
         }
     }

@@ -341,12 +341,11 @@ mod tests {
                     );
                     alone.set(&channels[k..], &ts[k..], order_ts, &params);
                     assert_eq!(tails.channels(), alone.channels());
-                    for j in 0..models.len() {
+                    for (j, m) in models.iter().enumerate() {
                         let (a, b) = (tails.of_model(j), alone.of_model(j));
                         assert!(
                             a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits()),
-                            "h {half_life} {:?} tail {k} of {channels:?}: {a:?} vs {b:?}",
-                            models[j]
+                            "h {half_life} {m:?} tail {k} of {channels:?}: {a:?} vs {b:?}"
                         );
                     }
                 }

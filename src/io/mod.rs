@@ -577,14 +577,9 @@ fn load_exposures(
     (RawExposures { ex, segment }, load)
 }
 
-/// 128 bits of hash of an order id: two SipHash-1-3 passes with fixed keys.
+/// 128 bits of hash of an order id (XXH3-128, seed 0).
 fn order_key(id: &str) -> u128 {
-    use std::hash::{Hash, Hasher};
-    let mut a = std::hash::DefaultHasher::new();
-    let mut b = std::hash::DefaultHasher::new();
-    (0u8, id).hash(&mut a);
-    (1u8, id).hash(&mut b);
-    (u128::from(a.finish()) << 64) | u128::from(b.finish())
+    xxhash_rust::xxh3::xxh3_128(id.as_bytes())
 }
 
 /// The low bits of a [`keyed`] value: the row's index.

@@ -446,6 +446,10 @@ struct RevenuePart {
     users: Interner,
     /// Order-id keys with the index in `orders` ([`keyed`]).
     keys: Vec<u128>,
+    /// The block's first and last order id.
+    ids: Option<(String, String)>,
+    /// Whether each order id of the block is above the one before.
+    increasing: bool,
     max_ts: Option<Micros>,
 }
 
@@ -615,11 +619,18 @@ fn load_revenue(
     // sorting, which touches memory in order, where a hash set of millions
     // of keys would not.
     let mut keys: Vec<u128> = Vec::new();
+    // Whether every order id is above the one before (in byte order): then
+    // none repeats, and the keys need no sorting — the common case of an
+    // export sorted by order id.
+    let mut increasing = true;
+    let mut last_id: Option<String> = None;
     let new_part = || RevenuePart {
         c: Collector::new(path),
         orders: Orders::default(),
         users: Interner::with_capacity(PART_USERS),
         keys: Vec::new(),
+        ids: None,
+        increasing: true,
         max_ts: None,
     };
     let visit = |p: &mut RevenuePart, at: At, v: &[Value<'_>]| {
@@ -635,6 +646,14 @@ fn load_revenue(
         p.max_ts = Some(p.max_ts.map_or(ts, |m| m.max(ts)));
         if let Some(id) = v[3].text() {
             p.keys.push(keyed(id, p.orders.len() as u32));
+            match &mut p.ids {
+                None => p.ids = Some((id.to_string(), id.to_string())),
+                Some((_, last)) => {
+                    p.increasing &= id > last.as_str();
+                    last.clear();
+                    last.push_str(id);
+                }
+            }
         }
         p.orders.user.push(p.users.get_or_insert(user));
         p.orders.ts.push(ts);
@@ -647,6 +666,10 @@ fn load_revenue(
             first_row,
         } = part;
         let codes = users.absorb(&p.users);
+        if let Some((first, last)) = p.ids {
+            increasing &= p.increasing && last_id.as_ref().is_none_or(|l| first > *l);
+            last_id = Some(last);
+        }
         let base = orders.len() as u32;
         keys.extend(p.keys.iter().map(|&k| k + u128::from(base)));
         max_ts = max_ts.max(p.max_ts);
@@ -662,11 +685,13 @@ fn load_revenue(
     };
     let meta = scan_parts(path, &w, threads, new_part, visit, take);
     // The first occurrence of an order id (the lowest index) stays.
-    keys.sort_unstable();
     let mut repeat = vec![false; orders.len()];
-    for pair in keys.windows(2) {
-        if pair[0] & !INDEX_BITS == pair[1] & !INDEX_BITS {
-            repeat[(pair[1] & INDEX_BITS) as usize] = true;
+    if !increasing {
+        keys.sort_unstable();
+        for pair in keys.windows(2) {
+            if pair[0] & !INDEX_BITS == pair[1] & !INDEX_BITS {
+                repeat[(pair[1] & INDEX_BITS) as usize] = true;
+            }
         }
     }
     drop(keys);
@@ -951,6 +976,65 @@ mod tests {
     use super::*;
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
+
+    /// Repeated order ids are found whether the ids come in increasing
+    /// order (no sort needed) or not, within a block of the file and across
+    /// blocks (the files span several 1 MiB blocks).
+    #[test]
+    fn repeated_order_ids_are_found_in_and_across_blocks() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let n = 60_000usize;
+        let mut cases: Vec<(String, Box<dyn Fn(usize) -> usize>, u64)> = vec![
+            ("increasing".into(), Box::new(|i| i), 0),
+            (
+                "one repeat".into(),
+                Box::new(move |i| if i == n - 1 { 7 } else { i }),
+                1,
+            ),
+            (
+                "twice over".into(),
+                Box::new(move |i| i % (n / 2)),
+                (n / 2) as u64,
+            ),
+            ("neighbours".into(), Box::new(|i| i - i % 2), (n / 2) as u64),
+        ];
+        // One repeat, of the row before, at the end of the first block
+        // (rows of 45 bytes after a header of 35): somewhere here the two
+        // rows sit in different blocks.
+        let near = ((1 << 20) - 35) / 45;
+        for p in near - 3..near + 4 {
+            cases.push((
+                format!("repeat at row {p}"),
+                Box::new(move |i| if i == p { p - 1 } else { i }),
+                1,
+            ));
+        }
+        for (name, id_of, repeats) in cases {
+            let path = dir.path().join("revenue.csv");
+            let mut text = String::from("order_id,user_id,timestamp,revenue\n");
+            for i in 0..n {
+                text.push_str(&format!(
+                    "o{:08},u{:06},2026-01-01T00:00:00Z,10.00\n",
+                    id_of(i),
+                    i % 1000
+                ));
+            }
+            assert!(text.len() > 2 * (1 << 20), "the file spans blocks");
+            assert_eq!(
+                text.lines().map(str::len).take(2).collect::<Vec<_>>(),
+                [34, 44]
+            );
+            std::fs::write(&path, text).expect("the file is written");
+            for threads in [1, 2] {
+                let mut users = Interner::with_capacity(16);
+                let (orders, facts, _, load) =
+                    load_revenue(&path, &Config::default(), &mut users, threads);
+                assert_eq!(load.problem_count, 0);
+                assert_eq!(facts.duplicate_orders, repeats, "{name}");
+                assert_eq!(orders.len() as u64, n as u64 - repeats, "{name}");
+            }
+        }
+    }
 
     #[test]
     fn sort_order_equals_sorting_by_user_time_and_row() {

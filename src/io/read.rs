@@ -745,28 +745,33 @@ impl CsvJob<'_> {
         let n_wanted = self.wanted.len().min(MAX_WANTED);
         let mut fields: Vec<&str> = Vec::with_capacity(width);
         let mut row = 0usize;
-        // N.B. memchr's search, not `str::split`: the standard library's
-        // search for a one-byte char costs three times as much here.
-        let ends = memchr::memchr_iter(b'\n', text.as_bytes()).chain([text.len()]);
-        let mut start = 0;
-        for (i, end) in ends.enumerate() {
-            let record = &text[start..end];
-            start = end + 1;
-            let record = record.strip_suffix('\r').unwrap_or(record);
-            if record.is_empty() {
+        // One search for both delimiters over the whole block (memchr's,
+        // not `str::split`: a search per record costs more than the record).
+        let bytes = text.as_bytes();
+        let hits = memchr::memchr2_iter(b',', b'\n', bytes).chain([bytes.len()]);
+        let (mut start, mut from, mut i) = (0usize, 0usize, 0u64);
+        for at in hits {
+            if bytes.get(at) == Some(&b',') {
+                fields.push(&text[from..at]);
+                from = at + 1;
                 continue;
             }
-            fields.clear();
-            let mut from = 0;
-            for comma in memchr::memchr_iter(b',', record.as_bytes()) {
-                fields.push(&record[from..comma]);
-                from = comma + 1;
-            }
-            fields.push(&record[from..]);
-            if fields.len() == 1 && record.bytes().all(|b| b.is_ascii_whitespace()) {
+            // The end of a record (a line feed, or the end of the block).
+            let record = &text[start..at];
+            let last = &text[from.min(at)..at];
+            let (record, last) = match record.strip_suffix('\r') {
+                Some(r) => (r, last.strip_suffix('\r').unwrap_or(last)),
+                None => (record, last),
+            };
+            fields.push(last);
+            let line = first_line + i;
+            (start, from, i) = (at + 1, at + 1, i + 1);
+            if record.is_empty()
+                || (fields.len() == 1 && record.bytes().all(|b| b.is_ascii_whitespace()))
+            {
+                fields.clear();
                 continue;
             }
-            let line = first_line + i as u64;
             if fields.len() != width {
                 return Err(self.ragged(line, record.as_bytes(), fields.len(), width));
             }
@@ -776,6 +781,7 @@ impl CsvJob<'_> {
                     *v = Value::Text(fields[*i]);
                 }
             }
+            fields.clear();
             visit(state, At { row, line }, &values[..n_wanted]);
             row += 1;
         }

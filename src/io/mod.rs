@@ -984,7 +984,8 @@ mod tests {
     fn repeated_order_ids_are_found_in_and_across_blocks() {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let n = 60_000usize;
-        let mut cases: Vec<(String, Box<dyn Fn(usize) -> usize>, u64)> = vec![
+        type IdOf = Box<dyn Fn(usize) -> usize>;
+        let mut cases: Vec<(String, IdOf, u64)> = vec![
             ("increasing".into(), Box::new(|i| i), 0),
             (
                 "one repeat".into(),

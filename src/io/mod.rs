@@ -925,49 +925,47 @@ pub fn load(paths: &InputPaths, cfg: &Config) -> Loaded {
             row: permute(&orders.row, &order),
         },
     };
-    let (orders, exposures_order) = std::thread::scope(|scope| {
+    // While they are, the exposures are ordered and the names set out.
+    let orders = std::thread::scope(|scope| {
         let orders = sorted_orders.map(|o| scope.spawn(move || sort_orders(o)));
-        let exposures_order = raw_ex
-            .as_ref()
-            .map(|r| sort_order(&r.ex.user, &r.ex.ts, &r.ex.row));
+        out.data.user_segment = vec![None; int.users.len()];
+        if let Some(RawExposures { mut ex, segment }) = raw_ex {
+            let order = sort_order(&ex.user, &ex.ts, &ex.row);
+            let rows: Box<dyn Iterator<Item = usize>> = match &order {
+                Some(order) => Box::new(order.iter().copied()),
+                None => Box::new(0..ex.user.len()),
+            };
+            for i in rows {
+                let u = ex.user[i] as usize;
+                if out.data.user_segment[u].is_none() {
+                    out.data.user_segment[u] = segment[i].map(|s| seg_recode[s as usize]);
+                }
+            }
+            for c in &mut ex.channel {
+                *c = recode[usize::from(*c)];
+            }
+            out.data.exposures = match order {
+                None => ex,
+                Some(order) => Exposures {
+                    user: permute(&ex.user, &order),
+                    channel: permute(&ex.channel, &order),
+                    ts: permute(&ex.ts, &order),
+                    group: permute(&ex.group, &order),
+                    cost: permute(&ex.cost, &order),
+                    campaign: permute(&ex.campaign, &order),
+                    row: permute(&ex.row, &order),
+                },
+            };
+        }
+        out.data.users = int.users.into_names();
+        out.data.campaigns = int.campaigns.into_names();
         // N.B. sorting cannot fail on any input; a panic there is a bug
         // and stays one.
-        let orders = orders.map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
-        (orders, exposures_order)
+        orders.map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
     });
     if let Some(orders) = orders {
         out.data.orders = orders;
     }
-    out.data.user_segment = vec![None; int.users.len()];
-    if let (Some(RawExposures { mut ex, segment }), Some(order)) = (raw_ex, exposures_order) {
-        let rows: Box<dyn Iterator<Item = usize>> = match &order {
-            Some(order) => Box::new(order.iter().copied()),
-            None => Box::new(0..ex.user.len()),
-        };
-        for i in rows {
-            let u = ex.user[i] as usize;
-            if out.data.user_segment[u].is_none() {
-                out.data.user_segment[u] = segment[i].map(|s| seg_recode[s as usize]);
-            }
-        }
-        for c in &mut ex.channel {
-            *c = recode[usize::from(*c)];
-        }
-        out.data.exposures = match order {
-            None => ex,
-            Some(order) => Exposures {
-                user: permute(&ex.user, &order),
-                channel: permute(&ex.channel, &order),
-                ts: permute(&ex.ts, &order),
-                group: permute(&ex.group, &order),
-                cost: permute(&ex.cost, &order),
-                campaign: permute(&ex.campaign, &order),
-                row: permute(&ex.row, &order),
-            },
-        };
-    }
-    out.data.users = int.users.into_names();
-    out.data.campaigns = int.campaigns.into_names();
     out
 }
 

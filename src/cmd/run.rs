@@ -811,7 +811,7 @@ pub fn apply_economics(
 
 /// Every window's attribution by every model, and what each model credits
 /// to each channel's exposed test users: see [`attribute_all`].
-pub struct Attributed {
+struct Attributed {
     /// Per window of the run (in its order): the window, its totals, the
     /// models' results and `credited[model][experiment]`.
     windows: Vec<(u16, crate::attribution::Totals, AttributedWindow)>,

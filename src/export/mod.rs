@@ -433,11 +433,17 @@ pub fn document(report: &Report) -> Document {
         sections.push(lift_section(report, &ci));
         sections.push(economics_section(report, &ci));
     }
+    if !report.decomposition.is_empty() {
+        sections.push(decomposition_section(report));
+    }
     if !report.attribution.is_empty() {
         sections.push(attribution_section(report));
     }
     if !report.attribution_totals.is_empty() {
         sections.push(totals_section(report));
+    }
+    if !report.calibration.is_empty() {
+        sections.push(calibration_section(report, &ci));
     }
     if let Some(s) = reconciliation_section(report) {
         sections.push(s);
@@ -846,7 +852,7 @@ fn economics_section(report: &Report, ci: &str) -> Section {
 fn attribution_section(report: &Report) -> Section {
     let mut blocks = vec![
         Block::Text(vec![plain(
-            "Attributed revenue per channel by model, side by side; in parentheses the channel's share of the model's attributed conversions.",
+            "Attributed revenue per channel by model, side by side; in parentheses the channel's share of the model's attributed conversions and, with spend data, its attributed CAC (spend ÷ the conversions the model credits it).",
         )]),
         Block::Chart(Chart::Attribution),
     ];
@@ -871,7 +877,12 @@ fn attribution_section(report: &Report) -> Section {
                 row.push(r.map_or_else(
                     || Cell::text(format::NULL),
                     |r| Cell {
-                        sub: Some(format!("({})", pct(Some(r.share)))),
+                        sub: Some(match r.cac {
+                            Some(cac) => {
+                                format!("({}, CAC {})", pct(Some(r.share)), money(Some(cac)))
+                            }
+                            None => format!("({})", pct(Some(r.share))),
+                        }),
                         ..Cell::text(money(Some(r.revenue)))
                     },
                 ));
@@ -884,6 +895,87 @@ fn attribution_section(report: &Report) -> Section {
     Section {
         id: "attribution",
         title: "Attribution by model".to_string(),
+        blocks,
+    }
+}
+
+fn decomposition_section(report: &Report) -> Section {
+    let mut t = Table::new(&[
+        ("window", false),
+        ("export revenue", true),
+        ("incremental", true),
+        ("baseline", true),
+        ("incremental by channel", false),
+    ]);
+    for d in &report.decomposition {
+        let parts: Vec<String> = d
+            .incremental
+            .iter()
+            .map(|c| format!("{} {}", c.channel, money(Some(c.amount))))
+            .collect();
+        t.rows.push(vec![
+            Cell::text(days(d.window_days)),
+            Cell::text(money(Some(d.export_revenue))),
+            Cell::text(money(Some(d.incremental_total))),
+            Cell::text(money(Some(d.baseline_revenue))),
+            Cell::text(parts.join(", ")),
+        ]);
+    }
+    Section {
+        id: "decomposition",
+        title: "Revenue decomposition".to_string(),
+        blocks: vec![
+            Block::Text(vec![plain(
+                "The export's net revenue = the incremental revenue the tested channels caused (all users, per window) + the baseline that would have happened anyway.",
+            )]),
+            Block::Table(t),
+        ],
+    }
+}
+
+fn calibration_section(report: &Report, ci: &str) -> Section {
+    let mut blocks = vec![Block::Text(vec![plain(format!(
+        "Factor = the experiment's incremental revenue ÷ the revenue the model credits the channel from the same test users' conversions, with its {ci} in brackets: below 1 the model over-credits the channel, above 1 it under-credits it."
+    ))])];
+    for w in first_seen_u16(report.calibration.iter().map(|r| r.window_days)) {
+        let rows: Vec<_> = report
+            .calibration
+            .iter()
+            .filter(|r| r.window_days == w)
+            .collect();
+        let models = first_seen(rows.iter().map(|r| r.model.as_str()));
+        let channels = first_seen(rows.iter().map(|r| r.channel.as_str()));
+        let mut cols = vec![("channel", false), ("incremental revenue", true)];
+        cols.extend(models.iter().map(|m| (*m, true)));
+        let mut t = Table::new(&cols);
+        for ch in &channels {
+            let of_channel = rows.iter().find(|r| r.channel == *ch);
+            let mut row = vec![
+                Cell::strong(*ch),
+                Cell::text(money(of_channel.map(|r| r.incremental_revenue))),
+            ];
+            for m in &models {
+                let r = rows.iter().find(|r| r.model == *m && r.channel == *ch);
+                row.push(r.map_or_else(
+                    || Cell::text(format::NULL),
+                    |r| match (r.factor, r.factor_ci_low, r.factor_ci_high) {
+                        (Some(f), Some(lo), Some(hi)) => Cell {
+                            sub: Some(format!("[{}, {}]", ratio(Some(lo)), ratio(Some(hi)))),
+                            ..Cell::text(format!("{}×", ratio(Some(f))))
+                        },
+                        (Some(f), _, _) => Cell::text(format!("{}×", ratio(Some(f)))),
+                        (None, _, _) => Cell::text(format::NULL),
+                    },
+                ));
+            }
+            t.rows.push(row);
+        }
+        blocks.push(Block::Heading(format!("{w}-day window")));
+        blocks.push(Block::Table(t));
+    }
+    Section {
+        id: "calibration",
+        title: "Calibration by experiments".to_string(),
         blocks,
     }
 }

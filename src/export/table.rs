@@ -144,10 +144,18 @@ fn attribution_tables(report: &Report, out: &mut String) {
             &rows,
             |r| (r.channel.as_str(), r.model.as_str()),
             (&[], &|_| Vec::new()),
-            |r| format!("{} ({})", money(Some(r.revenue)), pct(Some(r.share))),
+            |r| match r.cac {
+                Some(cac) => format!(
+                    "{} ({}, CAC {})",
+                    money(Some(r.revenue)),
+                    pct(Some(r.share)),
+                    money(Some(cac))
+                ),
+                None => format!("{} ({})", money(Some(r.revenue)), pct(Some(r.share))),
+            },
         );
         out.push_str(&format!(
-            "\nAttributed revenue (share of conversions) by model, {w}-day lookback\n{t}\n"
+            "\nAttributed revenue (share of conversions; with spend, attributed CAC) by model, {w}-day lookback\n{t}\n"
         ));
         if let Some(tot) = report
             .attribution_totals

@@ -166,6 +166,114 @@ fn markdown_opens_with_the_decision_table_and_a_row_per_channel() {
     assert!(md.contains("<details>\n<summary>Segments, 30-day window"));
 }
 
+/// Money as the human formats print it: 2 decimals, thousands separated.
+fn money_text(v: f64) -> String {
+    let s = format!("{:.2}", v.abs());
+    let (int, frac) = s.split_once('.').unwrap();
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    let sign = if v < 0.0 && s != "0.00" { "-" } else { "" };
+    format!("{sign}{grouped}.{frac}")
+}
+
+#[test]
+fn markdown_shows_the_decomposition_the_calibration_and_the_attributed_cac() {
+    let report = json(&with_format(&SIM, "json"));
+    let md = stdout(&with_format(&SIM, "markdown"));
+    let section = |title: &str| {
+        let start = md.find(title).unwrap_or_else(|| panic!("missing {title}"));
+        let rest = &md[start + title.len()..];
+        &rest[..rest.find("\n## ").unwrap_or(rest.len())]
+    };
+
+    // One row per window: export = incremental + baseline, as in the JSON.
+    let decomposition = tables(section("## Revenue decomposition")).remove(0);
+    let windows = report["decomposition"].as_array().unwrap();
+    assert_eq!(decomposition.len(), 2 + windows.len());
+    for (row, d) in decomposition[2..].iter().zip(windows) {
+        let cells: Vec<&str> = row.split(" | ").collect();
+        assert_eq!(cells[0], format!("| {} d", d["window_days"]));
+        assert_eq!(cells[1], money_text(d["export_revenue"].as_f64().unwrap()));
+        assert_eq!(
+            cells[2],
+            money_text(d["incremental_total"].as_f64().unwrap())
+        );
+        assert_eq!(
+            cells[3],
+            money_text(d["baseline_revenue"].as_f64().unwrap())
+        );
+    }
+
+    // Every calibration row's factor, with its interval, in its window's table.
+    let calibration = section("## Calibration by experiments");
+    let rows = report["calibration"].as_array().unwrap();
+    assert!(!rows.is_empty());
+    for r in rows {
+        let w = r["window_days"].as_u64().unwrap();
+        let table = &calibration[calibration.find(&format!("### {w}-day window")).unwrap()..];
+        let table = tables(table).remove(0);
+        let columns: Vec<&str> = table[0]
+            .trim_matches('|')
+            .split('|')
+            .map(str::trim)
+            .collect();
+        let col = columns
+            .iter()
+            .position(|c| *c == r["model"].as_str().unwrap())
+            .unwrap();
+        let row = table
+            .iter()
+            .find(|l| l.starts_with(&format!("| **{}** |", r["channel"].as_str().unwrap())))
+            .unwrap();
+        let cell = row
+            .trim_matches('|')
+            .split('|')
+            .map(str::trim)
+            .nth(col)
+            .unwrap();
+        let want = match (
+            r["factor"].as_f64(),
+            r["factor_ci_low"].as_f64(),
+            r["factor_ci_high"].as_f64(),
+        ) {
+            (Some(f), Some(lo), Some(hi)) => format!(
+                "{}× [{}, {}]",
+                money_text(f),
+                money_text(lo),
+                money_text(hi)
+            ),
+            (Some(f), _, _) => format!("{}×", money_text(f)),
+            _ => "—".to_string(),
+        };
+        assert_eq!(cell, want, "{r}");
+    }
+
+    // The attributed CAC beside each model's credit, with spend data.
+    let attribution = section("## Attribution by model");
+    let with_cac: Vec<&Value> = report["attribution"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["cac"].is_number())
+        .collect();
+    assert!(!with_cac.is_empty());
+    for r in with_cac {
+        let text = format!("{} (", money_text(r["revenue"].as_f64().unwrap()));
+        let cac = format!("CAC {})", money_text(r["cac"].as_f64().unwrap()));
+        assert!(
+            attribution
+                .lines()
+                .any(|l| l.contains(&text) && l.contains(&cac)),
+            "no cell {text}…{cac}"
+        );
+    }
+}
+
 #[test]
 fn every_markdown_table_has_the_same_number_of_pipes_in_each_row() {
     let md = stdout(&with_format(&SIM, "markdown"));

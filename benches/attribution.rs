@@ -37,7 +37,7 @@ use uplift::attribution::{
     GroupedPath, Model, NestedPaths, Params, Touchpoints, WindowPaths, attribute_paths,
     attribute_window, build_nested, build_paths, run_all,
 };
-use uplift::calibration::{Experiment, attribute_and_credit};
+use uplift::calibration::{Experiment, attribute_and_credit, experiments_per_window};
 use uplift::config::Config;
 use uplift::io::{InputPaths, load};
 use uplift::model::Dataset;
@@ -235,23 +235,8 @@ fn attribute_and_credit_3_windows(bencher: Bencher, users: usize) {
     let p = prepared(users);
     let params = Params::default();
     let cohorts = uplift::cohort::build(&p.data.exposures, p.data.channels.len());
-    let experiments: Vec<Vec<Experiment<'_>>> = p
-        .nested
-        .windows
-        .iter()
-        .map(|&w| {
-            cohorts
-                .iter()
-                .filter(|c| !c.control.is_empty())
-                .map(|c| Experiment {
-                    channel: c.channel,
-                    window_days: w,
-                    exposed: &c.exposed,
-                    incremental: (1.0, None, None),
-                })
-                .collect()
-        })
-        .collect();
+    let experiments =
+        experiments_per_window(&cohorts, &p.nested.windows, |c| !c.control.is_empty());
     let refs: Vec<Vec<&Experiment<'_>>> = experiments.iter().map(|e| e.iter().collect()).collect();
     let as_of = p.data.max_revenue_ts.unwrap_or(0);
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());

@@ -69,6 +69,31 @@ pub struct Experiment<'a> {
     pub incremental: (f64, Option<f64>, Option<f64>),
 }
 
+/// The experiments of the `cohorts` that `keep` selects, for every window
+/// of `windows` (in that order), as [`attribute_and_credit`] takes them.
+/// Their estimates are left at zero: the pass does not read them.
+pub fn experiments_per_window<'a>(
+    cohorts: &'a [crate::cohort::ChannelCohort],
+    windows: &[u16],
+    keep: impl Fn(&crate::cohort::ChannelCohort) -> bool,
+) -> Vec<Vec<Experiment<'a>>> {
+    windows
+        .iter()
+        .map(|&w| {
+            cohorts
+                .iter()
+                .filter(|c| keep(c))
+                .map(|c| Experiment {
+                    channel: c.channel,
+                    window_days: w,
+                    exposed: &c.exposed,
+                    incremental: (0.0, None, None),
+                })
+                .collect()
+        })
+        .collect()
+}
+
 /// Keeps the paths of `members` (mature at `as_of` for the window) whose
 /// conversions fall in `[t0, t0 + W)`, and their non-converting paths.
 /// The reference the one-pass split is tested against.
@@ -712,21 +737,7 @@ mod tests {
             // Windows out of order: the paths come back ascending.
             let nested = attribution::build_nested(&tp, &or, &[30, 7, 90]);
             assert_eq!(nested.windows, [7, 30, 90]);
-            let exps: Vec<Vec<Experiment<'_>>> = nested
-                .windows
-                .iter()
-                .map(|&w| {
-                    cohorts
-                        .iter()
-                        .map(|c| Experiment {
-                            channel: c.channel,
-                            window_days: w,
-                            exposed: &c.exposed,
-                            incremental: (1.0, None, None),
-                        })
-                        .collect()
-                })
-                .collect();
+            let exps = experiments_per_window(&cohorts, &nested.windows, |_| true);
             let refs: Vec<Vec<&Experiment<'_>>> = exps.iter().map(|e| e.iter().collect()).collect();
             for threads in [1, 3] {
                 let all = attribute_and_credit(

@@ -834,26 +834,11 @@ fn attribute_all<'c>(
     as_of: Micros,
 ) -> Attributed {
     use crate::attribution::{Touchpoints, build_nested};
-    use crate::calibration::{Experiment, attribute_and_credit};
+    use crate::calibration::{Experiment, attribute_and_credit, experiments_per_window};
     let tp = Touchpoints::from_exposures(&data.exposures);
     let paths = build_nested(&tp, &data.orders, &s.windows);
     let cohorts = cohorts();
-    let here: Vec<Vec<Experiment<'_>>> = paths
-        .windows
-        .iter()
-        .map(|&w| {
-            cohorts
-                .iter()
-                .filter(|c| !c.exposed.is_empty())
-                .map(|c| Experiment {
-                    channel: c.channel,
-                    window_days: w,
-                    exposed: &c.exposed,
-                    incremental: (0.0, None, None),
-                })
-                .collect()
-        })
-        .collect();
+    let here = experiments_per_window(cohorts, &paths.windows, |c| !c.exposed.is_empty());
     let refs: Vec<Vec<&Experiment<'_>>> = here.iter().map(|e| e.iter().collect()).collect();
     let mut per_window = attribute_and_credit(
         &tp,

@@ -899,6 +899,16 @@ fn attribution_section(report: &Report) -> Section {
     }
 }
 
+/// `channel amount, …`: the incremental revenue of each tested channel.
+pub fn incremental_by_channel(d: &crate::report::Decomposition) -> String {
+    let parts: Vec<String> = d
+        .incremental
+        .iter()
+        .map(|c| format!("{} {}", c.channel, money(Some(c.amount))))
+        .collect();
+    parts.join(", ")
+}
+
 fn decomposition_section(report: &Report) -> Section {
     let mut t = Table::new(&[
         ("window", false),
@@ -908,17 +918,12 @@ fn decomposition_section(report: &Report) -> Section {
         ("incremental by channel", false),
     ]);
     for d in &report.decomposition {
-        let parts: Vec<String> = d
-            .incremental
-            .iter()
-            .map(|c| format!("{} {}", c.channel, money(Some(c.amount))))
-            .collect();
         t.rows.push(vec![
             Cell::text(days(d.window_days)),
             Cell::text(money(Some(d.export_revenue))),
             Cell::text(money(Some(d.incremental_total))),
             Cell::text(money(Some(d.baseline_revenue))),
-            Cell::text(parts.join(", ")),
+            Cell::text(incremental_by_channel(d)),
         ]);
     }
     Section {

@@ -178,17 +178,12 @@ fn attribution_tables(report: &Report, out: &mut String) {
 
 fn decomposition_lines(report: &Report, out: &mut String) {
     for d in &report.decomposition {
-        let parts: Vec<String> = d
-            .incremental
-            .iter()
-            .map(|c| format!("{} {}", c.channel, money(Some(c.amount))))
-            .collect();
         out.push_str(&format!(
             "\nRevenue decomposition, {}-day window: export {} = incremental {} ({}) + baseline {}\n",
             d.window_days,
             money(Some(d.export_revenue)),
             money(Some(d.incremental_total)),
-            parts.join(", "),
+            super::incremental_by_channel(d),
             money(Some(d.baseline_revenue)),
         ));
     }

@@ -115,13 +115,10 @@ pub fn touch_weights(
         }
         Rule::Linear => weights.resize(len, 1.0 / len as f64),
         Rule::TimeDecay => {
-            let h = params.half_life_days;
-            if !(h.is_finite() && h > 0.0) {
+            if !raw_decay(len, age_days, params.half_life_days, weights) {
                 weights.resize(len, 1.0 / len as f64);
                 return;
             }
-            let youngest = (0..len).map(&age_days).fold(f64::INFINITY, f64::min);
-            weights.extend((0..len).map(|i| (-(age_days(i) - youngest) / h).exp2()));
             normalise(weights);
         }
         Rule::PositionBased => {
@@ -150,6 +147,24 @@ pub fn touch_weights(
             }
         }
     }
+}
+
+/// The time-decay weights of `len` touches aged `age_days(i)` before they
+/// are divided by their sum, `2^(−(age − youngest) / half_life)`, appended
+/// to `out`. False, with nothing appended, when the half-life is not a
+/// positive finite number (the weights are then linear).
+pub(crate) fn raw_decay(
+    len: usize,
+    age_days: impl Fn(usize) -> f64,
+    half_life: f64,
+    out: &mut Vec<f64>,
+) -> bool {
+    if !(half_life.is_finite() && half_life > 0.0) {
+        return false;
+    }
+    let youngest = (0..len).map(&age_days).fold(f64::INFINITY, f64::min);
+    out.extend((0..len).map(|i| (-(age_days(i) - youngest) / half_life).exp2()));
+    true
 }
 
 /// Divides by the sum (at least 1 here: the youngest touch weighs 1).

@@ -85,18 +85,10 @@ impl PathWeights {
     ) {
         self.decay.clear();
         self.decay_first = first;
-        let h = params.half_life_days;
-        let decays = self.kinds.contains(&Kind::Rule(rules::Rule::TimeDecay));
-        if !(decays && h.is_finite() && h > 0.0) {
-            return;
+        if self.kinds.contains(&Kind::Rule(rules::Rule::TimeDecay)) {
+            let age_days = |i: usize| (order_ts - ts[i]) as f64 / MICROS_PER_DAY as f64;
+            rules::raw_decay(ts.len(), age_days, params.half_life_days, &mut self.decay);
         }
-        let age_days = |t: Micros| (order_ts - t) as f64 / MICROS_PER_DAY as f64;
-        let youngest = ts
-            .iter()
-            .map(|&t| age_days(t))
-            .fold(f64::INFINITY, f64::min);
-        self.decay
-            .extend(ts.iter().map(|&t| (-(age_days(t) - youngest) / h).exp2()));
     }
 
     /// Computes the weights of the path of touches `start..` (on `channels`
@@ -215,8 +207,7 @@ impl PathWeights {
     /// Model `j`'s weight of `channel`, `None` when the path does not touch it.
     #[cfg(test)]
     pub(crate) fn of_channel(&self, j: usize, channel: u16) -> Option<f64> {
-        let s = *self.slot.get(usize::from(channel))?;
-        (s > 0).then(|| self.weights[j * self.channels.len() + s as usize - 1])
+        self.slot_of(channel).map(|s| self.at(j, s))
     }
 }
 

@@ -253,7 +253,11 @@ fn blank(s: &str) -> bool {
 fn money(v: Value<'_>, at: At, name: &str, default: Option<f64>, c: &mut Collector) -> f64 {
     let (x, raw) = match v {
         Value::Number(x) => (x, None),
-        Value::Text(s) if !blank(s) => match s.parse::<f64>().or_else(|_| s.trim().parse()) {
+        Value::Text(s) if !blank(s) => match plain_decimal(s.as_bytes())
+            .ok_or(())
+            .or_else(|_| s.parse::<f64>())
+            .or_else(|_| s.trim().parse())
+        {
             Ok(x) => (x, Some(s)),
             Err(_) => {
                 c.add(at, name, Some(s), format!("is not a number {MONEY_FORMS}"));
@@ -289,13 +293,49 @@ fn money(v: Value<'_>, at: At, name: &str, default: Option<f64>, c: &mut Collect
     }
 }
 
+/// A plain decimal — an optional minus, then at most 15 digits with at
+/// most one point between two of them (`-12.50`) — read as `str::parse`
+/// reads it, faster: the digits make an integer below 2⁵³ and the scale a
+/// power of ten, both exact in an `f64`, so their quotient is the correctly
+/// rounded value. `None` for anything else.
+#[inline]
+fn plain_decimal(s: &[u8]) -> Option<f64> {
+    const POW10: [f64; 16] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+    ];
+    let (negative, digits) = match s.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, s),
+    };
+    let n = digits.len();
+    if n == 0 || n > 16 {
+        return None;
+    }
+    let mut m: u64 = 0;
+    let mut scale = None;
+    for (i, &c) in digits.iter().enumerate() {
+        match c {
+            b'0'..=b'9' => m = m * 10 + u64::from(c - b'0'),
+            b'.' if scale.is_none() && i > 0 && i + 1 < n => scale = Some(n - 1 - i),
+            _ => return None,
+        }
+    }
+    if scale.is_none() && n > 15 {
+        return None;
+    }
+    let x = m as f64 / POW10[scale.unwrap_or(0)];
+    Some(if negative { -x } else { x })
+}
+
 /// Interns strings to dense codes, remembering the last one looked up (rows
 /// of one user or channel often come together). The names are kept end to
 /// end in one string, so that interning allocates nothing per name.
 #[derive(Debug, Default)]
 struct Interner {
-    /// The code of every name (hashed by `hashes[code]`).
-    table: HashTable<u32>,
+    /// The code of every name with the top half of its hash, so that
+    /// probing and growing the table touch no other memory (tables of
+    /// millions of users do not fit in a cache).
+    table: HashTable<(u32, u32)>,
     /// The names, end to end, in code order.
     text: String,
     /// Where each name ends in `text`.
@@ -303,6 +343,14 @@ struct Interner {
     /// Each name's hash, in code order.
     hashes: Vec<u64>,
     last: Option<u32>,
+}
+
+/// The hash the table of an [`Interner`] is ordered by: the top half of the
+/// name's hash, repeated (the table takes its slot from the low bits and its
+/// tag from the top ones).
+#[inline]
+fn table_hash(top: u32) -> u64 {
+    (u64::from(top) << 32) | u64::from(top)
 }
 
 impl Interner {
@@ -325,7 +373,7 @@ impl Interner {
 
     fn get_or_insert(&mut self, s: &str) -> u32 {
         if let Some(id) = self.last
-            && self.name(id as usize) == s
+            && same(bytes_in(&self.text, &self.ends, id as usize), s.as_bytes())
         {
             return id;
         }
@@ -335,17 +383,18 @@ impl Interner {
     }
 
     fn insert_hashed(&mut self, s: &str, hash: u64) -> u32 {
-        let (text, ends, hashes) = (&self.text, &self.ends, &self.hashes);
+        let (text, ends) = (&self.text, &self.ends);
+        let top = (hash >> 32) as u32;
         let entry = self.table.entry(
-            hash,
-            |&id| hashes[id as usize] == hash && name_in(text, ends, id as usize) == s,
-            |&id| hashes[id as usize],
+            table_hash(top),
+            |&(id, t)| t == top && same(bytes_in(text, ends, id as usize), s.as_bytes()),
+            |&(_, t)| table_hash(t),
         );
         match entry {
-            Entry::Occupied(e) => *e.get(),
+            Entry::Occupied(e) => e.get().0,
             Entry::Vacant(v) => {
                 let id = self.ends.len() as u32;
-                v.insert(id);
+                v.insert((id, top));
                 self.text.push_str(s);
                 self.ends.push(self.text.len());
                 self.hashes.push(hash);
@@ -356,9 +405,30 @@ impl Interner {
 
     /// Adds the names of `other` (a table of the rows that follow this
     /// one's) and returns, for each of its codes, the code here.
+    ///
+    /// Each name is first compared with the name whose code follows the
+    /// previous one's: files sorted by user give their users in the order
+    /// of their codes, and the comparison reads memory in order where a
+    /// lookup in a table of millions of names would not.
     fn absorb(&mut self, other: &Interner) -> Vec<u32> {
+        let mut next = None;
         (0..other.len())
-            .map(|i| self.insert_hashed(other.name(i), other.hashes[i]))
+            .map(|i| {
+                let name = other.name(i);
+                let code = match next.filter(|&c: &u32| (c as usize) < self.len()) {
+                    Some(c)
+                        if same(
+                            bytes_in(&self.text, &self.ends, c as usize),
+                            name.as_bytes(),
+                        ) =>
+                    {
+                        c
+                    }
+                    _ => self.insert_hashed(name, other.hashes[i]),
+                };
+                next = Some(code + 1);
+                code
+            })
             .collect()
     }
 
@@ -371,6 +441,44 @@ impl Interner {
 fn name_in<'a>(text: &'a str, ends: &[usize], code: usize) -> &'a str {
     let start = if code == 0 { 0 } else { ends[code - 1] };
     &text[start..ends[code]]
+}
+
+/// [`name_in`] as bytes (no character-boundary checks).
+#[inline]
+fn bytes_in<'a>(text: &'a str, ends: &[usize], code: usize) -> &'a [u8] {
+    let start = if code == 0 { 0 } else { ends[code - 1] };
+    &text.as_bytes()[start..ends[code]]
+}
+
+/// `a == b`, for the short names of ids and labels without a call to
+/// `memcmp`: names of 4 to 32 bytes are compared as two overlapping words.
+#[inline]
+fn same(a: &[u8], b: &[u8]) -> bool {
+    fn u32_at(x: &[u8], i: usize) -> u32 {
+        let mut w = [0; 4];
+        w.copy_from_slice(&x[i..i + 4]);
+        u32::from_ne_bytes(w)
+    }
+    fn u64_at(x: &[u8], i: usize) -> u64 {
+        let mut w = [0; 8];
+        w.copy_from_slice(&x[i..i + 8]);
+        u64::from_ne_bytes(w)
+    }
+    fn u128_at(x: &[u8], i: usize) -> u128 {
+        let mut w = [0; 16];
+        w.copy_from_slice(&x[i..i + 16]);
+        u128::from_ne_bytes(w)
+    }
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    match n {
+        4..=7 => u32_at(a, 0) == u32_at(b, 0) && u32_at(a, n - 4) == u32_at(b, n - 4),
+        8..=16 => u64_at(a, 0) == u64_at(b, 0) && u64_at(a, n - 8) == u64_at(b, n - 8),
+        17..=32 => u128_at(a, 0) == u128_at(b, 0) && u128_at(a, n - 16) == u128_at(b, n - 16),
+        _ => a == b,
+    }
 }
 
 fn require_text<'a>(
@@ -448,8 +556,10 @@ struct RevenuePart {
     keys: Vec<u128>,
     /// The block's first and last order id.
     ids: Option<(String, String)>,
-    /// Whether each order id of the block is above the one before.
-    increasing: bool,
+    /// Whether no order id of the block is below the one before.
+    ascending: bool,
+    /// The rows (indices in `orders`) whose order id equals the one before.
+    repeats: Vec<u32>,
     max_ts: Option<Micros>,
 }
 
@@ -503,8 +613,22 @@ fn load_exposures(
         let ts = timestamp(v[2], at, &w[2].name, c);
         let group = match v[3] {
             Value::Text("") => Group::Organic,
-            Value::Text(g) if labels.exposed.iter().any(|l| l == g) => Group::Exposed,
-            Value::Text(g) if labels.control.iter().any(|l| l == g) => Group::Control,
+            Value::Text(g)
+                if labels
+                    .exposed
+                    .iter()
+                    .any(|l| same(l.as_bytes(), g.as_bytes())) =>
+            {
+                Group::Exposed
+            }
+            Value::Text(g)
+                if labels
+                    .control
+                    .iter()
+                    .any(|l| same(l.as_bytes(), g.as_bytes())) =>
+            {
+                Group::Control
+            }
             Value::Text(g) => {
                 c.add(
                     at,
@@ -619,10 +743,11 @@ fn load_revenue(
     // sorting, which touches memory in order, where a hash set of millions
     // of keys would not.
     let mut keys: Vec<u128> = Vec::new();
-    // Whether every order id is above the one before (in byte order): then
-    // none repeats, and the keys need no sorting — the common case of an
-    // export sorted by order id.
-    let mut increasing = true;
+    // Whether no order id is below the one before (in byte order): then the
+    // repeats are the rows whose id equals the one before, and the keys need
+    // no sorting — the common case of an export sorted by order id.
+    let mut ascending = true;
+    let mut repeats: Vec<u32> = Vec::new();
     let mut last_id: Option<String> = None;
     let new_part = || RevenuePart {
         c: Collector::new(path),
@@ -630,7 +755,8 @@ fn load_revenue(
         users: Interner::with_capacity(PART_USERS),
         keys: Vec::new(),
         ids: None,
-        increasing: true,
+        ascending: true,
+        repeats: Vec::new(),
         max_ts: None,
     };
     let visit = |p: &mut RevenuePart, at: At, v: &[Value<'_>]| {
@@ -648,11 +774,14 @@ fn load_revenue(
             p.keys.push(keyed(id, p.orders.len() as u32));
             match &mut p.ids {
                 None => p.ids = Some((id.to_string(), id.to_string())),
-                Some((_, last)) => {
-                    p.increasing &= id > last.as_str();
-                    last.clear();
-                    last.push_str(id);
-                }
+                Some((_, last)) => match id.cmp(last.as_str()) {
+                    std::cmp::Ordering::Less => p.ascending = false,
+                    std::cmp::Ordering::Equal => p.repeats.push(p.orders.len() as u32),
+                    std::cmp::Ordering::Greater => {
+                        last.clear();
+                        last.push_str(id);
+                    }
+                },
             }
         }
         p.orders.user.push(p.users.get_or_insert(user));
@@ -666,11 +795,17 @@ fn load_revenue(
             first_row,
         } = part;
         let codes = users.absorb(&p.users);
+        let base = orders.len() as u32;
         if let Some((first, last)) = p.ids {
-            increasing &= p.increasing && last_id.as_ref().is_none_or(|l| first > *l);
+            ascending &= p.ascending && last_id.as_ref().is_none_or(|l| first >= *l);
+            if ascending {
+                if last_id.as_ref() == Some(&first) {
+                    repeats.push(base);
+                }
+                repeats.extend(p.repeats.iter().map(|&r| r + base));
+            }
             last_id = Some(last);
         }
-        let base = orders.len() as u32;
         keys.extend(p.keys.iter().map(|&k| k + u128::from(base)));
         max_ts = max_ts.max(p.max_ts);
         orders
@@ -686,7 +821,11 @@ fn load_revenue(
     let meta = scan_parts(path, &w, threads, new_part, visit, take);
     // The first occurrence of an order id (the lowest index) stays.
     let mut repeat = vec![false; orders.len()];
-    if !increasing {
+    if ascending {
+        for &r in &repeats {
+            repeat[r as usize] = true;
+        }
+    } else {
         keys.sort_unstable();
         for pair in keys.windows(2) {
             if pair[0] & !INDEX_BITS == pair[1] & !INDEX_BITS {
@@ -975,9 +1114,10 @@ mod tests {
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
 
-    /// Repeated order ids are found whether the ids come in increasing
+    /// Repeated order ids are found whether the ids come in ascending
     /// order (no sort needed) or not, within a block of the file and across
-    /// blocks (the files span several 1 MiB blocks).
+    /// blocks (the files span several 1 MiB blocks); the first row of an id
+    /// stays.
     #[test]
     fn repeated_order_ids_are_found_in_and_across_blocks() {
         let dir = tempfile::tempdir().expect("a temporary directory");
@@ -996,6 +1136,16 @@ mod tests {
                 (n / 2) as u64,
             ),
             ("neighbours".into(), Box::new(|i| i - i % 2), (n / 2) as u64),
+            (
+                "runs of three".into(),
+                Box::new(|i| i - i % 3),
+                (2 * n / 3) as u64,
+            ),
+            (
+                "ascending, then one below".into(),
+                Box::new(move |i| if i == n - 1 { n - 3 } else { i }),
+                1,
+            ),
         ];
         // One repeat, of the row before, at the end of the first block
         // (rows of 45 bytes after a header of 35): somewhere here the two
@@ -1011,17 +1161,24 @@ mod tests {
         for (name, id_of, repeats) in cases {
             let path = dir.path().join("revenue.csv");
             let mut text = String::from("order_id,user_id,timestamp,revenue\n");
+            // Each row's revenue is its row number: the repeats' total
+            // says which rows were dropped.
+            let mut seen = std::collections::HashSet::new();
+            let mut dropped = 0.0;
             for i in 0..n {
                 text.push_str(&format!(
-                    "o{:08},u{:06},2026-01-01T00:00:00Z,10.00\n",
+                    "o{:08},u{:06},2026-01-01T00:00:00Z,{i:05}\n",
                     id_of(i),
                     i % 1000
                 ));
+                if !seen.insert(id_of(i)) {
+                    dropped += i as f64;
+                }
             }
             assert!(text.len() > 2 * (1 << 20), "the file spans blocks");
             assert_eq!(
-                text.lines().map(str::len).take(2).collect::<Vec<_>>(),
-                [34, 44]
+                text.lines().map(str::len).take(3).collect::<Vec<_>>(),
+                [34, 44, 44]
             );
             std::fs::write(&path, text).expect("the file is written");
             for threads in [1, 2] {
@@ -1030,8 +1187,78 @@ mod tests {
                     load_revenue(&path, &Config::default(), &mut users, threads);
                 assert_eq!(load.problem_count, 0);
                 assert_eq!(facts.duplicate_orders, repeats, "{name}");
+                assert_eq!(facts.duplicate_total, dropped, "{name}");
                 assert_eq!(orders.len() as u64, n as u64 - repeats, "{name}");
             }
+        }
+    }
+
+    /// Plain decimals read the same, bit for bit, as `str::parse` reads
+    /// them; anything else is left to it.
+    #[test]
+    fn plain_decimals_equal_str_parse_bit_for_bit() {
+        let mut rng = ChaCha8Rng::seed_from_u64(11);
+        for _ in 0..200_000 {
+            let digits = rng.random_range(1..=15usize);
+            let mut text = String::new();
+            if rng.random_bool(0.3) {
+                text.push('-');
+            }
+            let point = rng.random_range(0..digits + 2);
+            for i in 0..digits {
+                if i == point && i > 0 {
+                    text.push('.');
+                }
+                text.push(char::from(b'0' + rng.random_range(0..10u8)));
+            }
+            let want: f64 = text.parse().expect("a decimal");
+            let got = plain_decimal(text.as_bytes()).expect("a plain decimal");
+            assert_eq!(got.to_bits(), want.to_bits(), "{text}");
+        }
+        for (text, want) in [
+            ("-0", Some(-0.0)),
+            ("0.10", Some(0.1)),
+            ("999999999999999", Some(999_999_999_999_999.0)),
+        ] {
+            assert_eq!(
+                plain_decimal(text.as_bytes()).map(f64::to_bits),
+                want.map(f64::to_bits),
+                "{text}"
+            );
+        }
+        for text in [
+            "",
+            "-",
+            ".5",
+            "5.",
+            "1.2.3",
+            "+1",
+            "1e5",
+            " 1",
+            "1,5",
+            "--1",
+            "9999999999999999",
+            "0.000000000000001",
+        ] {
+            assert_eq!(plain_decimal(text.as_bytes()), None, "{text}");
+        }
+    }
+
+    /// The word-wise comparison of names equals `==` at every length and
+    /// wherever the two names differ.
+    #[test]
+    fn same_equals_byte_equality() {
+        for n in 0..40usize {
+            let a: Vec<u8> = (0..n).map(|i| b'a' + (i % 26) as u8).collect();
+            assert!(same(&a, &a.clone()), "length {n}");
+            for at in 0..n {
+                let mut b = a.clone();
+                b[at] ^= 1;
+                assert!(!same(&a, &b), "length {n}, byte {at}");
+            }
+            let mut longer = a.clone();
+            longer.push(b'a');
+            assert!(!same(&a, &longer) && !same(&longer, &a), "length {n}");
         }
     }
 

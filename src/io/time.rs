@@ -60,34 +60,43 @@ pub fn parse_timestamp(s: &str) -> Option<Micros> {
 /// `YYYY-MM-DD`, `YYYY-MM-DD HH:MM:SS`, `YYYY-MM-DDTHH:MM:SS` and the same
 /// with a `Z` suffix, validated field by field; `None` for anything else
 /// (which the full parser then handles or rejects).
+#[inline]
 fn fast_timestamp(b: &[u8]) -> Option<Micros> {
-    let digits = |r: std::ops::Range<usize>| -> Option<u32> {
-        b.get(r)?.iter().try_fold(0u32, |acc, &c| {
-            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
-        })
-    };
-    let (len, zulu) = match b.len() {
-        10 => (10, false),
-        19 => (19, false),
-        20 if b[19] == b'Z' => (19, true),
+    let zulu = match b.len() {
+        10 | 19 => false,
+        20 if b[19] == b'Z' => true,
         _ => return None,
     };
-    if b[4] != b'-' || b[7] != b'-' {
+    let date: &[u8; 10] = b.first_chunk()?;
+    if date[4] != b'-' || date[7] != b'-' {
         return None;
     }
-    let (y, m, d) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
-    if !(1..=12).contains(&m) || d == 0 || d > days_in_month(y, m) {
+    let d = date.map(|c| c.wrapping_sub(b'0'));
+    if [d[0], d[1], d[2], d[3], d[5], d[6], d[8], d[9]]
+        .iter()
+        .any(|&x| x > 9)
+    {
         return None;
     }
-    let days = days_from_civil(i64::from(y), m, d);
-    if len == 10 {
+    let two = |i: usize| u32::from(d[i]) * 10 + u32::from(d[i + 1]);
+    let (y, m, day) = (two(0) * 100 + two(2), two(5), two(8));
+    if !(1..=12).contains(&m) || day == 0 || day > days_in_month(y, m) {
+        return None;
+    }
+    let days = days_from_civil(y, m, day);
+    let Some(time) = b[10..].first_chunk::<9>() else {
         return Some(days * MICROS_PER_DAY);
-    }
-    let sep_ok = b[10] == b'T' || (b[10] == b' ' && !zulu);
-    if !sep_ok || b[13] != b':' || b[16] != b':' {
+    };
+    let sep_ok = time[0] == b'T' || (time[0] == b' ' && !zulu);
+    if !sep_ok || time[3] != b':' || time[6] != b':' {
         return None;
     }
-    let (hh, mm, ss) = (digits(11..13)?, digits(14..16)?, digits(17..19)?);
+    let t = time.map(|c| c.wrapping_sub(b'0'));
+    if [t[1], t[2], t[4], t[5], t[7], t[8]].iter().any(|&x| x > 9) {
+        return None;
+    }
+    let two = |i: usize| u32::from(t[i]) * 10 + u32::from(t[i + 1]);
+    let (hh, mm, ss) = (two(1), two(4), two(7));
     if hh > 23 || mm > 59 || ss > 59 {
         return None;
     }
@@ -97,23 +106,32 @@ fn fast_timestamp(b: &[u8]) -> Option<Micros> {
 
 fn days_in_month(y: u32, m: u32) -> u32 {
     match m {
-        2 if (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400) => 29,
+        2 if is_leap(y) => 29,
         2 => 28,
         4 | 6 | 9 | 11 => 30,
         _ => 31,
     }
 }
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's
-/// `days_from_civil`).
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = i64::from(m);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+fn is_leap(y: u32) -> bool {
+    (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date of the years
+/// 0000–9999: the days before the year (leap days counted through the
+/// year before), before the month, and of the month.
+#[inline]
+fn days_from_civil(y: u32, m: u32, d: u32) -> i64 {
+    /// Days before each month of a common year.
+    const BEFORE: [u32; 12] = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
+    // N.B. year 0 is a leap year; counting from year 0 keeps every
+    // division unsigned: leap days in years 0..y = ⌈y/4⌉ − ⌈y/100⌉ + ⌈y/400⌉.
+    let leaps = |y: u32| y.div_ceil(4) - y.div_ceil(100) + y.div_ceil(400);
+    let before_year = i64::from(y) * 365 + i64::from(leaps(y));
+    let before_month = BEFORE[(m - 1) as usize] + u32::from(m > 2 && is_leap(y));
+    // Days from 0000-01-01 to 1970-01-01.
+    const EPOCH_DAYS: i64 = 719_528;
+    before_year + i64::from(before_month + d - 1) - EPOCH_DAYS
 }
 
 /// Parses `YYYY-MM-DD` to a day number (days since 1970-01-01).
@@ -188,10 +206,10 @@ mod tests {
     }
 
     #[test]
-    fn the_fast_path_agrees_with_chrono_over_four_centuries() {
+    fn the_fast_path_agrees_with_chrono_from_year_0_to_9999() {
         use chrono::{Datelike, Duration};
-        let mut d = NaiveDate::from_ymd_opt(1800, 1, 1).unwrap();
-        let end = NaiveDate::from_ymd_opt(2200, 12, 31).unwrap();
+        let mut d = NaiveDate::from_ymd_opt(0, 1, 1).unwrap();
+        let end = NaiveDate::from_ymd_opt(9999, 12, 31).unwrap();
         while d <= end {
             let text = d.format("%Y-%m-%d").to_string();
             let want = d
@@ -213,11 +231,39 @@ mod tests {
                 parse_date(&text).map(i64::from),
                 Some(want.div_euclid(MICROS_PER_DAY))
             );
-            d += Duration::days(if d.year() % 7 == 0 { 1 } else { 3 });
+            // Every day of 1800–2200, and of every 97th year outside it.
+            let every_day = (1800..=2200).contains(&d.year()) || d.year() % 97 == 0;
+            d += Duration::days(if every_day { 1 } else { 29 });
         }
         // Anything unusual is left to chrono.
         assert_eq!(fast_timestamp(b"2026-03-01 10:00:00Z"), None);
         assert_eq!(fast_timestamp(b"2026-03-01T10:00:60Z"), None);
+    }
+
+    /// One byte changed anywhere: the fast path either rejects the text or
+    /// reads what chrono reads, and never takes a non-digit for a digit.
+    #[test]
+    fn the_fast_path_rejects_every_single_byte_change_it_cannot_read() {
+        let base = b"2024-02-29T23:59:58Z";
+        let digit_at = |i: usize| ![4, 7, 10, 13, 16, 19].contains(&i);
+        for i in 0..base.len() {
+            for c in [
+                b'/', b':', b'-', b'a', b' ', b'T', b'Z', b'0', b'1', b'3', b'9',
+            ] {
+                let mut text = *base;
+                text[i] = c;
+                let got = fast_timestamp(&text);
+                if digit_at(i) && !c.is_ascii_digit() {
+                    assert_eq!(got, None, "{}", String::from_utf8_lossy(&text));
+                }
+                if let Some(v) = got {
+                    let s = std::str::from_utf8(&text).unwrap();
+                    let want = NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%SZ")
+                        .map(|d| d.and_utc().timestamp_micros());
+                    assert_eq!(Ok(v), want, "{s}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -261,9 +261,10 @@ struct Group {
     /// Channels that occur in some path.
     present: Vec<bool>,
     /// The credits of the conversions of one run of paths (rule models and
-    /// Shapley), plain sums: `sums[channel * models + model]` =
-    /// (conversions, revenue).
-    sums: Vec<[f64; 2]>,
+    /// Shapley), plain sums: `conversions[channel * models + model]`, and
+    /// the same for revenue (0 for Markov).
+    conversions: Vec<f64>,
+    revenue: Vec<f64>,
     /// Per model: the compensated sum of the runs' credits, in path order
     /// (filled by [`Group::merge`]).
     credits: Vec<Credits>,
@@ -295,7 +296,8 @@ impl Group {
     fn new(models: usize, n_channels: usize) -> Self {
         Self {
             present: vec![false; n_channels],
-            sums: vec![[0.0; 2]; n_channels * models],
+            conversions: vec![0.0; n_channels * models],
+            revenue: vec![0.0; n_channels * models],
             credits: vec![Credits::new(n_channels); models],
             chain: Transitions::default(),
         }
@@ -311,14 +313,18 @@ impl Group {
         }
     }
 
-    /// The plain sums of `channel`, one per model.
+    /// The plain sums of `channel`, one per model: conversions, revenue.
     #[inline]
-    fn sums_of(&mut self, channel: u16, models: usize) -> &mut [[f64; 2]] {
+    fn sums_of(&mut self, channel: u16, models: usize) -> (&mut [f64], &mut [f64]) {
         let at = usize::from(channel) * models;
-        if at + models > self.sums.len() {
-            self.sums.resize(at + models, [0.0; 2]);
+        if at + models > self.conversions.len() {
+            self.conversions.resize(at + models, 0.0);
+            self.revenue.resize(at + models, 0.0);
         }
-        &mut self.sums[at..at + models]
+        (
+            &mut self.conversions[at..at + models],
+            &mut self.revenue[at..at + models],
+        )
     }
 
     /// Adds the group of the paths that follow this one's: its plain sums
@@ -332,10 +338,15 @@ impl Group {
         }
         let models = self.credits.len();
         if models > 0 {
-            for (c, sums) in other.sums.chunks_exact(models).enumerate() {
+            let sums = other
+                .conversions
+                .chunks_exact(models)
+                .zip(other.revenue.chunks_exact(models));
+            for (c, (conversions, revenue)) in sums.enumerate() {
                 if other.present.get(c) == Some(&true) {
-                    for (credits, s) in self.credits.iter_mut().zip(sums) {
-                        credits.add(c as u16, s[0], s[1]);
+                    for ((credits, &n), &r) in self.credits.iter_mut().zip(conversions).zip(revenue)
+                    {
+                        credits.add(c as u16, n, r);
                     }
                 }
             }
@@ -503,11 +514,12 @@ pub fn attribute_and_credit(
                         }
                     }
                     for (s, &channel) in weights.channels().iter().enumerate() {
-                        let sums = group.sums_of(channel, n_models);
-                        for &j in &per_conversion {
-                            let x = weights.at(j, s);
-                            sums[j][0] += x;
-                            sums[j][1] += x * c.revenue;
+                        // Every model side by side (Markov's weights are 0).
+                        let (conversions, revenue) = group.sums_of(channel, n_models);
+                        let w = weights.of_slot(s);
+                        for ((n, r), &x) in conversions.iter_mut().zip(revenue.iter_mut()).zip(w) {
+                            *n += x;
+                            *r += x * c.revenue;
                         }
                     }
                     if markov {

@@ -30,7 +30,7 @@ pub(crate) struct PathWeights {
     channels: Vec<u16>,
     /// Per touch: its channel's slot.
     touch_slot: Vec<u32>,
-    /// `weights[model * channels.len() + slot]`.
+    /// `weights[slot * models + model]`: one slot's weights side by side.
     weights: Vec<f64>,
     /// Scratch for time decay: one weight per touch.
     touch: Vec<f64>,
@@ -135,23 +135,30 @@ impl PathWeights {
         }
         let d = self.channels.len();
         let n = channels.len();
+        let m = self.kinds.len();
         self.weights.clear();
-        self.weights.resize(self.kinds.len() * d, 0.0);
+        self.weights.resize(m * d, 0.0);
         if n == 0 {
             return;
         }
         for (j, &kind) in self.kinds.iter().enumerate() {
-            let w = &mut self.weights[j * d..(j + 1) * d];
+            // Model j's weight of each slot: every m-th from j.
+            let w = &mut self.weights[j..];
             let slots = &self.touch_slot;
             match (kind, decay) {
                 (Kind::None, _) => {}
-                (Kind::Shapley, _) => w.fill(shapley::equal_share(d)),
-                (Kind::Rule(rules::Rule::FirstTouch), _) => w[slots[0] as usize] += 1.0,
-                (Kind::Rule(rules::Rule::LastTouch), _) => w[slots[n - 1] as usize] += 1.0,
+                (Kind::Shapley, _) => {
+                    let share = shapley::equal_share(d);
+                    for x in w.iter_mut().step_by(m) {
+                        *x = share;
+                    }
+                }
+                (Kind::Rule(rules::Rule::FirstTouch), _) => w[slots[0] as usize * m] += 1.0,
+                (Kind::Rule(rules::Rule::LastTouch), _) => w[slots[n - 1] as usize * m] += 1.0,
                 (Kind::Rule(rules::Rule::Linear), _) => {
                     let each = 1.0 / n as f64;
                     for &s in slots {
-                        w[s as usize] += each;
+                        w[s as usize * m] += each;
                     }
                 }
                 (Kind::Rule(rules::Rule::TimeDecay), Some(o)) => {
@@ -162,14 +169,14 @@ impl PathWeights {
                     let sum: f64 = raw.iter().sum();
                     let sum = if sum > 0.0 { sum } else { 1.0 };
                     for (&s, &x) in slots.iter().zip(raw) {
-                        w[s as usize] += x / sum;
+                        w[s as usize * m] += x / sum;
                     }
                 }
                 (Kind::Rule(rule), _) => {
                     let age_days = |i: usize| (order_ts - ts[i]) as f64 / MICROS_PER_DAY as f64;
                     rules::touch_weights(rule, n, age_days, params, &mut self.touch);
                     for (&s, &x) in slots.iter().zip(&self.touch) {
-                        w[s as usize] += x;
+                        w[s as usize * m] += x;
                     }
                 }
             }
@@ -183,9 +190,8 @@ impl PathWeights {
 
     /// Model `j`'s weight of each channel of [`Self::channels`].
     #[cfg(test)]
-    pub(crate) fn of_model(&self, j: usize) -> &[f64] {
-        let d = self.channels.len();
-        &self.weights[j * d..(j + 1) * d]
+    pub(crate) fn of_model(&self, j: usize) -> Vec<f64> {
+        (0..self.channels.len()).map(|s| self.at(j, s)).collect()
     }
 
     /// The slot of `channel` in [`Self::channels`], `None` when the path
@@ -201,7 +207,15 @@ impl PathWeights {
     /// Model `j`'s weight of the channel in `slot`.
     #[inline]
     pub(crate) fn at(&self, j: usize, slot: usize) -> f64 {
-        self.weights[j * self.channels.len() + slot]
+        self.weights[slot * self.kinds.len() + j]
+    }
+
+    /// Every model's weight of the channel in `slot`, in model order (0 for
+    /// models not split per conversion).
+    #[inline]
+    pub(crate) fn of_slot(&self, slot: usize) -> &[f64] {
+        let m = self.kinds.len();
+        &self.weights[slot * m..(slot + 1) * m]
     }
 
     /// Model `j`'s weight of `channel`, `None` when the path does not touch it.
@@ -335,7 +349,7 @@ mod tests {
                     for (j, m) in models.iter().enumerate() {
                         let (a, b) = (tails.of_model(j), alone.of_model(j));
                         assert!(
-                            a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits()),
+                            a.iter().zip(&b).all(|(x, y)| x.to_bits() == y.to_bits()),
                             "h {half_life} {m:?} tail {k} of {channels:?}: {a:?} vs {b:?}"
                         );
                     }

@@ -364,22 +364,31 @@ pub fn revenue_warnings(facts: &io::RevenueFacts, warnings: &mut Vec<Warning>) {
     }
 }
 
-fn subset(arm: &ArmOutcomes, keep: impl Fn(u32) -> bool) -> ArmOutcomes {
-    let mut out = ArmOutcomes::default();
+/// The outcomes of `arm` split by the segment of each user: one
+/// [`ArmOutcomes`] per segment, in user order (users without a segment are
+/// in none).
+fn split_by_segment(arm: &ArmOutcomes, user_segment: &[Option<u16>], n: usize) -> Vec<ArmOutcomes> {
+    let segment_of = |u: u32| {
+        user_segment
+            .get(u as usize)
+            .copied()
+            .flatten()
+            .map(usize::from)
+    };
+    let mut out = vec![ArmOutcomes::default(); n];
     for i in 0..arm.user.len() {
-        if keep(arm.user[i]) {
-            out.user.push(arm.user[i]);
-            out.x.push(arm.x[i]);
-            out.y.push(arm.y[i]);
-            out.converted.push(arm.converted[i]);
+        if let Some(o) = segment_of(arm.user[i]).and_then(|s| out.get_mut(s)) {
+            o.user.push(arm.user[i]);
+            o.x.push(arm.x[i]);
+            o.y.push(arm.y[i]);
+            o.converted.push(arm.converted[i]);
         }
     }
-    out.immature_users = arm
-        .immature_users
-        .iter()
-        .copied()
-        .filter(|&u| keep(u))
-        .collect();
+    for &u in &arm.immature_users {
+        if let Some(o) = segment_of(u).and_then(|s| out.get_mut(s)) {
+            o.immature_users.push(u);
+        }
+    }
     out
 }
 
@@ -428,14 +437,20 @@ pub fn lift_rows(
         }
         let exp = cohort::outcomes(&c.exposed, &data.orders, &index, &s.windows, as_of);
         let ctl = cohort::outcomes(&c.control, &data.orders, &index, &s.windows, as_of);
+        let n_segments = data.segments.len();
         for (k, &w) in s.windows.iter().enumerate() {
+            let exp_by_segment = split_by_segment(&exp[k], &data.user_segment, n_segments);
+            let ctl_by_segment = split_by_segment(&ctl[k], &data.user_segment, n_segments);
             for &seg in &segments {
                 let in_seg = |u: u32| {
                     seg.is_none() || data.user_segment.get(u as usize).copied().flatten() == seg
                 };
                 let (e, k_arm) = match seg {
-                    None => (exp[k].clone(), ctl[k].clone()),
-                    Some(_) => (subset(&exp[k], in_seg), subset(&ctl[k], in_seg)),
+                    None => (&exp[k], &ctl[k]),
+                    Some(i) => (
+                        &exp_by_segment[usize::from(i)],
+                        &ctl_by_segment[usize::from(i)],
+                    ),
                 };
                 let contaminated = c.contaminated.iter().filter(|&&u| in_seg(u)).count() as u64;
                 if seg.is_some()
@@ -448,7 +463,7 @@ pub fn lift_rows(
                 }
                 let seg_name = seg.map(|i| data.segments[usize::from(i)].clone());
                 let settings = lift_settings(s, name, seg_name.as_deref(), w);
-                let est = lift::estimate(&as_arm(&e), &as_arm(&k_arm), &settings);
+                let est = lift::estimate(&as_arm(e), &as_arm(k_arm), &settings);
                 rows.push(lift_row(
                     LiftCell {
                         channel: name,

@@ -468,10 +468,6 @@ pub fn attribute_and_credit(
         .collect();
     let markov = models.contains(&Model::Markov);
     let n_models = models.len();
-    // The models split per conversion (every one but Markov).
-    let per_conversion: Vec<usize> = (0..n_models)
-        .filter(|&j| models[j] != Model::Markov)
-        .collect();
     let n_conv_tasks = paths.conversions.len().div_ceil(CHUNK);
     let n_tasks = n_conv_tasks + paths.non_converting.len().div_ceil(CHUNK);
 
@@ -508,8 +504,10 @@ pub fn attribute_and_credit(
                         if let Some(s) = weights.slot_of(experiments[w][e].channel) {
                             let tests = &mut p.tests[w];
                             let row = &mut tests.credited[e * n_models..(e + 1) * n_models];
-                            for &j in &per_conversion {
-                                row[j] += weights.at(j, s) * c.revenue;
+                            // Every model side by side (Markov's column is
+                            // 0 here and filled from its chains).
+                            for (r, &x) in row.iter_mut().zip(weights.of_slot(s)) {
+                                *r += x * c.revenue;
                             }
                         }
                     }

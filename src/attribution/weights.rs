@@ -205,7 +205,7 @@ impl PathWeights {
     }
 
     /// Model `j`'s weight of the channel in `slot`.
-    #[inline]
+    #[cfg(test)]
     pub(crate) fn at(&self, j: usize, slot: usize) -> f64 {
         self.weights[slot * self.kinds.len() + j]
     }

@@ -122,29 +122,43 @@ pub fn touch_weights(
             normalise(weights);
         }
         Rule::PositionBased => {
-            let first = params.position_first.max(0.0);
-            let last = params.position_last.max(0.0);
+            let [first, middle, last] = position_shares(len, params);
             match len {
-                1 => weights.push(1.0),
-                2 if first + last > 0.0 => {
-                    weights.extend([first / (first + last), last / (first + last)]);
-                }
-                2 => weights.extend([0.5, 0.5]),
+                1 => weights.push(first),
                 _ => {
-                    // N.B. shares adding up to more than 1 (rejected by
-                    // `Params::validate`) are scaled down, leaving the middle 0.
-                    let ends = first + last;
-                    let (first, last) = if ends > 1.0 {
-                        (first / ends, last / ends)
-                    } else {
-                        (first, last)
-                    };
-                    let middle = (1.0 - first - last).max(0.0) / (len - 2) as f64;
                     weights.push(first);
                     weights.resize(len - 1, middle);
                     weights.push(last);
                 }
             }
+        }
+    }
+}
+
+/// The position-based shares of a path of `len >= 1` touches: of its
+/// first touch, of each touch in between, and of its last (one touch gets
+/// the first share, 1).
+pub(crate) fn position_shares(len: usize, params: &Params) -> [f64; 3] {
+    let first = params.position_first.max(0.0);
+    let last = params.position_last.max(0.0);
+    match len {
+        0 | 1 => [1.0, 0.0, 0.0],
+        2 if first + last > 0.0 => [first / (first + last), 0.0, last / (first + last)],
+        2 => [0.5, 0.0, 0.5],
+        _ => {
+            // N.B. shares adding up to more than 1 (rejected by
+            // `Params::validate`) are scaled down, leaving the middle 0.
+            let ends = first + last;
+            let (first, last) = if ends > 1.0 {
+                (first / ends, last / ends)
+            } else {
+                (first, last)
+            };
+            [
+                first,
+                (1.0 - first - last).max(0.0) / (len - 2) as f64,
+                last,
+            ]
         }
     }
 }

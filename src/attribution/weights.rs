@@ -161,6 +161,18 @@ impl PathWeights {
                         w[s as usize * m] += each;
                     }
                 }
+                (Kind::Rule(rules::Rule::PositionBased), _) => {
+                    // N.B. added in touch order, as `rules::touch_weights`'
+                    // shares would be.
+                    let [first, middle, last] = rules::position_shares(n, params);
+                    w[slots[0] as usize * m] += first;
+                    if n > 1 {
+                        for &s in &slots[1..n - 1] {
+                            w[s as usize * m] += middle;
+                        }
+                        w[slots[n - 1] as usize * m] += last;
+                    }
+                }
                 (Kind::Rule(rules::Rule::TimeDecay), Some(o)) => {
                     // N.B. divided by the sum as `rules::touch_weights`
                     // does (the sum is at least 1: the youngest touch

@@ -611,24 +611,12 @@ fn load_exposures(
         let user = require_text(v[0], at, &w[0].name, "a user id", c);
         let channel = require_text(v[1], at, &w[1].name, "a channel name", c);
         let ts = timestamp(v[2], at, &w[2].name, c);
+        let one_of =
+            |labels: &[String], g: &str| labels.iter().any(|l| same(l.as_bytes(), g.as_bytes()));
         let group = match v[3] {
             Value::Text("") => Group::Organic,
-            Value::Text(g)
-                if labels
-                    .exposed
-                    .iter()
-                    .any(|l| same(l.as_bytes(), g.as_bytes())) =>
-            {
-                Group::Exposed
-            }
-            Value::Text(g)
-                if labels
-                    .control
-                    .iter()
-                    .any(|l| same(l.as_bytes(), g.as_bytes())) =>
-            {
-                Group::Control
-            }
+            Value::Text(g) if one_of(&labels.exposed, g) => Group::Exposed,
+            Value::Text(g) if one_of(&labels.control, g) => Group::Control,
             Value::Text(g) => {
                 c.add(
                     at,

@@ -745,10 +745,10 @@ impl CsvJob<'_> {
         let n_wanted = self.wanted.len().min(MAX_WANTED);
         let mut fields: Vec<&str> = Vec::with_capacity(width);
         let mut row = 0usize;
-        // One search for both delimiters over the whole block (memchr's,
-        // not `str::split`: a search per record costs more than the record).
+        // One pass for both delimiters over the whole block (not
+        // `str::split`: a search per record costs more than the record).
         let bytes = text.as_bytes();
-        let hits = memchr::memchr2_iter(b',', b'\n', bytes).chain([bytes.len()]);
+        let hits = Delimiters::new(bytes).chain([bytes.len()]);
         let (mut start, mut from, mut i) = (0usize, 0usize, 0u64);
         for at in hits {
             if bytes.get(at) == Some(&b',') {
@@ -798,6 +798,76 @@ impl CsvJob<'_> {
                 "has {fields} fields but the header has {width} (a ragged row: check for an unquoted delimiter or a missing value)"
             ),
         }
+    }
+}
+
+/// The positions of every comma and line feed of a block, in order.
+///
+/// The delimiters of CSV records are dense (one every few bytes), so a
+/// search per delimiter, as `memchr` makes, costs more than comparing every
+/// byte: the bytes are compared 64 at a time into a bit mask (in code the
+/// compiler turns into vector compares), whose set bits are then read off.
+/// Measured on 300 MB of exposures: half the time of `memchr2_iter`.
+struct Delimiters<'a> {
+    chunks: std::slice::Iter<'a, [u8; 64]>,
+    /// The bytes after the last whole chunk, not yet masked.
+    tail: Option<&'a [u8]>,
+    /// Where the current mask's bit 0 is, and where the next chunk starts.
+    base: usize,
+    next: usize,
+    mask: u64,
+}
+
+impl<'a> Delimiters<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        let (chunks, tail) = bytes.as_chunks::<64>();
+        Self {
+            chunks: chunks.iter(),
+            tail: Some(tail),
+            base: 0,
+            next: 0,
+            mask: 0,
+        }
+    }
+
+    /// Bit i set where `chunk[i]` is a comma or a line feed.
+    #[inline]
+    fn mask(chunk: &[u8; 64]) -> u64 {
+        let mut flags = [0u8; 64];
+        for (f, &b) in flags.iter_mut().zip(chunk) {
+            *f = u8::from((b == b',') | (b == b'\n'));
+        }
+        let mut mask = 0u64;
+        for (i, eight) in flags.as_chunks::<8>().0.iter().enumerate() {
+            // Gathers the low bit of each byte into the top byte.
+            let bits = u64::from_le_bytes(*eight).wrapping_mul(0x0102_0408_1020_4080) >> 56;
+            mask |= bits << (8 * i);
+        }
+        mask
+    }
+}
+
+impl Iterator for Delimiters<'_> {
+    type Item = usize;
+
+    #[inline]
+    fn next(&mut self) -> Option<usize> {
+        while self.mask == 0 {
+            self.mask = match self.chunks.next() {
+                Some(chunk) => Self::mask(chunk),
+                None => {
+                    let tail = self.tail.take()?;
+                    let mut padded = [0u8; 64];
+                    padded[..tail.len()].copy_from_slice(tail);
+                    Self::mask(&padded)
+                }
+            };
+            self.base = self.next;
+            self.next += 64;
+        }
+        let at = self.base + self.mask.trailing_zeros() as usize;
+        self.mask &= self.mask - 1;
+        Some(at)
     }
 }
 
@@ -959,6 +1029,26 @@ mod tests {
     use super::*;
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
+
+    /// The delimiters' positions equal `memchr`'s at every length around
+    /// the 64-byte chunks and with every density.
+    #[test]
+    fn delimiters_are_found_where_memchr_finds_them() {
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        for len in (0..300).chain([1 << 12, 1 << 16]) {
+            for alphabet in [&b"a,\n"[..], b"abcdefgh,", b"\n\n\n,", b"xyz\r\"\0\xff"] {
+                let bytes: Vec<u8> = (0..len)
+                    .map(|_| alphabet[rng.random_range(0..alphabet.len())])
+                    .collect();
+                let expected: Vec<usize> = memchr::memchr2_iter(b',', b'\n', &bytes).collect();
+                assert_eq!(
+                    Delimiters::new(&bytes).collect::<Vec<_>>(),
+                    expected,
+                    "{len}"
+                );
+            }
+        }
+    }
 
     fn wanted(names: &[&'static str], required: bool) -> Vec<Wanted> {
         names

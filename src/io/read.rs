@@ -748,7 +748,7 @@ impl CsvJob<'_> {
         // One pass for both delimiters over the whole block (not
         // `str::split`: a search per record costs more than the record).
         let bytes = text.as_bytes();
-        let hits = Delimiters::new(bytes).chain([bytes.len()]);
+        let hits = Delimiters::new(bytes);
         let (mut start, mut from, mut i) = (0usize, 0usize, 0u64);
         for at in hits {
             if bytes.get(at) == Some(&b',') {
@@ -801,7 +801,8 @@ impl CsvJob<'_> {
     }
 }
 
-/// The positions of every comma and line feed of a block, in order.
+/// The positions of every comma and line feed of a block, in order, then
+/// the block's length (the end of its last record).
 ///
 /// The delimiters of CSV records are dense (one every few bytes), so a
 /// search per delimiter, as `memchr` makes, costs more than comparing every
@@ -812,6 +813,8 @@ struct Delimiters<'a> {
     chunks: std::slice::Iter<'a, [u8; 64]>,
     /// The bytes after the last whole chunk, not yet masked.
     tail: Option<&'a [u8]>,
+    /// The length, not yet given.
+    end: Option<usize>,
     /// Where the current mask's bit 0 is, and where the next chunk starts.
     base: usize,
     next: usize,
@@ -824,6 +827,7 @@ impl<'a> Delimiters<'a> {
         Self {
             chunks: chunks.iter(),
             tail: Some(tail),
+            end: Some(bytes.len()),
             base: 0,
             next: 0,
             mask: 0,
@@ -847,16 +851,19 @@ impl<'a> Delimiters<'a> {
     }
 }
 
-impl Iterator for Delimiters<'_> {
-    type Item = usize;
-
-    #[inline]
-    fn next(&mut self) -> Option<usize> {
+impl Delimiters<'_> {
+    /// Masks the next chunks until one holds a delimiter; false at the end
+    /// of the bytes. (Apart from [`Iterator::next`], which is inlined into
+    /// the parser's loop, as this once-a-chunk part need not be.)
+    #[inline(never)]
+    fn refill(&mut self) -> bool {
         while self.mask == 0 {
             self.mask = match self.chunks.next() {
                 Some(chunk) => Self::mask(chunk),
                 None => {
-                    let tail = self.tail.take()?;
+                    let Some(tail) = self.tail.take() else {
+                        return false;
+                    };
                     let mut padded = [0u8; 64];
                     padded[..tail.len()].copy_from_slice(tail);
                     Self::mask(&padded)
@@ -864,6 +871,18 @@ impl Iterator for Delimiters<'_> {
             };
             self.base = self.next;
             self.next += 64;
+        }
+        true
+    }
+}
+
+impl Iterator for Delimiters<'_> {
+    type Item = usize;
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<usize> {
+        if self.mask == 0 && !self.refill() {
+            return self.end.take();
         }
         let at = self.base + self.mask.trailing_zeros() as usize;
         self.mask &= self.mask - 1;
@@ -1031,7 +1050,7 @@ mod tests {
     use rand_chacha::ChaCha8Rng;
 
     /// The delimiters' positions equal `memchr`'s at every length around
-    /// the 64-byte chunks and with every density.
+    /// the 64-byte chunks and with every density, and the length follows.
     #[test]
     fn delimiters_are_found_where_memchr_finds_them() {
         let mut rng = ChaCha8Rng::seed_from_u64(7);
@@ -1040,7 +1059,8 @@ mod tests {
                 let bytes: Vec<u8> = (0..len)
                     .map(|_| alphabet[rng.random_range(0..alphabet.len())])
                     .collect();
-                let expected: Vec<usize> = memchr::memchr2_iter(b',', b'\n', &bytes).collect();
+                let mut expected: Vec<usize> = memchr::memchr2_iter(b',', b'\n', &bytes).collect();
+                expected.push(len);
                 assert_eq!(
                     Delimiters::new(&bytes).collect::<Vec<_>>(),
                     expected,

@@ -849,9 +849,7 @@ impl<'a> Delimiters<'a> {
         }
         mask
     }
-}
 
-impl Delimiters<'_> {
     /// Masks the next chunks until one holds a delimiter; false at the end
     /// of the bytes. (Apart from [`Iterator::next`], which is inlined into
     /// the parser's loop, as this once-a-chunk part need not be.)

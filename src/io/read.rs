@@ -815,8 +815,8 @@ struct Delimiters<'a> {
     tail: Option<&'a [u8]>,
     /// The length, not yet given.
     end: Option<usize>,
-    /// Where the current mask's bit 0 is, and where the next chunk starts.
-    base: usize,
+    /// Where the chunk after the current mask's starts (its bit 0 is 64
+    /// bytes before).
     next: usize,
     mask: u64,
 }
@@ -828,7 +828,6 @@ impl<'a> Delimiters<'a> {
             chunks: chunks.iter(),
             tail: Some(tail),
             end: Some(bytes.len()),
-            base: 0,
             next: 0,
             mask: 0,
         }
@@ -867,7 +866,6 @@ impl<'a> Delimiters<'a> {
                     Self::mask(&padded)
                 }
             };
-            self.base = self.next;
             self.next += 64;
         }
         true
@@ -882,7 +880,7 @@ impl Iterator for Delimiters<'_> {
         if self.mask == 0 && !self.refill() {
             return self.end.take();
         }
-        let at = self.base + self.mask.trailing_zeros() as usize;
+        let at = self.next - 64 + self.mask.trailing_zeros() as usize;
         self.mask &= self.mask - 1;
         Some(at)
     }

@@ -20,6 +20,13 @@
 //!   touches, 30% converting, seed 42) over 4 to 12 channels, through
 //!   `attribution::attribute_paths`, to show how the cost grows with the
 //!   number of channels.
+//! - `long_paths`: display and retargeting, where a user sees hundreds of
+//!   impressions: 2,000 paths of 2,000 touches over 200 channels (half
+//!   converting; 500 paths of 500 touches over 100 channels unless
+//!   `UPLIFT_BENCH_LARGE=1`), through `attribution::attribute_paths`: the
+//!   linear model, and Markov at order 1 with the automatic and the
+//!   infinite horizon. `benches/long_paths.py` writes the same shape as
+//!   files, for timing the commands.
 //!
 //! Inputs: `uplift::simulate::generate(users, seed 42)`, written once per size
 //! to `target/tmp/bench-data/` and reused. Throughput is in paths (or
@@ -300,4 +307,50 @@ fn shapley_channels(bencher: Bencher, channels: u16) {
     bencher
         .counter(ItemsCount::new(paths.len()))
         .bench(|| attribute_paths(divan::black_box(&paths), Model::Shapley, &params));
+}
+
+/// Paths of `touches` touches over `channels` channels, `users` of them,
+/// every other one converting (seed 42).
+fn long_paths() -> Vec<GroupedPath> {
+    let large = std::env::var_os("UPLIFT_BENCH_LARGE").is_some();
+    let (users, touches, channels) = if large {
+        (2000, 2000, 200)
+    } else {
+        (500, 500, 100)
+    };
+    let mut rng = ChaCha8Rng::seed_from_u64(SEED);
+    (0..users)
+        .map(|u| {
+            let converts = u % 2 == 0;
+            GroupedPath {
+                channels: (0..touches)
+                    .map(|_| rng.random_range(0..channels))
+                    .collect(),
+                conversions: u64::from(converts),
+                revenue: if converts { 100.0 } else { 0.0 },
+                nulls: u64::from(!converts),
+            }
+        })
+        .collect()
+}
+
+/// The linear model, Markov (automatic horizon) and Markov (infinite
+/// horizon) on long paths.
+#[divan::bench(args = ["linear", "markov", "markov_inf"], sample_count = 5, max_time = 60)]
+fn long_paths_models(bencher: Bencher, model: &str) {
+    let paths = long_paths();
+    let (m, params) = match model {
+        "linear" => (Model::Linear, Params::default()),
+        "markov" => (Model::Markov, Params::default()),
+        _ => (
+            Model::Markov,
+            Params {
+                markov_horizon: uplift::attribution::Horizon::Infinite,
+                ..Params::default()
+            },
+        ),
+    };
+    bencher
+        .counter(ItemsCount::new(paths.len()))
+        .bench(|| attribute_paths(divan::black_box(&paths), m, &params));
 }

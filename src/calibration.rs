@@ -17,11 +17,13 @@
 //! window, and their non-converting paths), so the chain is fitted on the
 //! population the experiment measured.
 
-use crate::attribution::markov::{PathStates, Transitions};
+use crate::attribution::markov::{MarkovChain, MarkovWork, PathStates, Transitions};
 use crate::attribution::weights::PathWeights;
 #[cfg(test)]
 use crate::attribution::{self, ConversionPath, Totals, WindowPaths};
-use crate::attribution::{Credits, Model, ModelResult, NestedPaths, Params, Touchpoints};
+use crate::attribution::{
+    AttributionError, Credits, Model, ModelResult, NestedPaths, Params, Touchpoints,
+};
 use crate::cohort::Member;
 use crate::model::{MICROS_PER_DAY, Micros};
 use crate::stats::sum::NeumaierSum;
@@ -415,6 +417,10 @@ fn runs(starts: &[u32], end: u32) -> impl Iterator<Item = (usize, usize, u32)> +
     })
 }
 
+/// One window's models' results (in the order of the models asked for)
+/// and `credited[model][experiment]`.
+pub type WindowCredited = (Vec<ModelResult>, Vec<Vec<f64>>);
+
 /// Every window's attribution by every model and, per window, model and
 /// experiment, the revenue the model credits to the experiment's channel
 /// from the conversions of its test users — in one pass over the paths.
@@ -434,6 +440,12 @@ fn runs(starts: &[u32], end: u32) -> impl Iterator<Item = (usize, usize, u32)> +
 /// 32,768 that `threads` threads take in turn; the partial results are
 /// merged in path order, so the result does not depend on the number of
 /// threads.
+///
+/// # Errors
+///
+/// [`AttributionError::MarkovWork`] when solving a window's Markov chains
+/// (its own and its experiments') would take more than
+/// `params.markov_work_limit`; it is checked before any chain is solved.
 #[allow(clippy::too_many_arguments)]
 pub fn attribute_and_credit(
     tp: &Touchpoints,
@@ -444,7 +456,7 @@ pub fn attribute_and_credit(
     n_channels: usize,
     as_of: Micros,
     threads: usize,
-) -> Vec<(Vec<ModelResult>, Vec<Vec<f64>>)> {
+) -> Result<Vec<WindowCredited>, AttributionError> {
     use std::collections::BTreeMap;
     use std::sync::Mutex;
     use std::sync::atomic::{AtomicUsize, Ordering};
@@ -603,7 +615,7 @@ pub fn attribute_and_credit(
 
     // Each window's totals: the groups that hold it, in group order.
     let Partial { groups, tests } = total;
-    tests
+    let mut windows: Vec<(Group, Tests)> = tests
         .into_iter()
         .enumerate()
         .map(|(w, tests)| {
@@ -613,9 +625,27 @@ pub fn attribute_and_credit(
                     window.merge(groups[a * k + b].clone());
                 }
             }
+            (window, tests)
+        })
+        .collect();
+    // Every window's Markov chains are counted and checked before any is
+    // solved.
+    let chains: Vec<WindowChains> = windows
+        .iter_mut()
+        .map(|(window, tests)| WindowChains::of(window, tests, markov, params))
+        .collect();
+    for c in &chains {
+        MarkovWork::check(&c.works(params), params.markov_work_limit)?;
+    }
+    windows
+        .into_iter()
+        .zip(chains)
+        .enumerate()
+        .map(|(w, ((window, tests), chains))| {
             finish_window(
                 window,
                 tests,
+                chains,
                 &paths.totals[w],
                 experiments[w],
                 models,
@@ -626,23 +656,57 @@ pub fn attribute_and_credit(
         .collect()
 }
 
+/// One window's Markov chains, counted: of all its paths, and of each
+/// experiment's test users.
+struct WindowChains {
+    all: Option<MarkovChain>,
+    tests: Vec<MarkovChain>,
+}
+
+impl WindowChains {
+    /// Takes the counted transitions out of the window's totals.
+    fn of(window: &mut Group, tests: &mut Tests, markov: bool, params: &Params) -> Self {
+        if !markov {
+            return Self {
+                all: None,
+                tests: Vec::new(),
+            };
+        }
+        Self {
+            all: Some(std::mem::take(&mut window.chain).into_chain(params)),
+            tests: tests
+                .chains
+                .iter_mut()
+                .map(|c| std::mem::take(&mut c.0).into_chain(params))
+                .collect(),
+        }
+    }
+
+    fn works(&self, params: &Params) -> Vec<MarkovWork> {
+        self.all
+            .iter()
+            .chain(&self.tests)
+            .map(|c| c.work(params))
+            .collect()
+    }
+}
+
 /// One window's models' results and `credited[model][experiment]` from its
 /// merged group and its experiments' tests.
+#[allow(clippy::too_many_arguments)]
 fn finish_window(
     window: Group,
     tests: Tests,
+    counted: WindowChains,
     totals: &crate::attribution::Totals,
     experiments: &[&Experiment<'_>],
     models: &[Model],
     params: &Params,
     n_channels: usize,
-) -> (Vec<ModelResult>, Vec<Vec<f64>>) {
+) -> Result<WindowCredited, AttributionError> {
     let (target_conversions, target_revenue) = totals.targets();
     let Group {
-        present,
-        credits,
-        chain,
-        ..
+        present, credits, ..
     } = window;
     let Tests {
         models: n_models,
@@ -659,14 +723,14 @@ fn finish_window(
                 .collect()
         })
         .collect();
-    let mut chain = Some(chain);
+    let WindowChains { mut all, tests } = counted;
     let results = models
         .iter()
         .zip(credits)
         .map(|(&m, mut credits)| {
             if m == Model::Markov {
                 credits = Credits::new(n_channels);
-                if let Some(chain) = chain.take() {
+                if let Some(chain) = all.take() {
                     credits.add_shares(&chain.shares(params), target_conversions, target_revenue);
                 }
             }
@@ -675,7 +739,14 @@ fn finish_window(
         })
         .collect();
     if let Some(j) = models.iter().position(|&m| m == Model::Markov) {
-        for (e, (x, (chain, conversions, revenue))) in experiments.iter().zip(chains).enumerate() {
+        let outcomes = chains
+            .into_iter()
+            .map(|(_, conversions, revenue)| (conversions, revenue));
+        for (e, (x, (chain, (conversions, revenue)))) in experiments
+            .iter()
+            .zip(tests.iter().zip(outcomes))
+            .enumerate()
+        {
             let (conversions, revenue) = (conversions as f64, revenue.value());
             let mut credits = Credits::new(n_channels);
             credits.add_shares(&chain.shares(params), conversions, revenue);
@@ -687,7 +758,7 @@ fn finish_window(
                 .map_or(0.0, |c| c.revenue);
         }
     }
-    (results, credited)
+    Ok((results, credited))
 }
 
 #[cfg(test)]
@@ -759,7 +830,8 @@ mod tests {
                     4,
                     as_of,
                     threads,
-                );
+                )
+                .expect("within the work limit");
                 assert_eq!(all.len(), 3);
                 for (i, (results, fast)) in all.iter().enumerate() {
                     let w = nested.windows[i];
@@ -856,6 +928,7 @@ mod tests {
                 40 * D,
                 threads,
             )
+            .expect("within the work limit")
         };
         let one = run(1);
         assert_eq!(one, run(2));

@@ -118,6 +118,28 @@ fn parse_horizon(s: &str) -> Result<Horizon, String> {
     }
 }
 
+/// Parses a Markov work limit: a positive number of multiply–adds (`2e11`)
+/// or `none`.
+fn parse_work_limit(s: &str) -> Result<WorkLimit, String> {
+    match s {
+        "none" => Ok(WorkLimit(None)),
+        n => n
+            .parse::<f64>()
+            .ok()
+            .filter(|x| x.is_finite() && *x > 0.0)
+            .map(|x| WorkLimit(Some(x)))
+            .ok_or_else(|| {
+                format!(
+                    "\"{n}\" is not a work limit (expected a positive number of multiply-adds like 2e11, or none)"
+                )
+            }),
+    }
+}
+
+/// `--markov-work-limit`: `None` = no limit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WorkLimit(pub Option<f64>);
+
 /// Attribution settings (shared by `run` and `attribute`).
 #[derive(Debug, Clone, Args)]
 pub struct AttributionArgs {
@@ -130,6 +152,11 @@ pub struct AttributionArgs {
     /// Walk horizon of the Markov model: steps, `auto` (longest path + 1) or `inf`.
     #[arg(long, value_parser = parse_horizon)]
     pub markov_horizon: Option<Horizon>,
+    /// The most work one window's Markov chains may take before the solve
+    /// starts, in multiply-adds (about a minute on two cores), or `none`
+    /// [default: 2e11].
+    #[arg(long, value_name = "N|none", value_parser = parse_work_limit)]
+    pub markov_work_limit: Option<WorkLimit>,
     /// Half-life of the time-decay model, in days [default: 7].
     #[arg(long, value_name = "DAYS")]
     pub half_life: Option<f64>,
@@ -165,6 +192,9 @@ impl AttributionArgs {
         }
         if let Some(h) = self.markov_horizon {
             params.markov_horizon = h;
+        }
+        if let Some(WorkLimit(limit)) = self.markov_work_limit {
+            params.markov_work_limit = limit;
         }
         if let Some(w) = &self.position_weights {
             let [first, last] = w[..] else {

@@ -22,6 +22,8 @@ pub mod export;
 pub mod io;
 pub mod lift;
 pub mod model;
+pub mod parallel;
+pub mod progress;
 pub mod reconcile;
 pub mod report;
 pub mod simulate;

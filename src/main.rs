@@ -6,6 +6,7 @@ use uplift::{app, cli::Cli, cmd::Outcome};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    uplift::progress::enable_on_terminal();
     match app::run(cli).and_then(|o: Outcome| o.write().map(|()| o)) {
         Ok(outcome) => ExitCode::from(outcome.exit_code()),
         Err(uplift::error::Error::Io { source, .. })

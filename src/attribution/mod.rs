@@ -159,6 +159,16 @@ pub struct Params {
     pub markov_order: usize,
     /// Walk horizon of the Markov model (default [`Horizon::Auto`]).
     pub markov_horizon: Horizon,
+    /// The most work a window's Markov chains may take, in multiply–adds
+    /// (`None`: no limit; default [`markov::DEFAULT_WORK_LIMIT`]). It
+    /// decides whether the model runs, never what it gives, so reports
+    /// leave it out.
+    #[serde(skip, default = "default_work_limit")]
+    pub markov_work_limit: Option<f64>,
+}
+
+fn default_work_limit() -> Option<f64> {
+    Some(markov::DEFAULT_WORK_LIMIT)
 }
 
 impl Default for Params {
@@ -169,6 +179,7 @@ impl Default for Params {
             position_last: DEFAULT_POSITION_LAST,
             markov_order: DEFAULT_MARKOV_ORDER,
             markov_horizon: Horizon::Auto,
+            markov_work_limit: default_work_limit(),
         }
     }
 }
@@ -238,6 +249,9 @@ pub enum AttributionError {
     /// The model needs each touch's time, which a [`GroupedPath`] does not keep.
     #[error("the {0} model needs each touch's timestamp, which a grouped path does not keep")]
     NeedsTimestamps(Model),
+    /// Solving the Markov chain would take more work than the limit allows.
+    #[error("{0}")]
+    MarkovWork(markov::TooMuchWork),
 }
 
 /// The credit one channel receives from one model in one window.

@@ -172,7 +172,7 @@ pub fn attribution_sections(
     windows: &[u16],
     models: &[Model],
     params: &Params,
-) -> (Vec<AttributionRow>, Vec<AttributionTotals>) {
+) -> Result<(Vec<AttributionRow>, Vec<AttributionTotals>), Error> {
     // Every window's paths in one pass, and every model of every window in
     // another (no experiments: calibration belongs to `run`).
     let tp = attribution::Touchpoints::from_exposures(&data.exposures);
@@ -186,7 +186,8 @@ pub fn attribution_sections(
         data.channels.len(),
         0,
         super::threads(),
-    );
+    )
+    .map_err(|e| Error::Usage(e.to_string()))?;
     let results = windows
         .iter()
         .filter_map(|&w| {
@@ -198,7 +199,7 @@ pub fn attribution_sections(
             })
         })
         .collect();
-    sections(results, &data.channels)
+    Ok(sections(results, &data.channels))
 }
 
 /// The report's attribution rows and totals from every window's results.
@@ -281,7 +282,7 @@ pub fn run(a: &AttributeArgs) -> Result<Outcome, Error> {
         &mut warnings,
     )?;
     let data = &loaded.data;
-    let (attribution, attribution_totals) = attribution_sections(data, &windows, &models, &params);
+    let (attribution, attribution_totals) = attribution_sections(data, &windows, &models, &params)?;
     let markov = a
         .explain
         .as_ref()

@@ -204,8 +204,7 @@ pub fn run(
                 let rows: Vec<&TransitionRow> =
                     agg.markov.iter().filter(|r| r.window_days == w).collect();
                 let (transitions, longest, _, _, _) = chain(&rows);
-                let shares =
-                    markov::shares_from_transitions(&transitions, longest, &settings.attribution);
+                let shares = markov_shares(&transitions, longest, &settings.attribution)?;
                 attribution::from_shares(m, &shares, &present, target_conversions, target_revenue)
             } else {
                 let given: Vec<(u16, f64, f64)> = credits
@@ -266,11 +265,7 @@ pub fn run(
                         })
                         .collect();
                     let (transitions, longest, present, conversions, revenue) = chain(&rows);
-                    let shares = markov::shares_from_transitions(
-                        &transitions,
-                        longest,
-                        &settings.attribution,
-                    );
+                    let shares = markov_shares(&transitions, longest, &settings.attribution)?;
                     attribution::from_shares(m, &shares, &present, conversions, revenue)
                         .credits
                         .iter()
@@ -576,4 +571,17 @@ fn lift_rows(
         }
     }
     finish_lift(rows, warnings)
+}
+
+/// The Markov shares of a chain of counted transitions, once its work is
+/// found within the limit.
+fn markov_shares(
+    transitions: &[markov::Transition],
+    longest: usize,
+    params: &crate::attribution::Params,
+) -> Result<markov::Shares, Error> {
+    let chain = markov::chain_from_transitions(transitions, longest, params);
+    markov::MarkovWork::check(&[chain.work(params)], params.markov_work_limit)
+        .map_err(|e| Error::Usage(e.to_string()))?;
+    Ok(chain.shares(params))
 }

@@ -118,8 +118,4 @@ impl Drop for Progress {
     }
 }
 
-/// Threads for the parallel stages: the machine's cores (at most 16). The
-/// results never depend on it: work is cut into fixed runs merged in order.
-pub fn threads() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get().min(16))
-}
+pub use crate::parallel::threads;

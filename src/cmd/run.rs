@@ -676,6 +676,7 @@ pub fn run(a: &RunArgs) -> Result<Outcome, Error> {
             .unwrap_or_else(|e| std::panic::resume_unwind(e));
         (lift, reconciliation, attributed)
     });
+    let attributed = attributed?;
     let cohorts = cohorts_of();
     let has_spend = a.input.spend.is_some() || data.exposures.cost.iter().any(|&c| c != 0.0);
     let spans: Vec<Option<(Micros, Micros)>> = cohorts.iter().map(|c| c.exposed_span).collect();
@@ -847,7 +848,7 @@ fn attribute_all<'c>(
     cohorts: &impl Fn() -> &'c Vec<ChannelCohort>,
     s: &RunSettings,
     as_of: Micros,
-) -> Attributed {
+) -> Result<Attributed, Error> {
     use crate::attribution::{Touchpoints, build_nested};
     use crate::calibration::{Experiment, attribute_and_credit, experiments_per_window};
     let tp = Touchpoints::from_exposures(&data.exposures);
@@ -864,7 +865,8 @@ fn attribute_all<'c>(
         data.channels.len(),
         as_of,
         super::threads(),
-    );
+    )
+    .map_err(|e| Error::Usage(e.to_string()))?;
     let mut windows = Vec::with_capacity(s.windows.len());
     let mut channels = Vec::with_capacity(s.windows.len());
     for &w in &s.windows {
@@ -874,7 +876,7 @@ fn attribute_all<'c>(
         windows.push((w, paths.totals[i], std::mem::take(&mut per_window[i])));
         channels.push(here[i].iter().map(|e| e.channel).collect());
     }
-    Attributed { windows, channels }
+    Ok(Attributed { windows, channels })
 }
 
 /// The windows' attribution results, and the calibration rows of every

@@ -160,3 +160,127 @@ fn run_calibrates_each_model_by_the_experiment() {
         );
     }
 }
+
+/// Display and retargeting: `users` users with `touches` impressions each
+/// over `channels` channels within 28 days, every other one buying once
+/// at the end (the shape of benches/long_paths.py, smaller).
+fn long_paths(dir: &std::path::Path, users: usize, touches: usize, channels: usize) {
+    use std::fmt::Write as _;
+    let mut ex = String::from("user_id,channel,timestamp\n");
+    let mut rv = String::from("order_id,user_id,timestamp,revenue\n");
+    let mut x: u64 = 42;
+    let mut next = || {
+        // xorshift64*: the same file on every machine.
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11
+    };
+    for u in 0..users {
+        for i in 0..touches {
+            let secs = i * (28 * 86_400 / touches);
+            let c = next() as usize % channels;
+            let _ = writeln!(
+                ex,
+                "u{u},ch{c:03},2026-03-{:02}T{:02}:{:02}:{:02}Z",
+                2 + secs / 86_400,
+                secs / 3600 % 24,
+                secs / 60 % 60,
+                secs % 60
+            );
+        }
+        if u % 2 == 0 {
+            let _ = writeln!(rv, "o{u},u{u},2026-03-30T12:00:00Z,{}.50", 10 + u % 90);
+        }
+    }
+    std::fs::write(dir.join("exposures.csv"), ex).unwrap();
+    std::fs::write(dir.join("revenue.csv"), rv).unwrap();
+}
+
+#[test]
+fn markov_on_long_paths_is_refused_before_the_solve_when_over_the_work_limit() {
+    let tmp = tempfile::tempdir().unwrap();
+    long_paths(tmp.path(), 40, 200, 30);
+    let e = tmp.path().join("exposures.csv").display().to_string();
+    let r = tmp.path().join("revenue.csv").display().to_string();
+    let base = [
+        "attribute",
+        "--exposures",
+        &e,
+        "--revenue",
+        &r,
+        "--model",
+        "markov",
+        "--format",
+        "json",
+    ];
+    // Order 3: 30 channels, 200 touches a path (198 states), 31 walks of 199 steps.
+    let refused = crate::util::uplift()
+        .args(base)
+        .args(["--markov-order", "3", "--markov-work-limit", "1e7"])
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(refused.stdout.is_empty(), "no partial report");
+    let err = String::from_utf8_lossy(&refused.stderr);
+    for part in [
+        "the Markov model at order 3 would take about",
+        "over the limit of 1.0e7",
+        "walked 199 steps (the horizon) for each of 31 removals",
+        "a lower order (--markov-order 2)",
+        "a shorter horizon (--markov-horizon 20)",
+        "--markov-work-limit none",
+    ] {
+        assert!(err.contains(part), "{part}: {err}");
+    }
+    assert_eq!(err.lines().count(), 1, "{err}");
+    // `uplift run` refuses the same way.
+    let run = crate::util::uplift()
+        .args(["run", "--exposures", &e, "--revenue", &r])
+        .args(["--markov-order", "3", "--markov-work-limit", "1e7"])
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&run.stderr).contains("would take about"));
+    // The limit decides whether the model runs, never what it gives.
+    let unlimited = json(
+        &[
+            &base[..],
+            &["--markov-order", "3", "--markov-work-limit", "none"],
+        ]
+        .concat(),
+    );
+    let high = json(
+        &[
+            &base[..],
+            &["--markov-order", "3", "--markov-work-limit", "1e13"],
+        ]
+        .concat(),
+    );
+    assert_eq!(unlimited["attribution"], high["attribution"]);
+    assert_eq!(unlimited["attribution"].as_array().unwrap().len(), 30);
+    assert!(unlimited["config"].get("markov_work_limit").is_none());
+    // Order 1 is well within the default limit.
+    let order_1 = json(&base);
+    let total: f64 = order_1["attribution"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| f(a, "/conversions"))
+        .sum();
+    assert_close(total, 20.0);
+}
+
+#[test]
+fn a_work_limit_must_be_a_positive_number_or_none() {
+    for bad in ["0", "-5", "lots", "inf"] {
+        let flag = format!("--markov-work-limit={bad}");
+        let out = crate::util::uplift()
+            .args([&TINY[..], &[flag.as_str()]].concat())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("is not a work limit"), "{bad}: {err}");
+    }
+}

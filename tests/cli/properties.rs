@@ -885,6 +885,7 @@ fn params() -> impl Strategy<Value = Params> {
             position_last: last,
             markov_order,
             markov_horizon,
+            ..Params::default()
         },
     )
 }

@@ -47,10 +47,12 @@
 //! credit_c  = RE_c / Σ_j RE_j · conversions     (revenue: RV_c / Σ_j RV_j · revenue)
 //! ```
 //!
-//! Cost: one pass over the paths to group them by state sequence (a hash map,
-//! then sorted for determinism), then `(channels + 1) · K` sparse
-//! matrix–vector products, stopped early once the probability mass still
-//! walking cannot change the result by more than 1e-15 relative.
+//! Cost: one pass over the paths to count the transitions, then the walks
+//! of [`solve`]: every removal advances together, `(transitions + states) ·
+//! K · (channels + 1)` multiply–adds in all, on every core; the infinite
+//! horizon is one linear system. Before it starts, the work is estimated
+//! ([`MarkovWork`]) and a chain over the limit (`--markov-work-limit`) is
+//! refused with the estimate and the ways to make it smaller.
 //!
 //! # References
 //!
@@ -60,13 +62,18 @@
 //! - D. Altomare, D. Loris, *ChannelAttribution* 2.2.5, `markov_model`
 //!   (`src/cypack/functions.cpp`), <https://channelattribution.io>.
 
+mod solve;
+
 use rustc_hash::FxHashMap as HashMap;
 use std::cmp::Ordering;
+use std::fmt;
 
 use serde::Serialize;
 
 use super::{Horizon, Params, PathRef};
+use crate::progress::Task;
 use crate::stats::sum::NeumaierSum;
+use solve::{DENSE_MAX_STATES, Direct, MAX_INFINITE_STEPS};
 
 /// Highest supported order of the chain.
 pub const MAX_ORDER: usize = 3;
@@ -75,10 +82,9 @@ pub const MAX_ORDER: usize = 3;
 /// probability (and value) already absorbed: beyond f64 precision.
 const REL_EPS: f64 = 1e-15;
 
-/// Safety cap on the number of steps of an infinite horizon. Absorption is
-/// certain (every state lies on a path that ends), so the mass decays
-/// geometrically; only near-closed loops come near this.
-const MAX_INFINITE_STEPS: usize = 1_000_000;
+/// The default work limit of one window's chains, in multiply–adds (about
+/// a minute on two cores).
+pub const DEFAULT_WORK_LIMIT: f64 = 2e11;
 
 /// A state of the chain: up to [`MAX_ORDER`] channel codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -178,13 +184,13 @@ pub struct Transition {
     pub revenue: f64,
 }
 
-/// The removal-effect shares from counted transitions (`longest` = the
-/// longest collapsed path, for the automatic horizon).
-pub fn shares_from_transitions(
+/// The chain of counted transitions (`longest` = the longest collapsed
+/// path, for the automatic horizon), as a warehouse aggregates them.
+pub fn chain_from_transitions(
     transitions: &[Transition],
     longest: usize,
     params: &Params,
-) -> Shares {
+) -> MarkovChain {
     let mut counts = Counts {
         longest,
         ..Counts::default()
@@ -204,7 +210,7 @@ pub fn shares_from_transitions(
             (None, None) => {}
         }
     }
-    Chain::from_counts(params.markov_order, counts, 0).shares(params.markov_horizon)
+    MarkovChain(Chain::from_counts(params.markov_order, counts, 0))
 }
 
 /// A path's collapsed states, computed once and then added to as many
@@ -393,9 +399,10 @@ impl Transitions {
         self.longest = self.longest.max(other.longest);
     }
 
-    /// The removal-effect shares of the chain (as [`shares`] of the same
-    /// paths, up to the order in which revenue was summed).
-    pub fn shares(mut self, params: &Params) -> Shares {
+    /// The chain of the counted paths (whose removal-effect shares are
+    /// those of [`shares`] of the same paths, up to the order in which
+    /// revenue was summed).
+    pub fn into_chain(mut self, params: &Params) -> MarkovChain {
         // The one-channel states join the others (each key is in one of
         // the two tables only: a state's length is its order's).
         let d = std::mem::take(&mut self.dense);
@@ -443,8 +450,152 @@ impl Transitions {
             .into_iter()
             .map(|(k, (c, n, r))| (key_state(k), c, n, r.value()))
             .collect();
-        Chain::from_counts(params.markov_order, counts, 0).shares(params.markov_horizon)
+        MarkovChain(Chain::from_counts(params.markov_order, counts, 0))
     }
+}
+
+/// A counted chain, ready to be solved: first [`MarkovChain::work`], to
+/// check what solving it would cost, then [`MarkovChain::shares`].
+#[derive(Debug, Clone)]
+pub struct MarkovChain(Chain);
+
+impl MarkovChain {
+    /// What [`MarkovChain::shares`] would cost.
+    pub fn work(&self, params: &Params) -> MarkovWork {
+        self.0.work(params.markov_horizon)
+    }
+
+    /// Each channel's share of the conversions and of the revenue.
+    pub fn shares(&self, params: &Params) -> Shares {
+        self.0.shares(params.markov_horizon)
+    }
+}
+
+/// What solving a chain's removal effects costs, estimated from its size
+/// before the solve starts.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MarkovWork {
+    /// Order of the chain.
+    pub order: usize,
+    /// Transient states.
+    pub states: usize,
+    /// Transitions between them.
+    pub transitions: usize,
+    /// Channel states a walk may visit (`None`: unlimited).
+    pub horizon: Option<usize>,
+    /// Walks: one per channel, plus the whole chain's.
+    pub walks: usize,
+    /// Longest collapsed path, in states.
+    pub longest: usize,
+    /// Whether the unlimited horizon is solved directly (one linear system).
+    pub direct: bool,
+    /// Multiply–adds, about.
+    pub operations: f64,
+}
+
+impl MarkovWork {
+    /// The work of several chains, as one.
+    pub fn total(works: &[MarkovWork]) -> f64 {
+        works.iter().map(|w| w.operations).sum()
+    }
+
+    /// `Err` with the message of the refusal when `operations` (of all the
+    /// chains of a window) exceed `limit`.
+    ///
+    /// # Errors
+    ///
+    /// [`super::AttributionError::MarkovWork`] names the estimate, the
+    /// largest chain, the limit and what would make it smaller.
+    pub fn check(works: &[MarkovWork], limit: Option<f64>) -> Result<(), super::AttributionError> {
+        let total = Self::total(works);
+        match (
+            limit,
+            works
+                .iter()
+                .max_by(|a, b| a.operations.total_cmp(&b.operations)),
+        ) {
+            (Some(limit), Some(&largest)) if total > limit => {
+                Err(super::AttributionError::MarkovWork(TooMuchWork {
+                    largest,
+                    total,
+                    chains: works.len(),
+                    limit,
+                }))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// A Markov solve refused before it started: its estimated work is over
+/// the limit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TooMuchWork {
+    /// The largest chain's estimate.
+    pub largest: MarkovWork,
+    /// All the chains' work.
+    pub total: f64,
+    /// How many chains (the window's, and one per experiment).
+    pub chains: usize,
+    /// The limit.
+    pub limit: f64,
+}
+
+impl fmt::Display for TooMuchWork {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let w = &self.largest;
+        write!(
+            f,
+            "the Markov model at order {} would take about {:.1e} multiply-adds, over the limit of {:.1e} \
+             (--markov-work-limit{}): ",
+            w.order,
+            self.total,
+            self.limit,
+            if self.limit == DEFAULT_WORK_LIMIT {
+                "; the default is about a minute on two cores"
+            } else {
+                ""
+            }
+        )?;
+        match w.horizon {
+            _ if w.direct => write!(f, "a direct solve of {} states", w.states)?,
+            Some(k) => write!(
+                f,
+                "{} states and {} transitions, walked {k} steps (the horizon) for each of {} removals",
+                w.states, w.transitions, w.walks
+            )?,
+            None => write!(
+                f,
+                "{} states and {} transitions, walked until absorbed (about {} steps) for each of {} removals",
+                w.states,
+                w.transitions,
+                infinite_walk_steps(w.longest),
+                w.walks
+            )?,
+        }
+        if self.chains > 1 {
+            write!(f, " (the largest of {} chains)", self.chains)?;
+        }
+        let mut ways = Vec::new();
+        if w.order > 1 {
+            ways.push(format!("a lower order (--markov-order {})", w.order - 1));
+        }
+        if w.horizon.is_none_or(|k| k > 20) {
+            ways.push("a shorter horizon (--markov-horizon 20)".to_string());
+        }
+        ways.push("fewer models (--model)".to_string());
+        write!(
+            f,
+            ". Make it smaller with {}; or run it anyway with --markov-work-limit none",
+            ways.join(", or ")
+        )
+    }
+}
+
+/// The steps an unlimited walk is expected to need, for the estimate: the
+/// mass left decays by about `1/e` every longest path.
+fn infinite_walk_steps(longest: usize) -> usize {
+    (40 * (longest + 1)).min(MAX_INFINITE_STEPS)
 }
 
 /// The absorbing chain built from the paths.
@@ -653,63 +804,38 @@ impl Chain {
         &self.edges[self.row_ptr[s]..self.row_ptr[s + 1]]
     }
 
-    /// Probability (and expected value) of reaching *conversion* within
-    /// `steps` channel states (`None`: any number), with the `removed`
-    /// states sending every walk to *null*. `scale` is the result this one is
-    /// compared with, for the early stop (`None`: the running total).
-    fn absorb(
-        &self,
-        removed: Option<&[bool]>,
-        steps: Option<usize>,
-        scale: Option<Absorption>,
-    ) -> Absorption {
-        let n = self.states.len();
-        let is_removed = |s: usize| removed.is_some_and(|r| r[s]);
-        let mut d = vec![0.0; n];
-        let mut next = vec![0.0; n];
-        for &(s, _, p) in &self.start {
-            if !is_removed(s as usize) {
-                d[s as usize] += p;
-            }
+    /// What [`Chain::removal_effects`] costs at this horizon.
+    fn work(&self, horizon: Horizon) -> MarkovWork {
+        let states = self.states.len();
+        let transitions = self.edges.len();
+        let walks = self.channels().len() + 1;
+        let horizon = self.steps(horizon);
+        let direct = horizon.is_none() && states <= DENSE_MAX_STATES;
+        let per_step = (transitions + states) as f64 * walks as f64;
+        let operations = match horizon {
+            Some(k) => per_step * k as f64,
+            None if direct => 2.0 * (states as f64).powi(3),
+            None => per_step * infinite_walk_steps(self.longest) as f64,
+        };
+        MarkovWork {
+            order: self.order,
+            states,
+            transitions,
+            horizon,
+            walks,
+            longest: self.longest,
+            direct,
+            operations,
         }
-        let limit = steps.unwrap_or(MAX_INFINITE_STEPS).max(1);
-        let mut conversion = NeumaierSum::default();
-        let mut value = NeumaierSum::default();
-        for t in 1..=limit {
-            for (s, &m) in d.iter().enumerate() {
-                if m == 0.0 {
-                    continue;
-                }
-                let absorbed = m * self.conv_p[s];
-                if absorbed > 0.0 {
-                    conversion.add(absorbed);
-                    value.add(absorbed * self.value[s]);
-                }
-                if t < limit {
-                    for &(to, _, p) in self.row(s) {
-                        if !is_removed(to as usize) {
-                            next[to as usize] += m * p;
-                        }
-                    }
-                }
-            }
-            if t == limit {
-                break;
-            }
-            std::mem::swap(&mut d, &mut next);
-            next.fill(0.0);
-            let mass: f64 = d.iter().sum();
-            let (c, v) = match scale {
-                Some(s) => (s.conversion, s.value),
-                None => (conversion.value(), value.value()),
-            };
-            if mass <= 0.0 || (mass <= REL_EPS * c && mass * self.value_max <= REL_EPS * v) {
-                break;
-            }
-        }
-        Absorption {
-            conversion: conversion.value(),
-            value: value.value(),
+    }
+
+    /// The channel states a walk may visit at this horizon (`None`: any
+    /// number).
+    fn steps(&self, horizon: Horizon) -> Option<usize> {
+        match horizon {
+            Horizon::Auto => Some(self.longest + 1),
+            Horizon::Steps(k) => Some(k.max(1)),
+            Horizon::Infinite => None,
         }
     }
 
@@ -727,41 +853,68 @@ impl Chain {
 
     /// The removal effect of every channel at the given horizon.
     fn removal_effects(&self, horizon: Horizon) -> Effects {
-        let mut steps = match horizon {
-            Horizon::Auto => Some(self.longest + 1),
-            Horizon::Steps(k) => Some(k.max(1)),
-            Horizon::Infinite => None,
-        };
-        let mut base = self.absorb(None, steps, None);
-        if base.conversion <= 0.0 && steps.is_some() && self.conversions > 0 {
-            // N.B. a horizon shorter than every converting path leaves no
-            // conversion to share out: fall back to the infinite horizon
-            // rather than attribute nothing.
-            steps = None;
-            base = self.absorb(None, None, None);
-        }
         let channels = self.channels();
-        let mut removed = vec![false; self.states.len()];
-        let mut effects = Vec::with_capacity(channels.len());
-        for &c in &channels {
-            for (r, s) in removed.iter_mut().zip(&self.states) {
-                *r = s.contains(c);
+        let removed: Vec<Vec<u32>> = channels
+            .iter()
+            .map(|&c| {
+                (0..self.states.len() as u32)
+                    .filter(|&s| self.states[s as usize].contains(c))
+                    .collect()
+            })
+            .collect();
+        let label = |what: &str| {
+            format!(
+                "Markov chain, order {} ({} states): {what}",
+                self.order,
+                self.states.len()
+            )
+        };
+        let mut steps = self.steps(horizon);
+        let mut solved = None;
+        if let Some(k) = steps {
+            let base = self.walk(&[Vec::new()], k, None, label("the whole chain"))[0];
+            if base.conversion <= 0.0 && self.conversions > 0 {
+                // N.B. a horizon shorter than every converting path leaves no
+                // conversion to share out: fall back to the infinite horizon
+                // rather than attribute nothing.
+                steps = None;
+            } else {
+                let without = self.walk(&removed, k, Some(base), label("removal effects"));
+                solved = Some((base, without));
             }
-            let without = self.absorb(Some(&removed), steps, Some(base));
-            let effect = |with: f64, without: f64| {
-                if with > 0.0 {
-                    ((with - without) / with).clamp(0.0, 1.0)
-                } else {
-                    0.0
-                }
-            };
-            effects.push(ChannelEffect {
-                channel: c,
+        }
+        let (base, without) = match solved {
+            Some(solved) => solved,
+            None if self.states.len() <= DENSE_MAX_STATES => {
+                let task = Task::new(label("direct solve"), 2 * self.states.len() as u64);
+                let direct = Direct::new(self, &task);
+                let without = removed.iter().map(|r| direct.without(r)).collect();
+                (direct.base, without)
+            }
+            None => {
+                let limit = MAX_INFINITE_STEPS;
+                let base = self.walk(&[Vec::new()], limit, None, label("the whole chain"))[0];
+                let without = self.walk(&removed, limit, Some(base), label("removal effects"));
+                (base, without)
+            }
+        };
+        let effect = |with: f64, without: f64| {
+            if with > 0.0 {
+                ((with - without) / with).clamp(0.0, 1.0)
+            } else {
+                0.0
+            }
+        };
+        let effects = channels
+            .iter()
+            .zip(without)
+            .map(|(&channel, without)| ChannelEffect {
+                channel,
                 conversion: effect(base.conversion, without.conversion),
                 value: effect(base.value, without.value),
                 without,
-            });
-        }
+            })
+            .collect();
         Effects {
             steps,
             base,
@@ -1099,7 +1252,8 @@ mod tests {
             };
             let (transitions, longest) = transitions_of(&paths, order);
             let from_paths = shares(paths.iter().map(|p| p.as_path_ref()), &params);
-            let from_counts = shares_from_transitions(&transitions, longest, &params);
+            let from_counts =
+                chain_from_transitions(&transitions, longest, &params).shares(&params);
             assert_eq!(from_paths.conversion.len(), from_counts.conversion.len());
             for (a, b) in from_paths
                 .conversion

@@ -88,6 +88,7 @@ impl Chain {
             .collect();
         let task = Task::new(label, (limit * pieces.len()) as u64);
         let task = &task;
+        let incoming = &self.incoming();
         let results = Mutex::new(vec![
             Absorption {
                 conversion: 0.0,
@@ -102,7 +103,7 @@ impl Chain {
                 let Some(piece) = pieces.get(i) else {
                     break;
                 };
-                let out = self.walk_columns(&removed[piece.clone()], limit, scale, task);
+                let out = self.walk_columns(incoming, &removed[piece.clone()], limit, scale, task);
                 if let Ok(mut r) = results.lock() {
                     r[piece.clone()].copy_from_slice(&out);
                 }
@@ -120,9 +121,31 @@ impl Chain {
         }
     }
 
+    /// The transitions by target state, each target's sources ascending.
+    pub(super) fn incoming(&self) -> Incoming {
+        let n = self.states.len();
+        let mut start = vec![0usize; n + 1];
+        for &(to, _, _) in &self.edges {
+            start[to as usize + 1] += 1;
+        }
+        for s in 0..n {
+            start[s + 1] += start[s];
+        }
+        let mut fill = start.clone();
+        let mut edges = vec![(0u32, 0.0); self.edges.len()];
+        for s in 0..n {
+            for &(to, _, p) in self.row(s) {
+                edges[fill[to as usize]] = (s as u32, p);
+                fill[to as usize] += 1;
+            }
+        }
+        Incoming { start, edges }
+    }
+
     /// [`Chain::walk`] of a few columns on this thread.
     fn walk_columns(
         &self,
+        incoming: &Incoming,
         removed: &[Vec<u32>],
         limit: usize,
         scale: Option<Absorption>,
@@ -150,6 +173,7 @@ impl Chain {
         let mut value = vec![NeumaierSum::default(); m];
         let mut mass = vec![0.0; m];
         let mut done = vec![false; m];
+        let mut moving = vec![false; n];
         let mut live = m;
         for t in 1..=limit {
             for (s, row) in d.chunks_exact(m).enumerate() {
@@ -169,14 +193,19 @@ impl Chain {
             if t == limit {
                 break;
             }
-            for (s, row) in d.chunks_exact(m).enumerate() {
-                if row.iter().all(|&x| x == 0.0) {
-                    continue;
-                }
-                for &(to, _, p) in self.row(s) {
-                    let to = to as usize;
-                    for (y, &x) in next[to * m..(to + 1) * m].iter_mut().zip(row) {
-                        *y += x * p;
+            // Row `to` of the next step gathers `p ·` row `s` of every
+            // transition `s → to`, sources ascending: for each column the
+            // same additions in the same order as a walk of its own.
+            for (row, walking) in d.chunks_exact(m).zip(&mut moving) {
+                *walking = row.iter().any(|&x| x != 0.0);
+            }
+            for (to, out) in next.chunks_exact_mut(m).enumerate() {
+                for &(s, p) in incoming.of(to) {
+                    let s = s as usize;
+                    if moving[s] {
+                        for (y, &x) in out.iter_mut().zip(&d[s * m..(s + 1) * m]) {
+                            *y += x * p;
+                        }
                     }
                 }
             }
@@ -219,6 +248,20 @@ impl Chain {
                 value: v.value(),
             })
             .collect()
+    }
+}
+
+/// A chain's transitions by target state (compressed sparse columns).
+pub(super) struct Incoming {
+    /// `edges[start[t]..start[t + 1]]` lead to state `t`.
+    start: Vec<usize>,
+    /// (source, probability), sources ascending within a target.
+    edges: Vec<(u32, f64)>,
+}
+
+impl Incoming {
+    fn of(&self, to: usize) -> &[(u32, f64)] {
+        &self.edges[self.start[to]..self.start[to + 1]]
     }
 }
 
@@ -453,12 +496,13 @@ mod tests {
             let removed = removals(&chain);
             assert!(removed.len() == 7 && chain.states.len() >= 7);
             for limit in [3, chain.longest + 1, MAX_INFINITE_STEPS] {
-                let base = chain.walk_columns(&[Vec::new()], limit, None, &quiet)[0];
-                let together = chain.walk_columns(&removed, limit, Some(base), &quiet);
+                let incoming = chain.incoming();
+                let base = chain.walk_columns(&incoming, &[Vec::new()], limit, None, &quiet)[0];
+                let together = chain.walk_columns(&incoming, &removed, limit, Some(base), &quiet);
                 let threaded = chain.walk(&removed, limit, Some(base), String::new());
                 for (r, one) in removed.iter().enumerate() {
-                    let alone =
-                        chain.walk_columns(std::slice::from_ref(one), limit, Some(base), &quiet)[0];
+                    let one = std::slice::from_ref(one);
+                    let alone = chain.walk_columns(&incoming, one, limit, Some(base), &quiet)[0];
                     assert_eq!(
                         together[r], alone,
                         "order {order}, limit {limit}, removal {r}"
@@ -479,12 +523,20 @@ mod tests {
         for (seed, order) in [(4, 1), (5, 2), (6, 3)] {
             let chain = random_chain(seed, 300, 15, 6, order);
             let direct = Direct::new(&chain, &quiet);
-            let walked = chain.walk_columns(&[Vec::new()], MAX_INFINITE_STEPS, None, &quiet)[0];
+            let incoming = chain.incoming();
+            let walked =
+                chain.walk_columns(&incoming, &[Vec::new()], MAX_INFINITE_STEPS, None, &quiet)[0];
             let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * b.abs().max(1e-300);
             assert!(close(direct.base.conversion, walked.conversion), "{order}");
             assert!(close(direct.base.value, walked.value), "{order}");
             let removed = removals(&chain);
-            let walks = chain.walk_columns(&removed, MAX_INFINITE_STEPS, Some(walked), &quiet);
+            let walks = chain.walk_columns(
+                &incoming,
+                &removed,
+                MAX_INFINITE_STEPS,
+                Some(walked),
+                &quiet,
+            );
             for (r, w) in removed.iter().zip(walks) {
                 let d = direct.without(r);
                 assert!(

@@ -6,6 +6,7 @@
 //! accepted. Bad rows are left out of the data; whether that is an error is
 //! the caller's choice (`--on-bad-rows`).
 
+pub mod diagnose;
 pub mod problem;
 pub mod read;
 pub mod time;

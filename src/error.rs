@@ -1,11 +1,14 @@
 //! Every way `uplift` can fail, and the one place exit codes are decided.
 
-use crate::io::problem::Problem;
+use crate::io::problem::{Finding, Problem, ProblemGroup, thousands};
 use std::fmt;
 use std::path::PathBuf;
 
-/// How many problems an error message lists before summarising the rest.
+/// How many problems a warning about skipped rows lists.
 pub const MAX_LISTED_PROBLEMS: usize = 20;
+
+/// The most lines a bad-input error message takes, whatever the input.
+pub const MAX_MESSAGE_LINES: usize = 12;
 
 /// Every way `uplift` can fail.
 #[derive(Debug, thiserror::Error)]
@@ -48,11 +51,14 @@ impl Error {
     }
 }
 
-/// Problems found in the input files.
+/// Problems found in the input files, as a failing `run`, `attribute` or
+/// `reconcile` reports them: grouped by file, column and kind, in at most
+/// [`MAX_MESSAGE_LINES`] lines.
 #[derive(Debug)]
 pub struct InputError {
-    /// The problems, at most [`MAX_LISTED_PROBLEMS`] per file.
-    pub problems: Vec<Problem>,
+    /// What the message says, in file order and then in order of first
+    /// line: groups of problems, and columns found wrong on every row.
+    pub findings: Vec<Finding>,
     /// How many problems there were in all.
     pub total: usize,
 }
@@ -61,7 +67,7 @@ impl InputError {
     /// An error with a single problem.
     pub fn one(problem: Problem) -> Self {
         Self {
-            problems: vec![problem],
+            findings: vec![Finding::Problems(ProblemGroup::one(problem))],
             total: 1,
         }
     }
@@ -70,23 +76,144 @@ impl InputError {
 impl std::error::Error for InputError {}
 
 impl fmt::Display for InputError {
+    /// The findings that fit, then how many did not, then a hint: never
+    /// more than [`MAX_MESSAGE_LINES`] lines in all.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, p) in self.problems.iter().enumerate() {
-            if i > 0 {
+        let hint = self.total > 0;
+        let room = MAX_MESSAGE_LINES - usize::from(hint);
+        // Each finding as printed, with the lines it takes (a file name or
+        // a value may hold a line break of its own).
+        let texts: Vec<(String, usize)> = self
+            .findings
+            .iter()
+            .map(|finding| {
+                let text = finding.to_string();
+                let lines = text.split('\n').count();
+                (text, lines)
+            })
+            .collect();
+        let needed: usize = texts.iter().map(|(_, n)| n).sum();
+        // A line for "… and N more" when not everything fits.
+        let room = if needed <= room { room } else { room - 1 };
+        let mut used = 0;
+        let mut shown = 0;
+        for (text, lines) in &texts {
+            if used + lines > room {
+                break;
+            }
+            if used > 0 {
                 writeln!(f)?;
             }
-            write!(f, "{p}")?;
+            write!(f, "{text}")?;
+            used += lines;
+            shown += 1;
         }
-        let more = self.total.saturating_sub(self.problems.len());
-        if more > 0 {
-            write!(f, "\n… and {more} more problems")?;
-        }
-        if self.total > 0 {
+        let rest = &self.findings[shown..];
+        if !rest.is_empty() {
+            if used > 0 {
+                writeln!(f)?;
+            }
+            let problems: u64 = rest.iter().map(Finding::problems).sum();
             write!(
                 f,
-                "\n(use `uplift validate` to list every problem, or --on-bad-rows skip to skip bad rows)"
+                "… and {} more group{} of problems ({} problem{})",
+                rest.len(),
+                if rest.len() == 1 { "" } else { "s" },
+                thousands(problems),
+                if problems == 1 { "" } else { "s" },
+            )?;
+            used += 1;
+        }
+        if hint {
+            if used > 0 {
+                writeln!(f)?;
+            }
+            write!(
+                f,
+                "(use `uplift validate` to list every problem, or --on-bad-rows skip to skip bad rows)"
             )?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::io::problem::ColumnVerdict;
+
+    fn group(column: usize, count: u64) -> Finding {
+        Finding::Problems(ProblemGroup {
+            count,
+            first: Problem {
+                file: format!("f{}.csv", column / 4),
+                line: Some(2 + column as u64),
+                column: Some(format!("c{column}")),
+                value: Some("x".into()),
+                message: "is not a number (expected a decimal like 12.50)".into(),
+            },
+        })
+    }
+
+    fn verdict(column: usize) -> Finding {
+        Finding::Column(ColumnVerdict {
+            file: "f.csv".into(),
+            column: format!("c{column}"),
+            first_line: Some(2),
+            problems: 1000,
+            text: format!("f.csv: column \"c{column}\" is wrong on every row"),
+            mapping: vec![
+                "[columns.exposures]".into(),
+                "a = \"b\"".into(),
+                "b = \"a\"".into(),
+            ],
+        })
+    }
+
+    #[test]
+    fn what_fits_is_listed_whole() {
+        let e = InputError {
+            findings: vec![group(0, 3), verdict(1), group(2, 1)],
+            total: 1004,
+        };
+        let text = e.to_string();
+        assert_eq!(text.lines().count(), 7, "{text}");
+        assert!(text.contains("\n  [columns.exposures]\n  a = \"b\"\n  b = \"a\"\n"));
+        assert!(!text.contains("more"), "{text}");
+        assert!(text.ends_with("--on-bad-rows skip to skip bad rows)"));
+    }
+
+    #[test]
+    fn the_message_never_exceeds_twelve_lines() {
+        for n in 0..40 {
+            for with_verdicts in [false, true] {
+                let findings: Vec<Finding> = (0..n)
+                    .map(|i| {
+                        if with_verdicts && i % 2 == 0 {
+                            verdict(i)
+                        } else {
+                            group(i, 2)
+                        }
+                    })
+                    .collect();
+                let total = findings.iter().map(Finding::problems).sum::<u64>() as usize;
+                let text = InputError { findings, total }.to_string();
+                assert!(text.lines().count() <= MAX_MESSAGE_LINES, "{n}: {text}");
+                if text.contains("more group") {
+                    let last = text.lines().rev().nth(1).unwrap_or_default();
+                    assert!(last.starts_with("… and "), "{text}");
+                }
+            }
+        }
+        let findings: Vec<Finding> = (0..30).map(|i| group(i, 2)).collect();
+        let text = InputError {
+            findings,
+            total: 60,
+        }
+        .to_string();
+        assert!(
+            text.contains("\n… and 20 more groups of problems (40 problems)\n"),
+            "{text}"
+        );
     }
 }

@@ -301,23 +301,19 @@ pub fn load_checked(
     warnings: &mut Vec<Warning>,
 ) -> Result<Loaded, Error> {
     let loaded = io::load(paths, cfg);
-    let mut fatal = Vec::new();
+    let mut findings = Vec::new();
     let mut total = 0;
     for (kind, f) in &loaded.files {
         let file_level = f.info.is_none()
             || (needs_rows.contains(kind)
                 && f.info.as_ref().is_some_and(|i| i.rows == i.rejected_rows));
         if f.problem_count > 0 && (on_bad_rows == OnBadRows::Error || file_level) {
-            fatal.extend(f.problems.iter().take(MAX_LISTED_PROBLEMS).cloned());
+            findings.extend(io::diagnose::findings(kind, paths.of(kind), f, cfg));
             total += f.problem_count;
         }
     }
     if total > 0 {
-        return Err(InputError {
-            problems: fatal,
-            total,
-        }
-        .into());
+        return Err(InputError { findings, total }.into());
     }
     for (kind, f) in &loaded.files {
         if let Some(info) = f.info.as_ref().filter(|i| i.rejected_rows > 0) {

@@ -6,6 +6,7 @@
 //! accepted. Bad rows are left out of the data; whether that is an error is
 //! the caller's choice (`--on-bad-rows`).
 
+pub mod diagnose;
 pub mod problem;
 pub mod read;
 pub mod time;
@@ -13,7 +14,7 @@ pub mod time;
 use crate::config::{Config, GroupLabels};
 use crate::model::{Dataset, DayNumber, Exposures, FinancePeriod, Group, Micros, Orders, SpendRow};
 use hashbrown::hash_table::{Entry, HashTable};
-use problem::{Problem, show_value};
+use problem::{Problem, ProblemGroup, show_value};
 use read::{At, Kind, Meta, Part, Value, Wanted, scan, scan_parts};
 use rustc_hash::FxBuildHasher;
 use serde::Serialize;
@@ -34,6 +35,20 @@ pub struct InputPaths {
     pub spend: Option<PathBuf>,
     /// Finance file.
     pub finance: Option<PathBuf>,
+}
+
+impl InputPaths {
+    /// The file of `kind` (`exposures`, `revenue`, `spend` or `finance`),
+    /// when given.
+    pub fn of(&self, kind: &str) -> Option<&Path> {
+        match kind {
+            "exposures" => self.exposures.as_deref(),
+            "revenue" => self.revenue.as_deref(),
+            "spend" => self.spend.as_deref(),
+            "finance" => self.finance.as_deref(),
+            _ => None,
+        }
+    }
 }
 
 /// What was read from one file (the contract's `inputs.*`).
@@ -58,6 +73,18 @@ pub struct FileLoad {
     pub problems: Vec<Problem>,
     /// Number of problems in all.
     pub problem_count: usize,
+    /// Every problem, grouped by column and kind: the groups in order of
+    /// their first problem, each with its exact count over the whole file.
+    pub groups: Vec<ProblemGroup>,
+}
+
+impl FileLoad {
+    /// Adds a problem with the file as a whole (or found after reading).
+    fn push(&mut self, problem: Problem) {
+        self.problem_count += 1;
+        self.groups.push(ProblemGroup::one(problem.clone()));
+        self.problems.push(problem);
+    }
 }
 
 /// Facts about the revenue file that become warnings.
@@ -103,6 +130,16 @@ struct Collector {
     count: usize,
     rejected: u64,
     row_bad: bool,
+    /// Every problem counted by column and kind, in order of first
+    /// appearance.
+    groups: Vec<ProblemGroup>,
+    /// Each group's index in `groups`, by [`group_hash`] (kept with it).
+    group_index: HashTable<(u64, usize)>,
+}
+
+/// The hash of a problem group's column and kind.
+fn group_hash(column: &str, message: &str) -> u64 {
+    FxBuildHasher.hash_one((column, message))
 }
 
 impl Collector {
@@ -113,20 +150,46 @@ impl Collector {
             count: 0,
             rejected: 0,
             row_bad: false,
+            groups: Vec::new(),
+            group_index: HashTable::new(),
         }
     }
 
+    /// Records a bad value (the only path that counts groups: the rows
+    /// without problems never come here).
     fn add(&mut self, at: At, column: &str, value: Option<&str>, message: String) {
         self.row_bad = true;
         self.count += 1;
-        if self.problems.len() < MAX_KEPT_PROBLEMS {
-            self.problems.push(Problem {
-                file: self.file.clone(),
-                line: Some(at.line),
-                column: Some(column.to_string()),
-                value: value.map(show_value),
-                message,
-            });
+        let keep = self.problems.len() < MAX_KEPT_PROBLEMS;
+        let hash = group_hash(column, &message);
+        let groups = &self.groups;
+        let found = self
+            .group_index
+            .find(hash, |&(h, i)| {
+                h == hash && groups[i].holds(Some(column), &message)
+            })
+            .map(|&(_, i)| i);
+        if !keep && let Some(i) = found {
+            self.groups[i].count += 1;
+            return;
+        }
+        let problem = Problem {
+            file: self.file.clone(),
+            line: Some(at.line),
+            column: Some(column.to_string()),
+            value: value.map(show_value),
+            message,
+        };
+        match found {
+            Some(i) => self.groups[i].count += 1,
+            None => {
+                self.group_index
+                    .insert_unique(hash, (hash, self.groups.len()), |&(h, _)| h);
+                self.groups.push(ProblemGroup::one(problem.clone()));
+            }
+        }
+        if keep {
+            self.problems.push(problem);
         }
     }
 
@@ -144,11 +207,34 @@ impl Collector {
     }
 
     /// Adds the problems of the rows that follow this one's.
+    ///
+    /// The groups are merged: a group already here keeps its first problem
+    /// (the earlier in the file) and adds the other's count; the others'
+    /// new groups follow, in their order.
     fn absorb(&mut self, other: Collector) {
         self.count += other.count;
         self.rejected += other.rejected;
         let room = MAX_KEPT_PROBLEMS.saturating_sub(self.problems.len());
         self.problems.extend(other.problems.into_iter().take(room));
+        for g in other.groups {
+            let column = g.first.column.as_deref().unwrap_or_default();
+            let hash = group_hash(column, &g.first.message);
+            let groups = &self.groups;
+            let found = self
+                .group_index
+                .find(hash, |&(h, i)| {
+                    h == hash && groups[i].holds(g.first.column.as_deref(), &g.first.message)
+                })
+                .map(|&(_, i)| i);
+            match found {
+                Some(i) => self.groups[i].count += g.count,
+                None => {
+                    self.group_index
+                        .insert_unique(hash, (hash, self.groups.len()), |&(h, _)| h);
+                    self.groups.push(g);
+                }
+            }
+        }
     }
 
     fn finish(self, meta: Result<Meta, Problem>) -> FileLoad {
@@ -165,9 +251,57 @@ impl Collector {
             }),
             problems: self.problems,
             problem_count: self.count,
+            groups: self.groups,
         };
         load.problems.sort_by_key(|p| p.line.unwrap_or(0));
+        load.groups.sort_by_key(|g| g.first.line.unwrap_or(0));
         load
+    }
+}
+
+/// The columns a file of `kind` (`exposures`, `revenue`, `spend` or
+/// `finance`) is read by, in the loaders' order, named as `cfg` maps them;
+/// none for another kind.
+pub fn columns_of(kind: &str, cfg: &Config) -> Vec<Wanted> {
+    match kind {
+        "exposures" => {
+            let m = &cfg.columns.exposures;
+            wanted(&[
+                ("user_id", &m.user_id, true, Kind::Text),
+                ("channel", &m.channel, true, Kind::Text),
+                ("timestamp", &m.timestamp, true, Kind::Timestamp),
+                ("group", &m.group, false, Kind::Text),
+                ("campaign", &m.campaign, false, Kind::Text),
+                ("segment", &m.segment, false, Kind::Text),
+                ("cost", &m.cost, false, Kind::Number),
+            ])
+        }
+        "revenue" => {
+            let m = &cfg.columns.revenue;
+            wanted(&[
+                ("user_id", &m.user_id, true, Kind::Text),
+                ("timestamp", &m.timestamp, true, Kind::Timestamp),
+                ("revenue", &m.revenue, true, Kind::Number),
+                ("order_id", &m.order_id, false, Kind::Text),
+            ])
+        }
+        "spend" => {
+            let m = &cfg.columns.spend;
+            wanted(&[
+                ("date", &m.date, true, Kind::Date),
+                ("channel", &m.channel, true, Kind::Text),
+                ("spend", &m.spend, true, Kind::Number),
+            ])
+        }
+        "finance" => {
+            let m = &cfg.columns.finance;
+            wanted(&[
+                ("period_start", &m.period_start, true, Kind::Date),
+                ("period_end", &m.period_end, true, Kind::Date),
+                ("revenue", &m.revenue, true, Kind::Number),
+            ])
+        }
+        _ => Vec::new(),
     }
 }
 
@@ -529,23 +663,21 @@ fn require_text<'a>(
 }
 
 fn unreadable(problem: Problem) -> FileLoad {
-    FileLoad {
-        info: None,
-        problems: vec![problem],
-        problem_count: 1,
-    }
+    let mut load = FileLoad::default();
+    load.push(problem);
+    load
 }
 
 fn no_rows(load: &mut FileLoad) {
     if let Some(info) = load.info.as_ref().filter(|i| i.rows == 0) {
-        load.problem_count += 1;
-        load.problems.push(Problem {
+        let problem = Problem {
             file: info.path.clone(),
             line: Some(2),
             column: None,
             value: None,
             message: "has a header but no data rows (expected at least one row)".to_string(),
-        });
+        };
+        load.push(problem);
     }
 }
 
@@ -606,16 +738,7 @@ fn load_exposures(
     int: &mut Interners,
     threads: usize,
 ) -> (RawExposures, FileLoad) {
-    let m = &cfg.columns.exposures;
-    let w = wanted(&[
-        ("user_id", &m.user_id, true, Kind::Text),
-        ("channel", &m.channel, true, Kind::Text),
-        ("timestamp", &m.timestamp, true, Kind::Timestamp),
-        ("group", &m.group, false, Kind::Text),
-        ("campaign", &m.campaign, false, Kind::Text),
-        ("segment", &m.segment, false, Kind::Text),
-        ("cost", &m.cost, false, Kind::Number),
-    ]);
+    let w = columns_of("exposures", cfg);
     let accepted = format!(
         "one of {} (exposed), {} (control), or empty (organic); labels can be mapped under [groups] in uplift.toml",
         labels.exposed.join(", "),
@@ -711,8 +834,7 @@ fn load_exposures(
     let mut load = c.finish(meta);
     no_rows(&mut load);
     if int.channels.len() > usize::from(u16::MAX) {
-        load.problem_count += 1;
-        load.problems.push(Problem::file(
+        load.push(Problem::file(
             &path.display().to_string(),
             "has more than 65,535 distinct channels (expected a channel name, not an id, in the channel column)",
         ));
@@ -743,13 +865,7 @@ fn load_revenue(
     users: &mut Interner,
     threads: usize,
 ) -> (Orders, RevenueFacts, Option<Micros>, FileLoad) {
-    let m = &cfg.columns.revenue;
-    let w = wanted(&[
-        ("user_id", &m.user_id, true, Kind::Text),
-        ("timestamp", &m.timestamp, true, Kind::Timestamp),
-        ("revenue", &m.revenue, true, Kind::Number),
-        ("order_id", &m.order_id, false, Kind::Text),
-    ]);
+    let w = columns_of("revenue", cfg);
     let mut c = Collector::new(path);
     let mut orders = Orders::default();
     let mut facts = RevenueFacts::default();
@@ -882,12 +998,7 @@ fn retain_unmarked<T>(v: &mut Vec<T>, marked: &[bool]) {
 }
 
 fn load_spend(path: &Path, cfg: &Config, int: &mut Interners) -> (Vec<SpendRow>, FileLoad) {
-    let m = &cfg.columns.spend;
-    let w = wanted(&[
-        ("date", &m.date, true, Kind::Date),
-        ("channel", &m.channel, true, Kind::Text),
-        ("spend", &m.spend, true, Kind::Number),
-    ]);
+    let w = columns_of("spend", cfg);
     let mut c = Collector::new(path);
     let mut out = Vec::new();
     let meta = scan(path, &w, |at, v| {
@@ -907,12 +1018,7 @@ fn load_spend(path: &Path, cfg: &Config, int: &mut Interners) -> (Vec<SpendRow>,
 }
 
 fn load_finance(path: &Path, cfg: &Config) -> (Vec<FinancePeriod>, FileLoad) {
-    let m = &cfg.columns.finance;
-    let w = wanted(&[
-        ("period_start", &m.period_start, true, Kind::Date),
-        ("period_end", &m.period_end, true, Kind::Date),
-        ("revenue", &m.revenue, true, Kind::Number),
-    ]);
+    let w = columns_of("finance", cfg);
     let mut c = Collector::new(path);
     let mut out = Vec::new();
     let meta = scan(path, &w, |at, v| {
@@ -1206,6 +1312,75 @@ mod tests {
                 assert_eq!(orders.len() as u64, n as u64 - repeats, "{name}");
             }
         }
+    }
+
+    /// The problems are counted by column and kind over every row, past
+    /// the kept ones and across the blocks read in parallel: the counts are
+    /// exact, the first of each group is the first in the file, and one
+    /// thread or two give the same groups.
+    #[test]
+    fn problem_groups_count_every_row_and_keep_the_first_in_the_file() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let path = dir.path().join("revenue.csv");
+        let n = 90_000usize;
+        let mut text = String::from("user_id,timestamp,revenue\n");
+        let (mut amounts, mut times) = (Vec::new(), Vec::new());
+        for i in 0..n {
+            let ts = if i % 11 == 5 {
+                times.push(i as u64 + 2);
+                format!("01/{:02}/2026", i % 28 + 1)
+            } else {
+                "2026-01-02T10:00:00Z".to_string()
+            };
+            let amount = if i % 7 == 3 {
+                amounts.push(i as u64 + 2);
+                format!("\"{},50\"", i % 100)
+            } else {
+                "12.50".to_string()
+            };
+            text.push_str(&format!("u{i:06},{ts},{amount}\n"));
+        }
+        assert!(text.len() > 2 * (1 << 20), "the file spans blocks");
+        std::fs::write(&path, text).expect("the file is written");
+        let mut seen = Vec::new();
+        for threads in [1, 2] {
+            let mut users = Interner::with_capacity(16);
+            let (_, _, _, load) = load_revenue(&path, &Config::default(), &mut users, threads);
+            assert_eq!(load.problem_count, amounts.len() + times.len());
+            assert_eq!(load.problems.len(), MAX_KEPT_PROBLEMS);
+            let summary: Vec<(String, u64, u64, String)> = load
+                .groups
+                .iter()
+                .map(|g| {
+                    (
+                        g.first.column.clone().unwrap_or_default(),
+                        g.count,
+                        g.first.line.unwrap_or_default(),
+                        g.first.value.clone().unwrap_or_default(),
+                    )
+                })
+                .collect();
+            assert_eq!(
+                summary,
+                [
+                    (
+                        "revenue".to_string(),
+                        amounts.len() as u64,
+                        amounts[0],
+                        "3,50".to_string()
+                    ),
+                    (
+                        "timestamp".to_string(),
+                        times.len() as u64,
+                        times[0],
+                        "01/06/2026".to_string()
+                    ),
+                ],
+                "{threads} threads"
+            );
+            seen.push(load.groups);
+        }
+        assert_eq!(seen[0], seen[1]);
     }
 
     /// Plain decimals read the same, bit for bit, as `str::parse` reads

@@ -919,6 +919,151 @@ fn plain_text(bytes: &[u8]) -> Option<&str> {
     std::str::from_utf8(bytes).ok()
 }
 
+/// One value of a file's first rows, as [`first_rows`] found it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    /// An empty CSV field, a missing one, or a Parquet null.
+    Null,
+    /// Text as written (CSV, and Parquet text columns).
+    Text(String),
+    /// A Parquet number.
+    Number(f64),
+    /// A Parquet timestamp, in UTC microseconds.
+    Timestamp(Micros),
+    /// A Parquet date, in UTC microseconds of its midnight.
+    Date(Micros),
+}
+
+/// The first rows of a file, by column, for the advice of an error
+/// message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FirstRows {
+    /// Every column of the file in header order, with its first values.
+    pub columns: Vec<(String, Vec<Cell>)>,
+    /// The file's data rows, when known without reading them (Parquet).
+    pub rows: Option<u64>,
+}
+
+/// Reads the header and the first `n` data rows of `path`, every column of
+/// them (CSV, .csv.gz or Parquet, by extension). Meant for the error path:
+/// it reads only what it returns, and gives `None` for a file it cannot
+/// read.
+pub fn first_rows(path: &Path, n: usize) -> Option<FirstRows> {
+    let f = std::fs::File::open(path).ok()?;
+    match format_of(path)? {
+        Format::Parquet => parquet_first_rows(f, n),
+        Format::CsvGz => csv_first_rows(flate2::read::MultiGzDecoder::new(f), n),
+        Format::Csv => csv_first_rows(f, n),
+    }
+}
+
+fn csv_first_rows(reader: impl Read, n: usize) -> Option<FirstRows> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(reader);
+    let mut records = rdr
+        .byte_records()
+        .filter(|r| r.as_ref().map_or(true, |r| !blank(r)));
+    let header = records.next()?.ok()?;
+    let mut columns: Vec<(String, Vec<Cell>)> = header
+        .iter()
+        .enumerate()
+        .map(|(i, field)| {
+            let field = if i == 0 {
+                field.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(field)
+            } else {
+                field
+            };
+            (
+                String::from_utf8_lossy(field).trim().to_string(),
+                Vec::new(),
+            )
+        })
+        .collect();
+    for record in records.take(n) {
+        let Ok(record) = record else { break };
+        for (i, (_, cells)) in columns.iter_mut().enumerate() {
+            cells.push(match record.get(i) {
+                Some(b"") | None => Cell::Null,
+                Some(field) => Cell::Text(String::from_utf8_lossy(field).into_owned()),
+            });
+        }
+    }
+    Some(FirstRows {
+        columns,
+        rows: None,
+    })
+}
+
+fn parquet_first_rows(f: std::fs::File, n: usize) -> Option<FirstRows> {
+    let mut reader = ParquetReader::new(f);
+    let rows = reader.num_rows().ok()?;
+    let df = reader.with_slice(Some((0, n))).finish().ok()?;
+    let columns = df
+        .columns()
+        .iter()
+        .map(|c| {
+            let s = c.as_materialized_series();
+            let cells = match s.dtype() {
+                DataType::Datetime(unit, _) => {
+                    let to_micros = |v: i64| match unit {
+                        TimeUnit::Nanoseconds => v.div_euclid(1000),
+                        TimeUnit::Microseconds => v,
+                        TimeUnit::Milliseconds => v.saturating_mul(1000),
+                    };
+                    s.to_physical_repr().i64().map_or_else(
+                        |_| Vec::new(),
+                        |ca| {
+                            ca.iter()
+                                .map(|v| v.map_or(Cell::Null, |v| Cell::Timestamp(to_micros(v))))
+                                .collect()
+                        },
+                    )
+                }
+                DataType::Date => s.to_physical_repr().i32().map_or_else(
+                    |_| Vec::new(),
+                    |ca| {
+                        ca.iter()
+                            .map(|v| {
+                                v.map_or(Cell::Null, |d| Cell::Date(i64::from(d) * MICROS_PER_DAY))
+                            })
+                            .collect()
+                    },
+                ),
+                dt if dt.is_primitive_numeric() => s
+                    .cast(&DataType::Float64)
+                    .ok()
+                    .and_then(|f| f.f64().ok().map(|ca| ca.iter().collect::<Vec<_>>()))
+                    .map_or_else(Vec::new, |v| {
+                        v.into_iter()
+                            .map(|v| v.map_or(Cell::Null, Cell::Number))
+                            .collect()
+                    }),
+                _ => s
+                    .cast(&DataType::String)
+                    .ok()
+                    .and_then(|t| {
+                        t.str().ok().map(|ca| {
+                            ca.iter()
+                                .map(|v| match v {
+                                    None | Some("") => Cell::Null,
+                                    Some(v) => Cell::Text(v.to_string()),
+                                })
+                                .collect()
+                        })
+                    })
+                    .unwrap_or_default(),
+            };
+            (s.name().to_string(), cells)
+        })
+        .collect();
+    Some(FirstRows {
+        columns,
+        rows: Some(rows as u64),
+    })
+}
+
 /// A Parquet column, converted once to what the loaders read.
 enum ParquetColumn {
     Text(StringChunked),

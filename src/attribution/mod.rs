@@ -885,7 +885,15 @@ pub fn from_shares(
 /// The Markov chain of grouped paths, for `--explain markov`: its states,
 /// transition probabilities, base conversion probability, horizon and every
 /// channel's removal effect.
-pub fn explain_markov(paths: &[GroupedPath], params: &Params) -> MarkovExplain {
+///
+/// # Errors
+///
+/// [`AttributionError::MarkovWork`] when solving the chain would take more
+/// than `params.markov_work_limit`.
+pub fn explain_markov(
+    paths: &[GroupedPath],
+    params: &Params,
+) -> Result<MarkovExplain, AttributionError> {
     markov::explain(paths.iter().map(GroupedPath::as_path_ref), params)
 }
 

@@ -150,18 +150,20 @@ fn named(channels: &[String], window_days: u16, m: MarkovExplain) -> MarkovWindo
 }
 
 /// The Markov chain of every window, with names.
-pub fn explain_markov(data: &Dataset, windows: &[u16], params: &Params) -> Vec<MarkovWindow> {
+pub fn explain_markov(
+    data: &Dataset,
+    windows: &[u16],
+    params: &Params,
+) -> Result<Vec<MarkovWindow>, Error> {
     let touchpoints = Touchpoints::from_exposures(&data.exposures);
     windows
         .iter()
         .map(|&w| {
             let paths = attribution::build_paths(&touchpoints, &data.orders, w);
             let grouped = attribution::group_paths(&touchpoints, &paths);
-            named(
-                &data.channels,
-                w,
-                attribution::explain_markov(&grouped, params),
-            )
+            let explained = attribution::explain_markov(&grouped, params)
+                .map_err(|e| Error::Usage(e.to_string()))?;
+            Ok(named(&data.channels, w, explained))
         })
         .collect()
 }
@@ -286,7 +288,8 @@ pub fn run(a: &AttributeArgs) -> Result<Outcome, Error> {
     let markov = a
         .explain
         .as_ref()
-        .map(|_| explain_markov(data, &windows, &params));
+        .map(|_| explain_markov(data, &windows, &params))
+        .transpose()?;
     let settings = AttributeSettings {
         windows,
         models,

@@ -1063,8 +1063,20 @@ pub struct MarkovExplain {
 }
 
 /// The chain, its removal effects and the shares they give.
-pub fn explain<'a>(paths: impl IntoIterator<Item = PathRef<'a>>, params: &Params) -> MarkovExplain {
+///
+/// # Errors
+///
+/// [`super::AttributionError::MarkovWork`] when solving the chain would
+/// take more than `params.markov_work_limit`.
+pub fn explain<'a>(
+    paths: impl IntoIterator<Item = PathRef<'a>>,
+    params: &Params,
+) -> Result<MarkovExplain, super::AttributionError> {
     let chain = Chain::build(paths, params.markov_order);
+    MarkovWork::check(
+        &[chain.work(params.markov_horizon)],
+        params.markov_work_limit,
+    )?;
     let node = |s: u32| MarkovNode::State(chain.states[s as usize].channels().to_vec());
     let mut transitions = Vec::new();
     for &(to, count, probability) in &chain.start {
@@ -1133,7 +1145,7 @@ pub fn explain<'a>(paths: impl IntoIterator<Item = PathRef<'a>>, params: &Params
         })
         .collect();
 
-    MarkovExplain {
+    Ok(MarkovExplain {
         order: chain.order,
         horizon: effects.steps,
         longest_path: chain.longest,
@@ -1146,7 +1158,7 @@ pub fn explain<'a>(paths: impl IntoIterator<Item = PathRef<'a>>, params: &Params
         base_conversion_probability: effects.base.conversion,
         base_value: effects.base.value,
         removal_effects,
-    }
+    })
 }
 
 #[cfg(test)]
@@ -1314,7 +1326,8 @@ mod tests {
         // P = 15/32. Without a or without c nothing converts: RE = 1.
         // Without b only "a c" is left: RE_b = 1 − (1/4)/(15/32) = 7/15.
         // ΣRE = 37/15: a 15/37, b 7/37, c 15/37 of 1 conversion (and of 100).
-        let explain = explain_markov(&loop_paths(), &Params::default());
+        let explain =
+            explain_markov(&loop_paths(), &Params::default()).expect("within the work limit");
         assert_eq!(explain.horizon, Some(5));
         assert_eq!(explain.longest_path, 4);
         assert!((explain.base_conversion_probability - 15.0 / 32.0).abs() < EPS);
@@ -1371,7 +1384,8 @@ mod tests {
     fn a_horizon_shorter_than_every_converting_path_falls_back_to_infinite() {
         // With 1 state no walk reaches c; rather than attribute nothing, the
         // infinite horizon is used (and reported).
-        let explain = explain_markov(&loop_paths(), &params(1, Horizon::Steps(1)));
+        let explain = explain_markov(&loop_paths(), &params(1, Horizon::Steps(1)))
+            .expect("within the work limit");
         assert_eq!(explain.horizon, None);
         assert!((explain.base_conversion_probability - 0.5).abs() < EPS);
         assert_credits(
@@ -1389,7 +1403,8 @@ mod tests {
             markov(&with_repeats, &Params::default()),
             markov(&collapsed, &Params::default())
         );
-        let explain = explain_markov(&with_repeats, &Params::default());
+        let explain =
+            explain_markov(&with_repeats, &Params::default()).expect("within the work limit");
         assert_eq!(explain.states, vec![vec![A], vec![B]]);
         assert!(!explain.transitions.iter().any(|t| t.from == t.to));
     }
@@ -1440,7 +1455,7 @@ mod tests {
                 (C, 0.8, 160.0 / 11.0),
             ],
         );
-        let explain = explain_markov(&paths, &p);
+        let explain = explain_markov(&paths, &p).expect("within the work limit");
         assert_eq!(explain.horizon, Some(3));
         assert_eq!(
             explain.states,
@@ -1486,7 +1501,7 @@ mod tests {
             &markov(&paths, &Params::default()),
             &[(A, 0.0, 0.0), (B, 0.0, 0.0)],
         );
-        let explain = explain_markov(&paths, &Params::default());
+        let explain = explain_markov(&paths, &Params::default()).expect("within the work limit");
         assert_eq!(explain.base_conversion_probability, 0.0);
         assert!(explain.removal_effects.iter().all(|e| e.conversion == 0.0));
     }
@@ -1501,7 +1516,8 @@ mod tests {
 
     #[test]
     fn explain_lists_every_transition_with_its_probability() {
-        let explain = explain_markov(&loop_paths(), &Params::default());
+        let explain =
+            explain_markov(&loop_paths(), &Params::default()).expect("within the work limit");
         let st = |c: u16| MarkovNode::State(vec![c]);
         let got: Vec<(MarkovNode, MarkovNode, u64, f64)> = explain
             .transitions
@@ -1562,7 +1578,7 @@ mod tests {
         for order in [1usize, 2] {
             let p = params(order, Horizon::Auto);
             let ours = markov(&paths, &p);
-            let explain = explain_markov(&paths, &p);
+            let explain = explain_markov(&paths, &p).expect("within the work limit");
             let package = &reference["markov"][order.to_string()];
             let results = package["result"].as_array().expect("result rows");
             let effects = package["removal_effects"]
@@ -1636,7 +1652,8 @@ mod tests {
         let paths = reference::grouped_paths();
         let reference = reference::load();
         for order in [1usize, 2] {
-            let explain = explain_markov(&paths, &params(order, Horizon::Auto));
+            let explain = explain_markov(&paths, &params(order, Horizon::Auto))
+                .expect("within the work limit");
             let matrix = reference["markov"][order.to_string()]["transition_matrix"]
                 .as_array()
                 .expect("matrix rows");

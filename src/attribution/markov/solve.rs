@@ -89,6 +89,7 @@ impl Chain {
         let task = Task::new(label, (limit * pieces.len()) as u64);
         let task = &task;
         let incoming = &self.incoming();
+        let dense = &self.dense_transposed();
         let results = Mutex::new(vec![
             Absorption {
                 conversion: 0.0,
@@ -103,7 +104,14 @@ impl Chain {
                 let Some(piece) = pieces.get(i) else {
                     break;
                 };
-                let out = self.walk_columns(incoming, &removed[piece.clone()], limit, scale, task);
+                let out = self.walk_columns(
+                    incoming,
+                    dense.as_deref(),
+                    &removed[piece.clone()],
+                    limit,
+                    scale,
+                    task,
+                );
                 if let Ok(mut r) = results.lock() {
                     r[piece.clone()].copy_from_slice(&out);
                 }
@@ -142,10 +150,29 @@ impl Chain {
         Incoming { start, edges }
     }
 
+    /// `Qᵀ` as a dense row-major matrix (`[to · n + from]`), when at least
+    /// a quarter of the state pairs have a transition and it is small
+    /// enough to keep (then a step is a dense matrix product, see
+    /// [`dense_step`]).
+    pub(super) fn dense_transposed(&self) -> Option<Vec<f64>> {
+        let n = self.states.len();
+        if n > DENSE_STEP_MAX_STATES || self.edges.len() * 4 < n * n {
+            return None;
+        }
+        let mut qt = vec![0.0; n * n];
+        for s in 0..n {
+            for &(to, _, p) in self.row(s) {
+                qt[to as usize * n + s] = p;
+            }
+        }
+        Some(qt)
+    }
+
     /// [`Chain::walk`] of a few columns on this thread.
     fn walk_columns(
         &self,
         incoming: &Incoming,
+        dense: Option<&[f64]>,
         removed: &[Vec<u32>],
         limit: usize,
         scale: Option<Absorption>,
@@ -196,18 +223,13 @@ impl Chain {
             // Row `to` of the next step gathers `p ·` row `s` of every
             // transition `s → to`, sources ascending: for each column the
             // same additions in the same order as a walk of its own.
-            for (row, walking) in d.chunks_exact(m).zip(&mut moving) {
-                *walking = row.iter().any(|&x| x != 0.0);
-            }
-            for (to, out) in next.chunks_exact_mut(m).enumerate() {
-                for &(s, p) in incoming.of(to) {
-                    let s = s as usize;
-                    if moving[s] {
-                        for (y, &x) in out.iter_mut().zip(&d[s * m..(s + 1) * m]) {
-                            *y += x * p;
-                        }
-                    }
+            if let Some(qt) = dense {
+                dense_step(qt, n, m, &d, &mut next);
+            } else {
+                for (row, walking) in d.chunks_exact(m).zip(&mut moving) {
+                    *walking = row.iter().any(|&x| x != 0.0);
                 }
+                gather_step(incoming, &moving, m, &d, &mut next);
             }
             zero_removed(&mut next);
             std::mem::swap(&mut d, &mut next);
@@ -248,6 +270,69 @@ impl Chain {
                 value: v.value(),
             })
             .collect()
+    }
+}
+
+/// The largest chain whose steps use the dense `Qᵀ` (n² numbers, 32 MiB).
+const DENSE_STEP_MAX_STATES: usize = 2048;
+
+/// One step of the walk by the transitions into each state: row `to` of
+/// `next` (all zero) gathers `p ·` row `s` of `d` for every transition
+/// `s → to` whose source still holds mass, sources ascending.
+fn gather_step(incoming: &Incoming, moving: &[bool], m: usize, d: &[f64], next: &mut [f64]) {
+    for (to, out) in next.chunks_exact_mut(m).enumerate() {
+        for &(s, p) in incoming.of(to) {
+            let s = s as usize;
+            if moving[s] {
+                for (y, &x) in out.iter_mut().zip(&d[s * m..(s + 1) * m]) {
+                    *y += x * p;
+                }
+            }
+        }
+    }
+}
+
+/// One step of the walk as a dense product, `next = Qᵀ d`: each cell sums
+/// `p · d[s]` over every source `s` ascending, as [`gather_step`] does (a
+/// missing transition adds `0 · d[s] = +0`, which changes no sum of
+/// non-negative numbers), in tiles of 4 states × 4 columns kept in
+/// registers.
+fn dense_step(qt: &[f64], n: usize, m: usize, d: &[f64], next: &mut [f64]) {
+    const T: usize = 4;
+    const C: usize = 4;
+    for t0 in (0..n).step_by(T) {
+        let tb = T.min(n - t0);
+        for c0 in (0..m).step_by(C) {
+            let cb = C.min(m - c0);
+            if tb == T && cb == C {
+                let rows: [&[f64]; T] =
+                    std::array::from_fn(|i| &qt[(t0 + i) * n..(t0 + i + 1) * n]);
+                let mut acc = [[0.0; C]; T];
+                for s in 0..n {
+                    let x = &d[s * m + c0..s * m + c0 + C];
+                    for (a, row) in acc.iter_mut().zip(&rows) {
+                        let p = row[s];
+                        for (y, &x) in a.iter_mut().zip(x) {
+                            *y += x * p;
+                        }
+                    }
+                }
+                for (i, a) in acc.iter().enumerate() {
+                    next[(t0 + i) * m + c0..(t0 + i) * m + c0 + C].copy_from_slice(a);
+                }
+            } else {
+                for i in 0..tb {
+                    let row = &qt[(t0 + i) * n..(t0 + i + 1) * n];
+                    for j in 0..cb {
+                        let mut y = 0.0;
+                        for (s, &p) in row.iter().enumerate() {
+                            y += d[s * m + c0 + j] * p;
+                        }
+                        next[(t0 + i) * m + c0 + j] = y;
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -495,20 +580,31 @@ mod tests {
             let chain = random_chain(seed, 400, 12, 7, order);
             let removed = removals(&chain);
             assert!(removed.len() == 7 && chain.states.len() >= 7);
+            let incoming = chain.incoming();
+            // Order 1 is dense (49 state pairs): its steps are also taken
+            // as a dense product, which must give the same bits.
+            let dense = chain.dense_transposed();
+            assert_eq!(dense.is_some(), order == 1);
             for limit in [3, chain.longest + 1, MAX_INFINITE_STEPS] {
-                let incoming = chain.incoming();
-                let base = chain.walk_columns(&incoming, &[Vec::new()], limit, None, &quiet)[0];
-                let together = chain.walk_columns(&incoming, &removed, limit, Some(base), &quiet);
+                let walk = |removed: &[Vec<u32>], dense: Option<&[f64]>, scale| {
+                    chain.walk_columns(&incoming, dense, removed, limit, scale, &quiet)
+                };
+                let base = walk(&[Vec::new()], None, None)[0];
+                let together = walk(&removed, None, Some(base));
                 let threaded = chain.walk(&removed, limit, Some(base), String::new());
+                let as_product = walk(&removed, dense.as_deref(), Some(base));
                 for (r, one) in removed.iter().enumerate() {
-                    let one = std::slice::from_ref(one);
-                    let alone = chain.walk_columns(&incoming, one, limit, Some(base), &quiet)[0];
+                    let alone = walk(std::slice::from_ref(one), None, Some(base))[0];
                     assert_eq!(
                         together[r], alone,
                         "order {order}, limit {limit}, removal {r}"
                     );
                     assert_eq!(
                         threaded[r], alone,
+                        "order {order}, limit {limit}, removal {r}"
+                    );
+                    assert_eq!(
+                        as_product[r], alone,
                         "order {order}, limit {limit}, removal {r}"
                     );
                     assert!(alone.conversion < base.conversion);
@@ -524,19 +620,15 @@ mod tests {
             let chain = random_chain(seed, 300, 15, 6, order);
             let direct = Direct::new(&chain, &quiet);
             let incoming = chain.incoming();
-            let walked =
-                chain.walk_columns(&incoming, &[Vec::new()], MAX_INFINITE_STEPS, None, &quiet)[0];
+            let walk = |removed: &[Vec<u32>], scale| {
+                chain.walk_columns(&incoming, None, removed, MAX_INFINITE_STEPS, scale, &quiet)
+            };
+            let walked = walk(&[Vec::new()], None)[0];
             let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * b.abs().max(1e-300);
             assert!(close(direct.base.conversion, walked.conversion), "{order}");
             assert!(close(direct.base.value, walked.value), "{order}");
             let removed = removals(&chain);
-            let walks = chain.walk_columns(
-                &incoming,
-                &removed,
-                MAX_INFINITE_STEPS,
-                Some(walked),
-                &quiet,
-            );
+            let walks = walk(&removed, Some(walked));
             for (r, w) in removed.iter().zip(walks) {
                 let d = direct.without(r);
                 assert!(

@@ -25,7 +25,8 @@ pub struct SqlArgs {
     /// The SQL engine.
     #[arg(long, value_enum)]
     pub dialect: Dialect,
-    /// Exposures table (schema-qualified as the engine wants it).
+    /// Exposures table: dot-separated parts, each plain or quoted in the
+    /// dialect's quotes (e.g. mkt.exposures, "My Schema"."exp", `proj.ds.exp`).
     #[arg(long, value_name = "TABLE")]
     pub exposures_table: String,
     /// Revenue (orders) table.
@@ -93,6 +94,21 @@ pub fn table_columns(cfg: &Config, missing: &[OptionalColumn]) -> TableColumns {
 
 /// Runs `uplift sql`.
 pub fn run(a: &SqlArgs) -> Result<Outcome, Error> {
+    // The table names first: nothing is read or written for a name that
+    // is not an identifier.
+    let d = a.dialect;
+    let exposures_table = d.table_name("exposures-table", &a.exposures_table)?;
+    let revenue_table = d.table_name("revenue-table", &a.revenue_table)?;
+    let spend_table = a
+        .spend_table
+        .as_deref()
+        .map(|t| d.table_name("spend-table", t))
+        .transpose()?;
+    let finance_table = a
+        .finance_table
+        .as_deref()
+        .map(|t| d.table_name("finance-table", t))
+        .transpose()?;
     let cfg = match &a.config {
         Some(p) => Config::load(p)?,
         None => Config::default(),
@@ -103,10 +119,10 @@ pub fn run(a: &SqlArgs) -> Result<Outcome, Error> {
     let groups = cfg.groups.labels();
     let spec = Spec {
         dialect: a.dialect,
-        exposures_table: a.exposures_table.clone(),
-        revenue_table: a.revenue_table.clone(),
-        spend_table: a.spend_table.clone(),
-        finance_table: a.finance_table.clone(),
+        exposures_table,
+        revenue_table,
+        spend_table,
+        finance_table,
         columns: table_columns(&cfg, &a.missing_column),
         settings: sql::settings_line(&windows, a.as_of.as_deref(), &models, &params, &groups),
         groups,

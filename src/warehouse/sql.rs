@@ -16,6 +16,8 @@
 
 use crate::attribution::{Model, Params};
 use crate::config::GroupLabels;
+use crate::error::Error;
+use crate::io::problem::show_value;
 use crate::model::{MICROS_PER_DAY, Micros};
 use clap::ValueEnum;
 use serde::Serialize;
@@ -38,11 +40,131 @@ pub enum Dialect {
 }
 
 impl Dialect {
-    /// A quoted identifier.
+    /// The quote of the dialect's quoted identifiers.
+    fn quote(self) -> char {
+        match self {
+            Dialect::Spark | Dialect::Bigquery => '`',
+            _ => '"',
+        }
+    }
+
+    /// A quoted identifier. N.B. BigQuery's quoted identifiers take the
+    /// escape sequences of its string literals (a backslash escapes), so
+    /// there a backslash and a backtick are escaped by a backslash; Spark's
+    /// take none, so there a backtick is doubled.
     fn ident(self, name: &str) -> String {
         match self {
-            Dialect::Spark | Dialect::Bigquery => format!("`{}`", name.replace('`', "``")),
+            Dialect::Bigquery => format!("`{}`", name.replace('\\', "\\\\").replace('`', "\\`")),
+            Dialect::Spark => format!("`{}`", name.replace('`', "``")),
             _ => format!("\"{}\"", name.replace('"', "\"\"")),
+        }
+    }
+
+    /// The table name given to `--FLAG`, checked to be an identifier and
+    /// nothing more, so that it can be written into the SQL as it is.
+    ///
+    /// A name is dot-separated parts, each plain (`[A-Za-z_][A-Za-z0-9_$-]*`,
+    /// without `--`, which would start a comment) or quoted in the dialect's
+    /// own quotes (`"…"` for PostgreSQL, DuckDB and Snowflake, `` `…` `` for
+    /// Spark and BigQuery) with the quote doubled inside. A quoted part may
+    /// hold anything but a control character (and, in BigQuery, where it
+    /// would escape the quote, a backslash), so `` `proj.ds.exposures` `` is
+    /// one part.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Usage`] naming the flag, the value and what is accepted.
+    pub fn table_name(self, flag: &str, value: &str) -> Result<String, Error> {
+        match self.table_name_problem(value) {
+            None => Ok(value.to_string()),
+            Some(problem) => {
+                let q = self.quote();
+                Err(Error::Usage(format!(
+                    "--{flag} \"{}\": {problem} (expected a table name: dot-separated parts, each plain, [A-Za-z_][A-Za-z0-9_$-]*, or quoted in {q}…{q} with {q}{q} for a {q} inside, like mkt.exposures or {q}My Schema{q}.{q}exposures{q})",
+                    show_value(value)
+                )))
+            }
+        }
+    }
+
+    /// What makes `name` not an identifier of this dialect (None: it is one).
+    fn table_name_problem(self, name: &str) -> Option<String> {
+        let q = self.quote();
+        let shown = |c: char| format!("'{}'", c.escape_debug().to_string().replace("\\\"", "\""));
+        let mut chars = name.chars().enumerate().peekable();
+        let mut part = 1;
+        loop {
+            match chars.peek().copied() {
+                None if part == 1 => return Some("is empty".into()),
+                None => return Some(format!("part {part} is empty")),
+                Some((_, '.')) => return Some(format!("part {part} is empty")),
+                Some((_, c)) if c == q => {
+                    chars.next();
+                    let mut len = 0;
+                    loop {
+                        match chars.next() {
+                            None => {
+                                return Some(format!("part {part} opens a {q} it never closes"));
+                            }
+                            Some((_, c)) if c == q => {
+                                if chars.peek().is_some_and(|&(_, n)| n == q) {
+                                    chars.next();
+                                    len += 1;
+                                } else {
+                                    break;
+                                }
+                            }
+                            Some((_, c)) if c.is_control() => {
+                                return Some(format!(
+                                    "part {part} holds the control character {}",
+                                    shown(c)
+                                ));
+                            }
+                            Some((_, '\\')) if self == Dialect::Bigquery => {
+                                return Some(format!(
+                                    "part {part} holds a backslash, which escapes the next character in BigQuery"
+                                ));
+                            }
+                            Some(_) => len += 1,
+                        }
+                    }
+                    if len == 0 {
+                        return Some(format!("part {part} is an empty quoted name"));
+                    }
+                }
+                Some((_, c)) if c.is_ascii_alphabetic() || c == '_' => {
+                    let mut last = c;
+                    chars.next();
+                    while let Some(&(i, c)) = chars.peek() {
+                        if !(c.is_ascii_alphanumeric() || matches!(c, '_' | '$' | '-')) {
+                            break;
+                        }
+                        if last == '-' && c == '-' {
+                            return Some(format!("'--' at character {i} starts a comment"));
+                        }
+                        last = c;
+                        chars.next();
+                    }
+                }
+                Some((i, c)) => {
+                    return Some(format!(
+                        "{} at character {} cannot start a part",
+                        shown(c),
+                        i + 1
+                    ));
+                }
+            }
+            match chars.next() {
+                None => return None,
+                Some((_, '.')) => part += 1,
+                Some((i, c)) => {
+                    return Some(format!(
+                        "{} at character {} is not allowed there",
+                        shown(c),
+                        i + 1
+                    ));
+                }
+            }
         }
     }
 
@@ -50,7 +172,12 @@ impl Dialect {
     fn literal(self, s: &str) -> String {
         match self {
             Dialect::Spark | Dialect::Bigquery => {
-                format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
+                let escaped = s
+                    .replace('\\', "\\\\")
+                    .replace('\'', "\\'")
+                    .replace('\n', "\\n")
+                    .replace('\r', "\\r");
+                format!("'{escaped}'")
             }
             _ => format!("'{}'", s.replace('\'', "''")),
         }
@@ -104,6 +231,21 @@ impl Dialect {
             Dialect::Spark => "array_join(transform(array_sort(collect_list(named_struct('t', tp.t, 'ch', tp.ch))), s -> s.ch), '>')".into(),
         }
     }
+}
+
+/// `s` fit for a `--` comment: a line break (or any control character)
+/// would end the comment and let the rest be read as SQL, so each is
+/// written escaped, as in Rust source.
+fn one_line(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// The separator of the channels in a path (a channel name must not contain it).
@@ -318,7 +460,7 @@ mc AS (\n  SELECT days, u, pid, r, ot, i, s FROM (\n    SELECT ms.*, LAG(s) OVER
 mt AS (\n  SELECT days, u, pid, r, ot, s,\n    LAG(s) OVER (PARTITION BY days, u, pid ORDER BY i) AS prev,\n    LEAD(s) OVER (PARTITION BY days, u, pid ORDER BY i) AS nxt,\n    COUNT(*) OVER (PARTITION BY days, u, pid) AS len\n  FROM mc\n),\n\
 mx AS (\n  SELECT days, u, pid, ot, COALESCE(prev, '(start)') AS from_state, s AS to_state, 0 AS rev, len FROM mt\n  UNION ALL\n  SELECT days, u, pid, ot, s, CASE WHEN pid > 0 THEN '(conversion)' ELSE '(null)' END,\n    CASE WHEN pid > 0 THEN r ELSE 0 END, len\n  FROM mt WHERE nxt IS NULL\n)\n",
         version = env!("CARGO_PKG_VERSION"),
-        settings = spec.settings,
+        settings = one_line(&spec.settings),
         windows = windows.join(" UNION ALL "),
         eu = id(&c.ex_user),
         ec = id(&c.ex_channel),
@@ -536,7 +678,7 @@ SELECT date, channel, SUM(spend) AS spend\n\
 FROM (\n  SELECT {date} AS date, CAST({ch} AS {text}) AS channel, {sp} AS spend\n  FROM {table}\n) s\n\
 GROUP BY date, channel\nORDER BY date, channel\n",
         version = env!("CARGO_PKG_VERSION"),
-        settings = spec.settings,
+        settings = one_line(&spec.settings),
         date = d.date_text(&d.ident(&c.sp_date)),
         ch = d.ident(&c.sp_channel),
         sp = d.ident(&c.sp_spend),
@@ -552,7 +694,7 @@ fn finance(spec: &Spec, table: &str) -> String {
 SELECT {s} AS period_start, {e} AS period_end, {r} AS revenue\n\
 FROM {table}\nORDER BY period_start, period_end\n",
         version = env!("CARGO_PKG_VERSION"),
-        settings = spec.settings,
+        settings = one_line(&spec.settings),
         s = d.date_text(&d.ident(&c.fi_start)),
         e = d.date_text(&d.ident(&c.fi_end)),
         r = d.ident(&c.fi_revenue),
@@ -651,6 +793,119 @@ mod tests {
             );
             // Position weights 0.4/0.4: two touches split 0.5/0.5, the middle shares 0.2.
             assert!(q.contains("WHEN n = 2 AND i = 1 THEN 0.5 WHEN n = 2 THEN 0.5"));
+        }
+    }
+
+    const ALL: [Dialect; 5] = [
+        Dialect::Postgres,
+        Dialect::Duckdb,
+        Dialect::Spark,
+        Dialect::Bigquery,
+        Dialect::Snowflake,
+    ];
+
+    #[test]
+    fn table_names_are_identifiers_and_nothing_more() {
+        for d in ALL {
+            let q = d.quote();
+            let other = if q == '"' { '`' } else { '"' };
+            let legal = [
+                "exposures".to_string(),
+                "mkt.exposures".into(),
+                "proj-1.mkt_2.exp$3".into(),
+                format!("{q}My Schema{q}.{q}exp{q}"),
+                format!("{q}proj.ds.exposures{q}"),
+                format!("{q}a{q}{q}b{q}.c"),
+                format!("{q}x; DROP TABLE users;--{q}"),
+            ];
+            for name in &legal {
+                assert_eq!(
+                    d.table_name("exposures-table", name).ok().as_ref(),
+                    Some(name),
+                    "{d:?} {name}"
+                );
+            }
+            let refused = [
+                "x; DROP TABLE users;--".to_string(),
+                "x;".into(),
+                "x--".into(),
+                "a--b".into(),
+                "x/* c */".into(),
+                "/*c*/x".into(),
+                "x y".into(),
+                " x".into(),
+                "x\ty".into(),
+                "x\n".into(),
+                String::new(),
+                ".x".into(),
+                "x.".into(),
+                "x..y".into(),
+                "1x".into(),
+                "x(1)".into(),
+                "x'".into(),
+                format!("{q}x"),
+                format!("{q}x{q}{q}"),
+                format!("x{q}"),
+                format!("{q}{q}"),
+                format!("{q}x{q}y"),
+                format!("{q}a\nb{q}"),
+                format!("{other}x{other}"),
+                format!("{other}proj.ds.exposures{other}"),
+            ];
+            for name in &refused {
+                let e = d.table_name("revenue-table", name).unwrap_err();
+                assert_eq!(e.exit_code(), 2);
+                let m = e.to_string();
+                assert!(m.starts_with("--revenue-table \""), "{d:?} {name:?}: {m}");
+                assert!(m.contains("expected a table name"), "{m}");
+            }
+        }
+        // A backslash escapes the next character in BigQuery's quoted names
+        // only.
+        assert!(Dialect::Bigquery.table_name("t", "`a\\`").is_err());
+        assert!(Dialect::Spark.table_name("t", "`a\\`").is_ok());
+        assert!(Dialect::Postgres.table_name("t", "\"a\\\"").is_ok());
+        let m = Dialect::Postgres
+            .table_name("exposures-table", "x; DROP TABLE users;--")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            m.starts_with("--exposures-table \"x; DROP TABLE users;--\": ';' at character 2 is not allowed there"),
+            "{m}"
+        );
+    }
+
+    #[test]
+    fn a_bigquery_column_name_cannot_escape_its_quotes() {
+        // BigQuery reads `a\` as an escaped backtick that does not close.
+        assert_eq!(Dialect::Bigquery.ident("a\\"), "`a\\\\`");
+        assert_eq!(Dialect::Bigquery.ident("a`b"), "`a\\`b`");
+        assert_eq!(Dialect::Spark.ident("a\\"), "`a\\`");
+    }
+
+    #[test]
+    fn the_settings_comment_stays_one_line() {
+        let mut s = spec(Dialect::Postgres);
+        s.settings = "exposed [a\nDROP TABLE users;--]".into();
+        for (name, q) in statements(&s) {
+            let first = q.lines().next().unwrap_or_default();
+            assert!(first.starts_with("-- uplift"), "{first}");
+            assert!(first.contains("[a\\u{a}DROP TABLE users;--]"), "{first}");
+            let inside: usize = q
+                .lines()
+                .skip(1)
+                .filter(|l| l.contains("DROP TABLE"))
+                .count();
+            if name == "meta" {
+                // The settings as a literal, which may hold a line break.
+                assert!(
+                    q.contains("SELECT 'exposed [a\nDROP TABLE users;--]' AS settings"),
+                    "{q}"
+                );
+                assert_eq!(inside, 1, "{q}");
+            } else {
+                assert_eq!(inside, 0, "{q}");
+            }
         }
     }
 

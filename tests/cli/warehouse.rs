@@ -563,3 +563,128 @@ fn sql_follows_the_mapping_and_leaves_out_missing_columns() {
     assert!(meta.contains("CAST(NULL AS STRING) AS seg"));
     assert!(!meta.contains(';'));
 }
+
+/// `uplift sql` with the tables given; (exit code, stdout, stderr).
+fn sql_with_tables(
+    dialect: &str,
+    tables: [&str; 4],
+    out_dir: Option<&Path>,
+) -> (i32, String, String) {
+    let mut args = vec!["sql", "--dialect", dialect];
+    for (flag, t) in [
+        "--exposures-table",
+        "--revenue-table",
+        "--spend-table",
+        "--finance-table",
+    ]
+    .into_iter()
+    .zip(tables)
+    {
+        args.extend([flag, t]);
+    }
+    let d = out_dir.map(|d| d.display().to_string());
+    if let Some(d) = &d {
+        args.extend(["--out-dir", d]);
+    }
+    let out = uplift().args(&args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn table_names_cannot_inject_sql() {
+    let tmp = tempfile::tempdir().unwrap();
+    for dialect in DIALECTS {
+        let (q, other) = if ["spark", "bigquery"].contains(&dialect) {
+            ('`', '"')
+        } else {
+            ('"', '`')
+        };
+        let injections = [
+            "x; DROP TABLE users;--".to_string(),
+            "x;".into(),
+            "x --".into(),
+            "x--".into(),
+            "x/* c */".into(),
+            "/**/x".into(),
+            "x y".into(),
+            "x ".into(),
+            "x\ny".into(),
+            "x'".into(),
+            "'x'".into(),
+            String::new(),
+            "mkt.".into(),
+            "mkt..x".into(),
+            format!("{q}x"),
+            format!("{q}x{q}{q}"),
+            format!("x{q}; DROP TABLE users;--"),
+            format!("{q}a{q} {q}b{q}"),
+            format!("{other}x{other}"),
+            format!("{other}x; DROP TABLE users;--{other}"),
+        ];
+        for (k, bad) in injections.iter().enumerate() {
+            // Each flag in turn, the others legal.
+            let flag = [
+                "exposures-table",
+                "revenue-table",
+                "spend-table",
+                "finance-table",
+            ][k % 4];
+            let mut tables = ["e", "r", "s", "f"];
+            tables[k % 4] = bad;
+            let dir = tmp.path().join(format!("{dialect}-{k}"));
+            let (code, out, err) = sql_with_tables(dialect, tables, Some(&dir));
+            assert_eq!(code, 2, "{dialect} --{flag} {bad:?}: {out}{err}");
+            let shown = bad.replace('\n', "\\n");
+            assert!(
+                err.contains(&format!("--{flag} \"{shown}\": ")),
+                "{dialect} --{flag} {bad:?}: {err}"
+            );
+            assert!(err.contains("expected a table name"), "{err}");
+            assert!(out.is_empty(), "{out}");
+            assert!(!dir.exists(), "{dialect} {bad:?}: --out-dir was created");
+            assert!(!err.contains("panicked"), "{err}");
+        }
+    }
+}
+
+#[test]
+fn table_names_in_the_dialects_own_quotes_are_accepted() {
+    for dialect in DIALECTS {
+        let names: Vec<String> = if ["spark", "bigquery"].contains(&dialect) {
+            vec![
+                "mkt.exposures".into(),
+                "`proj.ds.exposures`".into(),
+                "`my-proj`.ds.`order``s`".into(),
+                "proj-1.mkt.fin$2".into(),
+            ]
+        } else {
+            vec![
+                "mkt.exposures".into(),
+                "\"My Schema\".\"exp\"".into(),
+                "\"a \"\"quoted\"\" name\".t".into(),
+                "_x.fin$2".into(),
+            ]
+        };
+        let tables = [&*names[0], &*names[1], &*names[2], &*names[3]];
+        let (code, out, err) = sql_with_tables(dialect, tables, None);
+        assert_eq!(code, 0, "{dialect} {names:?}: {err}");
+        for name in &names {
+            assert!(
+                out.contains(&format!("FROM {name}\n")),
+                "{dialect}: FROM {name}"
+            );
+        }
+        // Still one statement per aggregate: the only semicolons end them.
+        assert_eq!(out.matches(';').count(), AGGREGATES.len(), "{dialect}");
+        assert_eq!(
+            out.lines()
+                .filter(|l| l.starts_with("-- uplift:aggregate "))
+                .count(),
+            AGGREGATES.len()
+        );
+    }
+}

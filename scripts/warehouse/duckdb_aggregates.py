@@ -2,8 +2,10 @@
 statements there, saving each result as NAME.csv: the warehouse round trip of
 tests/cli/warehouse.rs.
 
-usage: duckdb_aggregates.py DATA_DIR SQL_DIR OUT_DIR
+usage: duckdb_aggregates.py DATA_DIR SQL_DIR OUT_DIR [SQL_DIR OUT_DIR ...]
 DATA_DIR holds exposures.csv[.gz], revenue.csv[.gz], spend.csv, finance.csv.
+The tables are loaded once, then each SQL_DIR's statements run into its
+OUT_DIR. An exposures column `seq` (testdata/ties) is loaded as a BIGINT.
 """
 
 import os
@@ -21,15 +23,18 @@ def source(data, name):
 
 
 def main():
-    data, sql_dir, out = sys.argv[1:4]
+    data, pairs = sys.argv[1], sys.argv[2:]
     con = duckdb.connect()
     con.execute("SET TimeZone = 'America/New_York'")
     read = "read_csv('{}', all_varchar = true, header = true)"
+    exposures = read.format(source(data, "exposures"))
+    names = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {exposures}").fetchall()]
+    seq = ", CAST(seq AS BIGINT) AS seq" if "seq" in names else ""
     con.execute(
         f"""CREATE TABLE exposures AS SELECT user_id, channel,
         CAST("timestamp" AS TIMESTAMP) AS "timestamp", "group", campaign, segment,
-        CAST(NULLIF(cost, '') AS DOUBLE) AS cost
-        FROM {read.format(source(data, 'exposures'))}"""
+        CAST(NULLIF(cost, '') AS DOUBLE) AS cost{seq}
+        FROM {exposures}"""
     )
     con.execute(
         f"""CREATE TABLE revenue AS SELECT order_id, user_id,
@@ -47,13 +52,14 @@ def main():
             CAST(period_end AS DATE) AS period_end, CAST(revenue AS DOUBLE) AS revenue
             FROM {read.format(source(data, 'finance'))}"""
         )
-    os.makedirs(out, exist_ok=True)
-    for f in sorted(os.listdir(sql_dir)):
-        if not f.endswith(".sql"):
-            continue
-        query = open(os.path.join(sql_dir, f)).read()
-        target = os.path.join(out, f[: -len(".sql")] + ".csv")
-        con.execute(f"COPY ({query}) TO '{target}' (HEADER, DELIMITER ',')")
+    for sql_dir, out in zip(pairs[::2], pairs[1::2]):
+        os.makedirs(out, exist_ok=True)
+        for f in sorted(os.listdir(sql_dir)):
+            if not f.endswith(".sql"):
+                continue
+            query = open(os.path.join(sql_dir, f)).read()
+            target = os.path.join(out, f[: -len(".sql")] + ".csv")
+            con.execute(f"COPY ({query}) TO '{target}' (HEADER, DELIMITER ',')")
 
 
 if __name__ == "__main__":

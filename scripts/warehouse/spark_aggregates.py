@@ -1,13 +1,17 @@
 """Runs `uplift sql --dialect spark`'s statements in a local Spark session
 (pyspark) on uplift's input files, saving each result as NAME.csv.
 
-usage: spark_aggregates.py DATA_DIR SQL_DIR OUT_DIR
+usage: spark_aggregates.py DATA_DIR SQL_DIR OUT_DIR [SQL_DIR OUT_DIR ...]
 DATA_DIR holds exposures.csv[.gz], revenue.csv[.gz], spend.csv, finance.csv.
+The tables are read once, then each SQL_DIR's statements run into its
+OUT_DIR (one session). An exposures column `seq` (testdata/ties) is read as a
+BIGINT.
 The session time zone is set to a non-UTC zone on purpose: nothing may
 depend on it. Needs Java 17+ and `pip install pyspark`.
 """
 
 import csv
+import gzip
 import os
 import sys
 import time
@@ -24,7 +28,7 @@ def source(data, name):
 
 
 def main():
-    data, sql_dir, out = sys.argv[1:4]
+    data, pairs = sys.argv[1], sys.argv[2:]
     spark = (
         SparkSession.builder.master("local[2]")
         .appName("uplift-aggregates")
@@ -41,6 +45,10 @@ def main():
         "spend": "date DATE, channel STRING, spend DOUBLE",
         "finance": "period_start DATE, period_end DATE, revenue DOUBLE",
     }
+    exposures = source(data, "exposures")
+    with (gzip.open if exposures.endswith(".gz") else open)(exposures, "rt") as f:
+        if f.readline().strip().split(",")[-1] == "seq":
+            schemas["exposures"] += ", seq BIGINT"
     for name, schema in schemas.items():
         path = source(data, name)
         if path is None:
@@ -52,19 +60,20 @@ def main():
             .csv(path)
             .createOrReplaceTempView(name)
         )
-    os.makedirs(out, exist_ok=True)
-    for f in sorted(os.listdir(sql_dir)):
-        if not f.endswith(".sql"):
-            continue
-        started = time.time()
-        df = spark.sql(open(os.path.join(sql_dir, f)).read())
-        rows = df.collect()
-        with open(os.path.join(out, f[: -len(".sql")] + ".csv"), "w", newline="") as fh:
-            w = csv.writer(fh)
-            w.writerow(df.columns)
-            for r in rows:
-                w.writerow(["" if v is None else repr(v) if isinstance(v, float) else v for v in r])
-        print(f"{f[:-4]}: {len(rows)} rows in {time.time() - started:.1f} s", file=sys.stderr)
+    for sql_dir, out in zip(pairs[::2], pairs[1::2]):
+        os.makedirs(out, exist_ok=True)
+        for f in sorted(os.listdir(sql_dir)):
+            if not f.endswith(".sql"):
+                continue
+            started = time.time()
+            df = spark.sql(open(os.path.join(sql_dir, f)).read())
+            rows = df.collect()
+            with open(os.path.join(out, f[: -len(".sql")] + ".csv"), "w", newline="") as fh:
+                w = csv.writer(fh)
+                w.writerow(df.columns)
+                for r in rows:
+                    w.writerow(["" if v is None else repr(v) if isinstance(v, float) else v for v in r])
+            print(f"{f[:-4]}: {len(rows)} rows in {time.time() - started:.1f} s", file=sys.stderr)
     spark.stop()
 
 

@@ -23,7 +23,7 @@ use crate::model::{Dataset, Exposures, Group, MICROS_PER_DAY, Orders, SpendRow};
 use crate::report::{Report, Tool, Warning};
 use crate::stats::describe::BiMoments;
 use crate::stats::sum::NeumaierSum;
-use crate::warehouse::aggregates::{self, Aggregates, CohortRow, TransitionRow};
+use crate::warehouse::aggregates::{self, Aggregates, CohortRow, TieOrder, TransitionRow};
 use crate::warehouse::sql;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -223,6 +223,7 @@ pub fn run(
             totals,
         });
     }
+    tie_order_warning(&agg, &settings.windows, &mut warnings);
     let (mut attribution, attribution_totals) = super::attribute::sections(results, &channels);
     if has_spend {
         apply_attribution_cac(&mut attribution, &channels, &spend_totals);
@@ -329,6 +330,38 @@ pub fn run(
     super::run::outcome(&report, settings, a)
 }
 
+/// `warehouse_tie_order`: without an order column the SQL ordered touches
+/// with the same timestamp by channel name (then campaign), where a run on
+/// the files keeps their file order; says how many attributed conversions,
+/// per window, had such a tie between different channels in their path.
+fn tie_order_warning(agg: &Aggregates, windows: &[u16], warnings: &mut Vec<Warning>) {
+    if agg.meta.tie_order != TieOrder::ChannelCampaign {
+        return;
+    }
+    let counts: Vec<(u16, u64, u64)> = windows
+        .iter()
+        .filter_map(|&w| {
+            let t = agg.totals.iter().find(|t| t.window_days == w)?;
+            let attributed = t.conversions.saturating_sub(t.unattributed_conversions);
+            Some((w, t.tied_conversions, attributed))
+        })
+        .collect();
+    if counts.iter().all(|c| c.1 == 0) {
+        return;
+    }
+    let per_window: Vec<String> = counts
+        .iter()
+        .map(|(w, tied, of)| format!("{tied} of {of} in the {w}-day window"))
+        .collect();
+    warnings.push(Warning::new(
+        "warehouse_tie_order",
+        format!(
+            "touches with the same timestamp were ordered by channel name, then campaign (tables have no file order, and the SQL was generated without --order-column): attributed conversions whose path held such a tie between different channels: {}; their first-touch, last-touch, position-based and Markov credits may differ from a run on the files in their order (generate the SQL with `uplift sql --order-column C`, C a column that orders the events, such as an event id or a load sequence)",
+            per_window.join(", ")
+        ),
+    ));
+}
+
 /// The attribution totals of one window (zero when it has no conversion).
 fn window_totals(t: Option<&aggregates::TotalsRow>, refunds: f64) -> Totals {
     let (conversions, revenue, uc, ur) = t.map_or((0, 0.0, 0, 0.0), |t| {
@@ -420,11 +453,15 @@ fn check(agg: &Aggregates, s: &RunSettings) -> Result<(), Error> {
         }
     }
     if m.exposures_rows.1 < m.exposures_rows.0 {
+        let order = match &m.tie_order {
+            TieOrder::Column(c) => format!(", or {c} (the --order-column)"),
+            TieOrder::ChannelCampaign => String::new(),
+        };
         return Err(bad(
             "exposures_rows_read",
             m.exposures_rows.1.to_string(),
             format!(
-                "{} of {} rows of the exposures table have no user_id, channel or timestamp (every row needs them; fix or filter the table)",
+                "{} of {} rows of the exposures table have no user_id, channel or timestamp{order} (every row needs them; fix or filter the table)",
                 m.exposures_rows.0 - m.exposures_rows.1,
                 m.exposures_rows.0
             ),

@@ -25,7 +25,8 @@ pub struct SqlArgs {
     /// The SQL engine.
     #[arg(long, value_enum)]
     pub dialect: Dialect,
-    /// Exposures table (schema-qualified as the engine wants it).
+    /// Exposures table: dot-separated parts, each plain or quoted in the
+    /// dialect's quotes (e.g. mkt.exposures, "My Schema"."exp", `proj.ds.exp`).
     #[arg(long, value_name = "TABLE")]
     pub exposures_table: String,
     /// Revenue (orders) table.
@@ -58,6 +59,13 @@ pub struct SqlArgs {
     /// input), for inspection; the report does not need it.
     #[arg(long)]
     pub paths: bool,
+    /// A column of the exposures table that orders touches with the same
+    /// timestamp (an event id, a load sequence): it plays the part of the
+    /// file order, and the report equals the in-process one on the rows in
+    /// that order [default: channel name, then campaign, with a
+    /// `warehouse_tie_order` warning counting the conversions it touched].
+    #[arg(long, value_name = "COLUMN")]
+    pub order_column: Option<String>,
     /// An optional column the tables do not have; repeat or separate by commas.
     #[arg(long, value_enum, value_delimiter = ',', value_name = "COLUMN")]
     pub missing_column: Vec<OptionalColumn>,
@@ -78,6 +86,7 @@ pub fn table_columns(cfg: &Config, missing: &[OptionalColumn]) -> TableColumns {
         ex_group: optional(&c.exposures.group, "group", OptionalColumn::Group),
         ex_segment: optional(&c.exposures.segment, "segment", OptionalColumn::Segment),
         ex_cost: optional(&c.exposures.cost, "cost", OptionalColumn::Cost),
+        ex_campaign: optional(&c.exposures.campaign, "campaign", OptionalColumn::Campaign),
         rv_user: name(&c.revenue.user_id, "user_id"),
         rv_ts: name(&c.revenue.timestamp, "timestamp"),
         rv_revenue: name(&c.revenue.revenue, "revenue"),
@@ -93,6 +102,26 @@ pub fn table_columns(cfg: &Config, missing: &[OptionalColumn]) -> TableColumns {
 
 /// Runs `uplift sql`.
 pub fn run(a: &SqlArgs) -> Result<Outcome, Error> {
+    // The table names first: nothing is read or written for a name that
+    // is not an identifier.
+    let d = a.dialect;
+    let exposures_table = d.table_name("exposures-table", &a.exposures_table)?;
+    let revenue_table = d.table_name("revenue-table", &a.revenue_table)?;
+    let spend_table = a
+        .spend_table
+        .as_deref()
+        .map(|t| d.table_name("spend-table", t))
+        .transpose()?;
+    let finance_table = a
+        .finance_table
+        .as_deref()
+        .map(|t| d.table_name("finance-table", t))
+        .transpose()?;
+    if a.order_column.as_deref().is_some_and(str::is_empty) {
+        return Err(Error::Usage(
+            "--order-column \"\": is empty (expected the name of a column of the exposures table, like event_id)".into(),
+        ));
+    }
     let cfg = match &a.config {
         Some(p) => Config::load(p)?,
         None => Config::default(),
@@ -103,11 +132,12 @@ pub fn run(a: &SqlArgs) -> Result<Outcome, Error> {
     let groups = cfg.groups.labels();
     let spec = Spec {
         dialect: a.dialect,
-        exposures_table: a.exposures_table.clone(),
-        revenue_table: a.revenue_table.clone(),
-        spend_table: a.spend_table.clone(),
-        finance_table: a.finance_table.clone(),
+        exposures_table,
+        revenue_table,
+        spend_table,
+        finance_table,
         columns: table_columns(&cfg, &a.missing_column),
+        order_column: a.order_column.clone(),
         settings: sql::settings_line(&windows, a.as_of.as_deref(), &models, &params, &groups),
         groups,
         windows,

@@ -11,6 +11,7 @@ use crate::io::FileInfo;
 use crate::io::problem::{Problem, show_value};
 use crate::io::read::{self, Kind, Value, Wanted};
 use crate::model::Micros;
+use crate::warehouse::sql;
 use std::path::{Path, PathBuf};
 
 /// One cell as read.
@@ -136,13 +137,19 @@ fn find(dir: &Path, name: &str) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-fn read_table(path: &Path, columns: &[&'static str]) -> Result<(Table, FileInfo), Error> {
+/// Reads `path`; every column of `columns` is required but those of
+/// `optional` (read as empty when absent).
+fn read_table(
+    path: &Path,
+    columns: &[&'static str],
+    optional: &[&str],
+) -> Result<(Table, FileInfo), Error> {
     let wanted: Vec<Wanted> = columns
         .iter()
         .map(|&c| Wanted {
             canonical: c,
             name: c.to_string(),
-            required: true,
+            required: !optional.contains(&c),
             kind: Kind::Text,
         })
         .collect();
@@ -181,6 +188,8 @@ fn read_table(path: &Path, columns: &[&'static str]) -> Result<(Table, FileInfo)
 pub struct Meta {
     /// The settings line the SQL was generated with.
     pub settings: String,
+    /// How touches with the same timestamp were ordered.
+    pub tie_order: TieOrder,
     /// Rows of the exposures table, and those with every required value.
     pub exposures_rows: (u64, u64),
     /// Exposures rows whose group label is neither exposed nor control.
@@ -197,6 +206,16 @@ pub struct Meta {
     pub refunds: (u64, f64),
     /// Net revenue of the orders.
     pub net_revenue: f64,
+}
+
+/// How the SQL ordered a user's touches with the same timestamp
+/// (`meta.tie_order`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TieOrder {
+    /// By channel name, then campaign: the data's order, not the events'.
+    ChannelCampaign,
+    /// By this column of the exposures table (`uplift sql --order-column`).
+    Column(String),
 }
 
 /// `channels`: one row per channel.
@@ -258,6 +277,9 @@ pub struct TotalsRow {
     pub unattributed_conversions: u64,
     /// Their revenue.
     pub unattributed_revenue: f64,
+    /// Attributed conversions whose path holds two touches with the same
+    /// timestamp and different channels.
+    pub tied_conversions: u64,
 }
 
 /// `credits`: per (window, channel), the touches of all paths and each
@@ -386,7 +408,9 @@ pub fn load(dir: &Path, markov: bool) -> Result<Aggregates, Error> {
      -> Result<Option<Table>, Error> {
         match find(dir, name) {
             Some(p) => {
-                let (t, info) = read_table(&p, columns)?;
+                // N.B. `tie_order` is read even when absent, so that the
+                // aggregates of an older format are named as such below.
+                let (t, info) = read_table(&p, columns, &["tie_order"])?;
                 files.push((name, info));
                 Ok(Some(t))
             }
@@ -400,6 +424,7 @@ pub fn load(dir: &Path, markov: bool) -> Result<Aggregates, Error> {
         "meta",
         &[
             "settings",
+            "tie_order",
             "exposures_rows",
             "exposures_rows_read",
             "unknown_group_rows",
@@ -423,16 +448,47 @@ pub fn load(dir: &Path, markov: bool) -> Result<Aggregates, Error> {
             t.rows.len()
         )));
     }
+    let settings = t.text(0, 0).unwrap_or_default();
+    let format = settings.split(", ").next().unwrap_or_default();
+    if format != sql::AGGREGATES_FORMAT {
+        return Err(t.problem(
+            t.rows[0].0,
+            0,
+            &t.rows[0].1[0],
+            &format!(
+                "the aggregates are of format \"{format}\" but this uplift reads \"{}\": generate the SQL again with this uplift (uplift sql …) and run it again",
+                sql::AGGREGATES_FORMAT
+            ),
+        ));
+    }
+    let ties = t.required_text(0, 1)?;
+    let tie_order = if ties == sql::TIES_BY_CHANNEL {
+        TieOrder::ChannelCampaign
+    } else if let Some(c) = ties.strip_prefix(sql::ORDER_COLUMN_PREFIX) {
+        TieOrder::Column(c.to_string())
+    } else {
+        return Err(t.problem(
+            t.rows[0].0,
+            1,
+            &t.rows[0].1[1],
+            &format!(
+                "is not a tie order (expected \"{}\" or \"{}COLUMN\")",
+                sql::TIES_BY_CHANNEL,
+                sql::ORDER_COLUMN_PREFIX
+            ),
+        ));
+    };
     let meta = Meta {
-        settings: t.text(0, 0).unwrap_or_default(),
-        exposures_rows: (t.count(0, 1)?, t.count(0, 2)?),
-        unknown_group_rows: t.count(0, 3)?,
-        bad_channel_names: t.count(0, 4)?,
-        revenue_rows: (t.count(0, 5)?, t.count(0, 6)?),
-        as_of: t.integer(0, 7)?,
-        duplicates: (t.count(0, 8)?, t.number(0, 9)?),
-        refunds: (t.count(0, 10)?, t.number(0, 11)?),
-        net_revenue: t.number(0, 12)?,
+        settings,
+        tie_order,
+        exposures_rows: (t.count(0, 2)?, t.count(0, 3)?),
+        unknown_group_rows: t.count(0, 4)?,
+        bad_channel_names: t.count(0, 5)?,
+        revenue_rows: (t.count(0, 6)?, t.count(0, 7)?),
+        as_of: t.integer(0, 8)?,
+        duplicates: (t.count(0, 9)?, t.number(0, 10)?),
+        refunds: (t.count(0, 11)?, t.number(0, 12)?),
+        net_revenue: t.number(0, 13)?,
     };
 
     let t = req(open(
@@ -520,6 +576,7 @@ pub fn load(dir: &Path, markov: bool) -> Result<Aggregates, Error> {
             "revenue",
             "unattributed_conversions",
             "unattributed_revenue",
+            "tied_conversions",
         ],
         true,
         "",
@@ -532,6 +589,7 @@ pub fn load(dir: &Path, markov: bool) -> Result<Aggregates, Error> {
             revenue: t.number(r, 2)?,
             unattributed_conversions: t.count(r, 3)?,
             unattributed_revenue: t.number(r, 4)?,
+            tied_conversions: t.count(r, 5)?,
         });
     }
 

@@ -108,10 +108,15 @@ fn json_of(args: &[&str]) -> Value {
 
 /// The in-process report of testdata/sim with `windows`.
 fn in_process(windows: &[&str], extra: &[&str]) -> Value {
+    in_process_of("testdata/sim/exposures.csv.gz", windows, extra)
+}
+
+/// The in-process report of testdata/sim with other exposures.
+fn in_process_of(exposures: &str, windows: &[&str], extra: &[&str]) -> Value {
     let mut args = vec![
         "run",
         "--exposures",
-        "testdata/sim/exposures.csv.gz",
+        exposures,
         "--revenue",
         "testdata/sim/revenue.csv.gz",
         "--spend",
@@ -286,10 +291,9 @@ fn duckdb_aggregates_give_the_in_process_report() {
     assert!(n > 3000, "only {n} numbers compared");
 }
 
-#[test]
-fn spark_aggregates_give_the_in_process_report() {
-    // A local Spark session (pyspark): run where it can be installed
-    // (`scripts/warehouse/env.sh --spark`, which .ci/run calls).
+/// A local Spark session (pyspark) can run: where it can be installed
+/// (`scripts/warehouse/env.sh --spark`, which .ci/run calls).
+fn spark_ready() -> bool {
     let spark = Command::new("python3")
         .args(["-c", "import pyspark"])
         .status()
@@ -300,6 +304,13 @@ fn spark_aggregates_give_the_in_process_report() {
             .is_ok_and(|o| o.status.success());
     if !spark {
         eprintln!("note: pyspark or Java unavailable here; Spark round trip skipped");
+    }
+    spark
+}
+
+#[test]
+fn spark_aggregates_give_the_in_process_report() {
+    if !spark_ready() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
@@ -450,27 +461,27 @@ fn sql_prints_one_select_per_aggregate_in_every_dialect() {
         (
             "postgres",
             "EXTRACT(EPOCH FROM \"timestamp\")",
-            "STRING_AGG(tp.ch, '>' ORDER BY tp.t, tp.ch)",
+            "STRING_AGG(tp.ch, '>' ORDER BY tp.t, tp.ch, tp.camp)",
         ),
         (
             "duckdb",
             "epoch_us(\"timestamp\")",
-            "STRING_AGG(tp.ch, '>' ORDER BY tp.t, tp.ch)",
+            "STRING_AGG(tp.ch, '>' ORDER BY tp.t, tp.ch, tp.camp)",
         ),
         (
             "spark",
             "unix_micros(`timestamp`)",
-            "array_sort(collect_list(named_struct('t', tp.t, 'ch', tp.ch)))",
+            "array_sort(collect_list(named_struct('t', tp.t, 'ch', tp.ch, 'camp', tp.camp)))",
         ),
         (
             "bigquery",
             "UNIX_MICROS(`timestamp`)",
-            "STRING_AGG(tp.ch, '>' ORDER BY tp.t, tp.ch)",
+            "STRING_AGG(tp.ch, '>' ORDER BY tp.t, tp.ch, tp.camp)",
         ),
         (
             "snowflake",
             "DATE_PART(EPOCH_MICROSECOND, \"timestamp\")",
-            "LISTAGG(tp.ch, '>') WITHIN GROUP (ORDER BY tp.t, tp.ch)",
+            "LISTAGG(tp.ch, '>') WITHIN GROUP (ORDER BY tp.t, tp.ch, tp.camp)",
         ),
     ];
     for (dialect, time, path) in engine_marks {
@@ -562,4 +573,474 @@ fn sql_follows_the_mapping_and_leaves_out_missing_columns() {
     assert!(meta.contains("`customer_id`"), "{meta}");
     assert!(meta.contains("CAST(NULL AS STRING) AS seg"));
     assert!(!meta.contains(';'));
+}
+
+/// `uplift sql` with the tables given; (exit code, stdout, stderr).
+fn sql_with_tables(
+    dialect: &str,
+    tables: [&str; 4],
+    out_dir: Option<&Path>,
+) -> (i32, String, String) {
+    let mut args = vec!["sql", "--dialect", dialect];
+    for (flag, t) in [
+        "--exposures-table",
+        "--revenue-table",
+        "--spend-table",
+        "--finance-table",
+    ]
+    .into_iter()
+    .zip(tables)
+    {
+        args.extend([flag, t]);
+    }
+    let d = out_dir.map(|d| d.display().to_string());
+    if let Some(d) = &d {
+        args.extend(["--out-dir", d]);
+    }
+    let out = uplift().args(&args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn table_names_cannot_inject_sql() {
+    let tmp = tempfile::tempdir().unwrap();
+    for dialect in DIALECTS {
+        let (q, other) = if ["spark", "bigquery"].contains(&dialect) {
+            ('`', '"')
+        } else {
+            ('"', '`')
+        };
+        let injections = [
+            "x; DROP TABLE users;--".to_string(),
+            "x;".into(),
+            "x --".into(),
+            "x--".into(),
+            "x/* c */".into(),
+            "/**/x".into(),
+            "x y".into(),
+            "x ".into(),
+            "x\ny".into(),
+            "x'".into(),
+            "'x'".into(),
+            String::new(),
+            "mkt.".into(),
+            "mkt..x".into(),
+            format!("{q}x"),
+            format!("{q}x{q}{q}"),
+            format!("x{q}; DROP TABLE users;--"),
+            format!("{q}a{q} {q}b{q}"),
+            format!("{other}x{other}"),
+            format!("{other}x; DROP TABLE users;--{other}"),
+        ];
+        for (k, bad) in injections.iter().enumerate() {
+            // Each flag in turn, the others legal.
+            let flag = [
+                "exposures-table",
+                "revenue-table",
+                "spend-table",
+                "finance-table",
+            ][k % 4];
+            let mut tables = ["e", "r", "s", "f"];
+            tables[k % 4] = bad;
+            let dir = tmp.path().join(format!("{dialect}-{k}"));
+            let (code, out, err) = sql_with_tables(dialect, tables, Some(&dir));
+            assert_eq!(code, 2, "{dialect} --{flag} {bad:?}: {out}{err}");
+            let shown = bad.replace('\n', "\\n");
+            assert!(
+                err.contains(&format!("--{flag} \"{shown}\": ")),
+                "{dialect} --{flag} {bad:?}: {err}"
+            );
+            assert!(err.contains("expected a table name"), "{err}");
+            assert!(out.is_empty(), "{out}");
+            assert!(!dir.exists(), "{dialect} {bad:?}: --out-dir was created");
+            assert!(!err.contains("panicked"), "{err}");
+        }
+    }
+}
+
+#[test]
+fn table_names_in_the_dialects_own_quotes_are_accepted() {
+    for dialect in DIALECTS {
+        let names: Vec<String> = if ["spark", "bigquery"].contains(&dialect) {
+            vec![
+                "mkt.exposures".into(),
+                "`proj.ds.exposures`".into(),
+                "`my-proj`.ds.`order``s`".into(),
+                "proj-1.mkt.fin$2".into(),
+            ]
+        } else {
+            vec![
+                "mkt.exposures".into(),
+                "\"My Schema\".\"exp\"".into(),
+                "\"a \"\"quoted\"\" name\".t".into(),
+                "_x.fin$2".into(),
+            ]
+        };
+        let tables = [&*names[0], &*names[1], &*names[2], &*names[3]];
+        let (code, out, err) = sql_with_tables(dialect, tables, None);
+        assert_eq!(code, 0, "{dialect} {names:?}: {err}");
+        for name in &names {
+            assert!(
+                out.contains(&format!("FROM {name}\n")),
+                "{dialect}: FROM {name}"
+            );
+        }
+        // Still one statement per aggregate: the only semicolons end them.
+        assert_eq!(out.matches(';').count(), AGGREGATES.len(), "{dialect}");
+        assert_eq!(
+            out.lines()
+                .filter(|l| l.starts_with("-- uplift:aggregate "))
+                .count(),
+            AGGREGATES.len()
+        );
+    }
+}
+
+// Ties: touches of a user with the same timestamp. testdata/ties
+// (scripts/warehouse/make_ties.py) holds testdata/sim's exposures cut to the
+// hour, so that touches of different channels share a timestamp, with a
+// column `seq` (the row's position in the file), and the same rows sorted
+// stably by (timestamp, channel, campaign); `expected.json` counts, per
+// window, the attributed conversions whose path holds such a tie.
+
+const TIES: &str = "testdata/ties/exposures.csv.gz";
+const TIES_BY_CHANNEL: &str = "testdata/ties/exposures_by_channel.csv.gz";
+
+/// A data directory for the loading scripts: the tie fixture's exposures
+/// (with `seq`) and testdata/sim's other files.
+fn ties_data(tmp: &Path) -> PathBuf {
+    let data = tmp.join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::copy(root().join(TIES), data.join("exposures.csv.gz")).unwrap();
+    for f in ["revenue.csv.gz", "spend.csv", "finance.csv"] {
+        std::fs::copy(root().join(SIM).join(f), data.join(f)).unwrap();
+    }
+    data
+}
+
+/// The SQL of `dialect` with `--order-column seq` (in tmp/sql-seq) and
+/// without (tmp/sql-none); the loading scripts' arguments for both.
+fn ties_sql(dialect: &str, windows: &[&str], tmp: &Path) -> Vec<PathBuf> {
+    let p = |n: &str| tmp.join(n);
+    write_sql(dialect, windows, &["--order-column", "seq"], &p("sql-seq"));
+    write_sql(dialect, windows, &[], &p("sql-none"));
+    vec![p("sql-seq"), p("agg-seq"), p("sql-none"), p("agg-none")]
+}
+
+/// The counts of `expected.json` for window `w`: (tied, attributed).
+fn expected_ties(w: &str) -> (u64, u64) {
+    let text = std::fs::read_to_string(root().join("testdata/ties/expected.json")).unwrap();
+    let v: Value = serde_json::from_str(&text).unwrap();
+    let n = |k: &str| v["windows"][w][k].as_u64().unwrap();
+    (n("tied_conversions"), n("attributed_conversions"))
+}
+
+fn warning_codes(r: &Value) -> Vec<String> {
+    r["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|w| w["code"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// With `--order-column seq` the report equals the in-process one of the
+/// file; without, the in-process one of the rows ordered by channel, then
+/// campaign, plus the `warehouse_tie_order` warning with the expected counts.
+fn assert_tie_orders(tmp: &Path, windows: &[&str]) {
+    let with_seq = from_aggregates(&tmp.join("agg-seq"), windows, &[]);
+    assert!(
+        !warning_codes(&with_seq).contains(&"warehouse_tie_order".to_string()),
+        "{:?}",
+        warning_codes(&with_seq)
+    );
+    // About 1,700 numbers a window.
+    let enough = 1500 * windows.len();
+    let n = compare(&in_process_of(TIES, windows, &[]), &with_seq);
+    assert!(n > enough, "only {n} numbers compared");
+
+    let mut by_channel = from_aggregates(&tmp.join("agg-none"), windows, &[]);
+    let warnings = by_channel["warnings"].as_array_mut().unwrap();
+    let at = warnings
+        .iter()
+        .position(|w| w["code"] == "warehouse_tie_order")
+        .expect("a warehouse_tie_order warning");
+    let message = warnings.remove(at)["message"].as_str().unwrap().to_string();
+    for w in windows {
+        let (tied, attributed) = expected_ties(w);
+        assert!(tied > 0);
+        assert!(
+            message.contains(&format!("{tied} of {attributed} in the {w}-day window")),
+            "window {w}: {tied} of {attributed} expected: {message}"
+        );
+    }
+    let n = compare(&in_process_of(TIES_BY_CHANNEL, windows, &[]), &by_channel);
+    assert!(n > enough, "only {n} numbers compared");
+}
+
+#[test]
+fn the_tie_fixture_orders_first_touches_differently_by_file_and_by_channel() {
+    // Else the round trips below could not tell the two orders apart.
+    let windows = ["30", "90"];
+    let file = in_process_of(TIES, &windows, &[]);
+    let by_channel = in_process_of(TIES_BY_CHANNEL, &windows, &[]);
+    let rows = |r: &Value, model: &str| -> Vec<(u64, String, f64)> {
+        r["attribution"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|x| x["model"] == model)
+            .map(|x| {
+                (
+                    x["window_days"].as_u64().unwrap(),
+                    x["channel"].as_str().unwrap().to_string(),
+                    x["conversions"].as_f64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    for w in [30, 90] {
+        let a: Vec<_> = rows(&file, "first_touch")
+            .into_iter()
+            .filter(|r| r.0 == w)
+            .collect();
+        let b: Vec<_> = rows(&by_channel, "first_touch")
+            .into_iter()
+            .filter(|r| r.0 == w)
+            .collect();
+        assert_eq!(a.len(), 6);
+        let moved: f64 = a.iter().zip(&b).map(|(x, y)| (x.2 - y.2).abs()).sum();
+        assert!(
+            moved >= 4.0,
+            "window {w}: first-touch conversions moved {moved}"
+        );
+    }
+    // The same rows: the totals of attribution and every lift row agree
+    // (within summation error: users come in another order).
+    compare(
+        &file["attribution_totals"],
+        &by_channel["attribution_totals"],
+    );
+    assert!(compare(&file["lift"], &by_channel["lift"]) > 1000);
+    let (tied, attributed) = expected_ties("30");
+    assert!(tied >= 50 && tied < attributed, "{tied} of {attributed}");
+}
+
+#[test]
+fn ties_follow_the_order_column_in_duckdb() {
+    if !engines_ready() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let windows = ["30", "90"];
+    let data = ties_data(tmp.path());
+    run_script(
+        Command::new("python3")
+            .arg("scripts/warehouse/duckdb_aggregates.py")
+            .arg(&data)
+            .args(ties_sql("duckdb", &windows, tmp.path())),
+    );
+    assert_tie_orders(tmp.path(), &windows);
+}
+
+#[test]
+fn ties_follow_the_order_column_in_postgres() {
+    if !engines_ready() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let windows = ["30", "90"];
+    let data = ties_data(tmp.path());
+    let sql = ties_sql("postgres", &windows, tmp.path());
+    let pg = tmp.path().join("pg");
+    let out = Command::new("bash")
+        .arg(root().join("scripts/warehouse/pg.sh"))
+        .arg("start")
+        .arg(&pg)
+        .output()
+        .unwrap();
+    let _server = Server(pg.clone());
+    assert!(
+        out.status.success(),
+        "pg.sh start: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let port = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    run_script(
+        Command::new("bash")
+            .arg("scripts/warehouse/pg_aggregates.sh")
+            .arg(&port)
+            .arg(&data)
+            .args(sql),
+    );
+    assert_tie_orders(tmp.path(), &windows);
+}
+
+#[test]
+fn ties_follow_the_order_column_in_spark() {
+    if !spark_ready() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    // One window: a local Spark session is slow, and the two above cover
+    // more than one.
+    let windows = ["30"];
+    let data = ties_data(tmp.path());
+    run_script(
+        Command::new("python3")
+            .arg("scripts/warehouse/spark_aggregates.py")
+            .arg(&data)
+            .args(ties_sql("spark", &windows, tmp.path())),
+    );
+    assert_tie_orders(tmp.path(), &windows);
+}
+
+#[test]
+fn sql_orders_ties_by_the_order_column_everywhere() {
+    for dialect in DIALECTS {
+        let q = |s: &str| {
+            if ["spark", "bigquery"].contains(&dialect) {
+                format!("`{s}`")
+            } else {
+                format!("\"{s}\"")
+            }
+        };
+        let run = |extra: &[&str]| -> String {
+            let mut args = vec![
+                "sql",
+                "--dialect",
+                dialect,
+                "--exposures-table",
+                "e",
+                "--revenue-table",
+                "r",
+                "--paths",
+            ];
+            args.extend(extra);
+            let out = uplift().args(&args).output().unwrap();
+            assert_eq!(out.status.code(), Some(0), "{dialect} {extra:?}");
+            String::from_utf8(out.stdout).unwrap()
+        };
+        let with = run(&["--order-column", "event id"]);
+        assert!(
+            with.contains(&format!("{} AS oc", q("event id"))),
+            "{dialect}"
+        );
+        assert!(with.contains(&format!("AND {} IS NOT NULL", q("event id"))));
+        assert!(
+            with.contains("'order_column event id' AS tie_order"),
+            "{dialect}"
+        );
+        let without = run(&[]);
+        assert!(
+            without.contains("'channel, campaign' AS tie_order"),
+            "{dialect}"
+        );
+        assert!(without.contains(&format!("COALESCE(CAST({} AS ", q("campaign"))));
+        for (text, keys) in [(&with, "t, oc, ch, camp"), (&without, "t, ch, camp")] {
+            // The segment choice and the per-conversion positions.
+            for window in [
+                format!("PARTITION BY u ORDER BY {keys}, seg"),
+                format!("PARTITION BY days, u, pid ORDER BY {keys}) AS i"),
+                format!("PARTITION BY days, u, pid, ch ORDER BY {keys}) AS j"),
+                format!("LAG(ch, 1) OVER (PARTITION BY days, u, pid ORDER BY {keys})"),
+                format!("LAG(ch, 2) OVER (PARTITION BY days, u, pid ORDER BY {keys})"),
+            ] {
+                assert!(text.contains(&window), "{dialect}: {window}");
+            }
+            // The paths, in each engine's own way.
+            let path = match dialect {
+                "spark" => {
+                    let fields: Vec<String> =
+                        keys.split(", ").map(|k| format!("'{k}', tp.{k}")).collect();
+                    format!("named_struct({})", fields.join(", "))
+                }
+                _ => {
+                    let cols: Vec<String> = keys.split(", ").map(|k| format!("tp.{k}")).collect();
+                    format!("ORDER BY {}", cols.join(", "))
+                }
+            };
+            assert!(text.contains(&path), "{dialect}: {path}");
+            // No ordering by time alone is left, nor by (t, ch).
+            assert!(!text.contains("ORDER BY t)"), "{dialect}");
+            assert!(!text.contains("ORDER BY t, ch)"), "{dialect}");
+            assert!(!text.contains("ORDER BY tp.t, tp.ch)"), "{dialect}");
+        }
+    }
+    // The campaign column may be missing, and is mapped like the others.
+    let out = uplift()
+        .args([
+            "sql",
+            "--dialect",
+            "postgres",
+            "--exposures-table",
+            "e",
+            "--revenue-table",
+            "r",
+            "--missing-column",
+            "campaign",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("CAST('' AS TEXT) AS camp"));
+    assert!(!text.contains("\"campaign\""));
+    let out = uplift()
+        .args([
+            "sql",
+            "--dialect",
+            "duckdb",
+            "--exposures-table",
+            "e",
+            "--revenue-table",
+            "r",
+            "--order-column",
+            "",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--order-column \"\""));
+}
+
+#[test]
+fn aggregates_of_an_older_format_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    for e in std::fs::read_dir(root().join("testdata/warehouse")).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, tmp.path().join(p.file_name().unwrap())).unwrap();
+    }
+    std::fs::remove_file(tmp.path().join("meta.csv.gz")).unwrap();
+    // Format 2: no tie_order column.
+    std::fs::write(
+        tmp.path().join("meta.csv"),
+        "settings,exposures_rows,exposures_rows_read,unknown_group_rows,bad_channel_names,revenue_rows,revenue_rows_read,as_of,latest_revenue,duplicate_rows,duplicate_revenue,refunds,refund_revenue,net_revenue\n\
+         \"uplift-aggregates 2, windows 30, as_of latest, half_life 7, position 0.4/0.4, markov_order 1, exposed [exposed|treatment|test], control [control|holdout]\",59204,59204,0,0,46399,46399,1782863170000000,1782863170000000,97,6750.23,777,-46865.19,2674081.63\n",
+    )
+    .unwrap();
+    let d = tmp.path().display().to_string();
+    let out = uplift()
+        .args([
+            "run",
+            "--from-aggregates",
+            &d,
+            "--config",
+            "testdata/sim/uplift.toml",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("meta.csv:2: column \"settings\""), "{err}");
+    assert!(
+        err.contains(
+            "format \"uplift-aggregates 2\" but this uplift reads \"uplift-aggregates 3\""
+        ),
+        "{err}"
+    );
 }

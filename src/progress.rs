@@ -25,6 +25,11 @@ pub fn enable_on_terminal() {
     ENABLED.store(on, Ordering::Relaxed);
 }
 
+/// Whether progress may be shown (see [`enable_on_terminal`]).
+pub fn enabled() -> bool {
+    ENABLED.load(Ordering::Relaxed)
+}
+
 /// A computation of `total` units whose progress may be shown.
 ///
 /// [`Task::advance`] may be called from several threads at once.
@@ -53,7 +58,7 @@ impl Task {
     /// Records `units` more done, and redraws the line when it is due.
     pub fn advance(&self, units: u64) {
         let done = self.done.fetch_add(units, Ordering::Relaxed) + units;
-        if !ENABLED.load(Ordering::Relaxed) {
+        if !enabled() {
             return;
         }
         let now = Instant::now();

@@ -55,7 +55,18 @@ impl Outcome {
 
 /// Writes `bytes` to `path` through a temporary file and a rename, so that a
 /// reader never sees a half-written file.
+///
+/// A path that exists and is not a regular file (`/dev/null`, a named pipe,
+/// `/dev/stdout`) is written directly: a rename would replace the device or
+/// the pipe with a plain file.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    if std::fs::metadata(path).is_ok_and(|m| !m.file_type().is_file()) {
+        return std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .and_then(|mut f| f.write_all(bytes).and_then(|()| f.flush()))
+            .map_err(|e| Error::io(path, e));
+    }
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
@@ -84,11 +95,11 @@ pub struct Progress {
 }
 
 impl Progress {
-    /// A progress line, on when standard error is a terminal and `CI` is unset.
+    /// A progress line, on when standard error is a terminal and `CI` is
+    /// unset ([`crate::progress::enable_on_terminal`]).
     pub fn new() -> Self {
-        use std::io::IsTerminal;
         Self {
-            on: std::io::stderr().is_terminal() && std::env::var_os("CI").is_none(),
+            on: crate::progress::enabled(),
             start: std::time::Instant::now(),
         }
     }

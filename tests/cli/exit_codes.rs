@@ -93,3 +93,42 @@ fn output_is_written_atomically_to_the_file_given() {
     let leftovers = std::fs::read_dir(dir.path()).unwrap().count();
     assert_eq!(leftovers, 1, "no temporary file is left behind");
 }
+
+#[test]
+fn output_to_a_named_pipe_or_a_device_writes_into_it_and_leaves_it_in_place() {
+    // `--output /dev/null` once replaced /dev/null with a plain file (the
+    // atomic write renamed its temporary file over it); a named pipe shows
+    // the same without touching the machine's devices.
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("report.pipe");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if !made.is_ok_and(|s| s.success()) {
+        return; // no mkfifo here
+    }
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(fifo).unwrap())
+    };
+    uplift()
+        .args([
+            "run",
+            "--exposures",
+            "testdata/tiny/exposures.csv",
+            "--revenue",
+            "testdata/tiny/revenue.csv",
+            "--format",
+            "json",
+            "-o",
+        ])
+        .arg(&fifo)
+        .assert()
+        .code(0);
+    // Checked before the reader is joined: had the pipe been replaced, the
+    // reader would wait for a writer forever.
+    assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    let bytes = reader.join().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(v["schema_version"], 1);
+}

@@ -48,9 +48,9 @@
 //! ```
 //!
 //! Cost: one pass over the paths to count the transitions, then the walks
-//! of [`solve`]: every removal advances together, `(transitions + states) ·
-//! K · (channels + 1)` multiply–adds in all, on every core; the infinite
-//! horizon is one linear system. Before it starts, the work is estimated
+//! of the `solve` module: every removal advances together,
+//! `(transitions + states) · K · (channels + 1)` multiply–adds in all, on
+//! every core; the infinite horizon is one linear system. Before it starts, the work is estimated
 //! ([`MarkovWork`]) and a chain over the limit (`--markov-work-limit`) is
 //! refused with the estimate and the ways to make it smaller.
 //!

@@ -153,7 +153,7 @@ pub struct AttributionArgs {
     #[arg(long, value_parser = parse_horizon)]
     pub markov_horizon: Option<Horizon>,
     /// The most work one window's Markov chains may take before the solve
-    /// starts, in multiply-adds (about a minute on two cores), or `none`
+    /// starts, in multiply-adds (the default takes under a minute on two cores), or `none`
     /// [default: 2e11].
     #[arg(long, value_name = "N|none", value_parser = parse_work_limit)]
     pub markov_work_limit: Option<WorkLimit>,

@@ -208,6 +208,28 @@ fn run_script(cmd: &mut Command) {
 /// Stops the server when the test ends, however it ends.
 struct Server(PathBuf);
 
+impl Server {
+    /// A throw-away PostgreSQL server with its data in `dir`, and its port.
+    fn start(dir: &Path) -> (Server, String) {
+        let out = Command::new("bash")
+            .arg(root().join("scripts/warehouse/pg.sh"))
+            .arg("start")
+            .arg(dir)
+            .output()
+            .unwrap();
+        let server = Server(dir.to_path_buf());
+        assert!(
+            out.status.success(),
+            "pg.sh start: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (
+            server,
+            String::from_utf8_lossy(&out.stdout).trim().to_string(),
+        )
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = Command::new("bash")
@@ -226,20 +248,7 @@ fn postgres_aggregates_give_the_in_process_report() {
     let tmp = tempfile::tempdir().unwrap();
     let windows = ["30", "90"];
     write_sql("postgres", &windows, &[], &tmp.path().join("sql"));
-    let pg = tmp.path().join("pg");
-    let out = Command::new("bash")
-        .arg(root().join("scripts/warehouse/pg.sh"))
-        .arg("start")
-        .arg(&pg)
-        .output()
-        .unwrap();
-    let _server = Server(pg.clone());
-    assert!(
-        out.status.success(),
-        "pg.sh start: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let port = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let (_server, port) = Server::start(&tmp.path().join("pg"));
     let agg = tmp.path().join("agg");
     run_script(
         Command::new("bash")
@@ -856,20 +865,7 @@ fn ties_follow_the_order_column_in_postgres() {
     let windows = ["30", "90"];
     let data = ties_data(tmp.path());
     let sql = ties_sql("postgres", &windows, tmp.path());
-    let pg = tmp.path().join("pg");
-    let out = Command::new("bash")
-        .arg(root().join("scripts/warehouse/pg.sh"))
-        .arg("start")
-        .arg(&pg)
-        .output()
-        .unwrap();
-    let _server = Server(pg.clone());
-    assert!(
-        out.status.success(),
-        "pg.sh start: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let port = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let (_server, port) = Server::start(&tmp.path().join("pg"));
     run_script(
         Command::new("bash")
             .arg("scripts/warehouse/pg_aggregates.sh")

@@ -82,8 +82,9 @@ pub const MAX_ORDER: usize = 3;
 /// probability (and value) already absorbed: beyond f64 precision.
 const REL_EPS: f64 = 1e-15;
 
-/// The default work limit of one window's chains, in multiply–adds (about
-/// a minute on two cores).
+/// The default work limit of one window's chains, in multiply–adds: under
+/// a minute on two cores (a dense chain's steps ran at 5e9 multiply–adds a
+/// CPU second on the long-path benchmark; a sparse chain's run slower).
 pub const DEFAULT_WORK_LIMIT: f64 = 2e11;
 
 /// A state of the chain: up to [`MAX_ORDER`] channel codes.
@@ -552,7 +553,7 @@ impl fmt::Display for TooMuchWork {
             self.total,
             self.limit,
             if self.limit == DEFAULT_WORK_LIMIT {
-                "; the default is about a minute on two cores"
+                "; the default takes under a minute on two cores"
             } else {
                 ""
             }

@@ -92,8 +92,12 @@ impl Chain {
             .collect();
         let task = Task::new(label, (limit * pieces.len()) as u64);
         let task = &task;
-        let incoming = &self.incoming();
         let dense = &self.dense_transposed();
+        // A dense chain's steps never read the transitions by target.
+        let incoming = &match dense {
+            Some(_) => Incoming::default(),
+            None => self.incoming(),
+        };
         let results = Mutex::new(vec![
             Absorption {
                 conversion: 0.0,
@@ -341,6 +345,7 @@ fn dense_step(qt: &[f64], n: usize, m: usize, d: &[f64], next: &mut [f64]) {
 }
 
 /// A chain's transitions by target state (compressed sparse columns).
+#[derive(Default)]
 pub(super) struct Incoming {
     /// `edges[start[t]..start[t + 1]]` lead to state `t`.
     start: Vec<usize>,

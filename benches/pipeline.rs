@@ -24,13 +24,15 @@ use divan::Bencher;
 use divan::counter::ItemsCount;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
+use uplift::cli::RunArgs;
 use uplift::cli::{Cli, Command};
-use uplift::cmd::run::{RunArgs, RunSettings, lift_rows};
+use uplift::cmd::run::lift_rows;
 use uplift::cohort::{self, ArmOutcomes, OrderIndex};
 use uplift::config::Config;
 use uplift::io::{InputPaths, load};
 use uplift::lift::{Arm, LiftSettings, estimate};
 use uplift::model::Dataset;
+use uplift::settings::RunSettings;
 
 #[global_allocator]
 static ALLOC: divan::AllocProfiler = divan::AllocProfiler::system();

@@ -6,7 +6,7 @@
 # Runs both binaries on the same inputs (testdata/sim in every format and
 # subcommand, with bootstrap, segments, spend and finance; the warehouse
 # aggregates of testdata/warehouse; the same-timestamp ties of
-# testdata/ties) and compares every output with `cmp`. SIM_DIR, when given,
+# testdata/ties; every --help) and compares every output with `cmp`. SIM_DIR, when given,
 # is a further `uplift simulate` directory (such as a 1M-user one) run in
 # JSON. Exits 1 on the first difference, naming it; 0 when all are equal.
 set -euo pipefail
@@ -51,6 +51,10 @@ cases+=(
     "validate-table|validate ${all[*]}"
     "power-json|power --sd 120 --baseline 40 --mde 2 --control-share 0.2 --format json"
 )
+cases+=("help|--help" "version|--version")
+for c in run attribute reconcile validate simulate power sql; do
+    cases+=("help-$c|$c --help" "short-help-$c|$c -h")
+done
 for f in table json csv markdown html calibration; do
     cases+=("aggregates-$f|run --from-aggregates testdata/warehouse --config $sim/uplift.toml --window 30 --format $f")
 done

@@ -12,6 +12,7 @@
 pub mod app;
 pub mod attribution;
 pub mod calibration;
+pub mod checks;
 pub mod cli;
 pub mod cmd;
 pub mod cohort;
@@ -26,6 +27,8 @@ pub mod parallel;
 pub mod progress;
 pub mod reconcile;
 pub mod report;
+pub mod settings;
 pub mod simulate;
 pub mod stats;
 pub mod warehouse;
+pub mod warning;

@@ -13,6 +13,7 @@
 use crate::stats::describe::BiMoments;
 use crate::stats::welch::{GroupSummary, RelativeInputs, relative, welch};
 use crate::stats::{Estimate, bootstrap, finite, proportion};
+use crate::warning::WarningCode;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
@@ -105,7 +106,7 @@ pub struct LiftEstimate {
     /// Bootstrap interval, when asked for and defined.
     pub bootstrap: Option<Bootstrap>,
     /// Why estimates are null or limited (warning codes with messages).
-    pub notes: Vec<(&'static str, String)>,
+    pub notes: Vec<(WarningCode, String)>,
 }
 
 /// What the estimate needs of one arm: the moments of (X, Y), the
@@ -173,7 +174,7 @@ fn estimate_inner(
     let ne = out.exposed.users as f64;
     if e.moments.n < 2 || c.moments.n < 2 {
         out.notes.push((
-            "small_arm",
+            WarningCode::SmallArm,
             format!(
                 "the exposed arm has {} and the control arm {} mature users; estimates need at least 2 in each",
                 e.moments.n, c.moments.n
@@ -199,7 +200,7 @@ fn estimate_inner(
     out.revenue_per_user_lift_raw = raw.estimate;
     if raw.df.is_none() {
         out.notes.push((
-            "zero_variance",
+            WarningCode::ZeroVariance,
             "revenue per user does not vary within either arm: no interval or p-value".to_string(),
         ));
     }
@@ -264,7 +265,7 @@ fn estimate_inner(
     match relative(headline.diff, &rel_inputs, headline.df, conf) {
         Some(r) => out.relative_lift = r,
         None => out.notes.push((
-            "zero_baseline",
+            WarningCode::ZeroBaseline,
             "the control arm's revenue per user is 0: relative lift is undefined".to_string(),
         )),
     }
@@ -356,7 +357,7 @@ mod tests {
         assert_eq!(r.revenue_per_user_lift.estimate, None);
         assert_eq!(r.relative_lift.estimate, None);
         assert_eq!(r.conversion_rate_lift.estimate, None);
-        assert_eq!(r.notes[0].0, "small_arm");
+        assert_eq!(r.notes[0].0, WarningCode::SmallArm);
         assert_eq!(r.exposed.users, 1);
     }
 
@@ -368,8 +369,8 @@ mod tests {
         assert_eq!(r.revenue_per_user_lift.estimate, Some(0.0));
         assert_eq!(r.revenue_per_user_lift.ci_low, None);
         assert_eq!(r.conversion_rate_lift.p_value, None);
-        assert!(r.notes.iter().any(|(c, _)| *c == "zero_variance"));
-        assert!(r.notes.iter().any(|(c, _)| *c == "zero_baseline"));
+        assert!(r.notes.iter().any(|(c, _)| *c == WarningCode::ZeroVariance));
+        assert!(r.notes.iter().any(|(c, _)| *c == WarningCode::ZeroBaseline));
     }
 }
 

@@ -45,7 +45,7 @@ pub struct Report {
     pub reconciliation: Option<Reconciliation>,
     /// The Markov chain per window (`uplift attribute --explain markov`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub markov: Option<Vec<crate::cmd::attribute::MarkovWindow>>,
+    pub markov: Option<Vec<MarkovWindow>>,
     /// Warnings, in the order found.
     pub warnings: Vec<Warning>,
 }
@@ -327,21 +327,61 @@ pub struct ReconciliationPeriod {
     pub status: String,
 }
 
-/// A warning: a machine-readable code and advice for a person.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct Warning {
-    /// Stable code, e.g. `refunds`, `duplicate_order_id`, `skipped_rows`.
-    pub code: String,
-    /// What happened and what to do.
-    pub message: String,
+pub use crate::warning::{Warning, WarningCode};
+
+/// The Markov chain of one window, with channel names.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct MarkovWindow {
+    /// Window in days.
+    pub window_days: u16,
+    /// Order of the chain.
+    pub order: usize,
+    /// Channel states a walk may visit before it is cut (null = unlimited).
+    pub horizon: Option<usize>,
+    /// Longest collapsed path.
+    pub longest_path: usize,
+    /// Distinct state sequences.
+    pub distinct_paths: usize,
+    /// Converting paths' conversions.
+    pub conversions: u64,
+    /// Non-converting paths.
+    pub nulls: u64,
+    /// Transient states (`email` or, for order k, `email>social`).
+    pub states: Vec<String>,
+    /// Every transition with a positive count.
+    pub transitions: Vec<NamedTransition>,
+    /// P(conversion) of a walk from start.
+    pub base_conversion_probability: f64,
+    /// Per channel: removal effect and shares.
+    pub removal_effects: Vec<NamedRemovalEffect>,
 }
 
-impl Warning {
-    /// A warning.
-    pub fn new(code: &str, message: impl Into<String>) -> Self {
-        Self {
-            code: code.to_string(),
-            message: message.into(),
-        }
-    }
+/// One transition, with names.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct NamedTransition {
+    /// From (`(start)` or a state).
+    pub from: String,
+    /// To (a state, `(conversion)` or `(null)`).
+    pub to: String,
+    /// Paths that took it.
+    pub count: u64,
+    /// Row-normalised probability.
+    pub probability: f64,
+}
+
+/// One channel's removal effect, with its name.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct NamedRemovalEffect {
+    /// Channel.
+    pub channel: String,
+    /// Removal effect on conversions.
+    pub removal_effect: f64,
+    /// Removal effect on value.
+    pub value_removal_effect: f64,
+    /// P(conversion) without the channel.
+    pub conversion_probability_without: f64,
+    /// Share of the conversions.
+    pub conversion_share: f64,
+    /// Share of the revenue.
+    pub value_share: f64,
 }

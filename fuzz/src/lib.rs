@@ -201,7 +201,7 @@ pub fn config(data: &[u8]) {
             assert!(share > 0.0 && share < 1.0, "control share {share}");
         }
     }
-    let _ = uplift::cmd::run::resolve_windows(&[], &cfg);
+    let _ = uplift::settings::resolve_windows(&[], &cfg);
     // The config round-trips through a run's settings without panicking.
     let cfg_path = write("uplift.toml", data);
     let args = [

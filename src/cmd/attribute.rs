@@ -1,101 +1,17 @@
 //! `uplift attribute`: multi-touch attribution only.
 
 use super::Outcome;
-use super::run::{load_checked, resolve_windows};
 use crate::attribution::{self, MarkovExplain, Model, Params, Touchpoints, markov::MarkovNode};
-use crate::cli::{AttributionArgs, InputArgs, OutputArgs};
+use crate::cli::AttributeArgs;
 use crate::config::Config;
 use crate::error::Error;
+use crate::io::load_checked;
 use crate::model::Dataset;
-use crate::report::{AttributionRow, AttributionTotals, Report, Tool, Warning};
-use clap::Args;
-use serde::Serialize;
-
-/// Multi-touch attribution only: no control group needed.
-///
-/// Every conversion looks back W days over the user's touchpoints (control
-/// rows excluded) and is credited to channels by each model: first_touch,
-/// last_touch, linear, time_decay, position_based, markov (exact removal
-/// effects) and shapley.
-#[derive(Debug, Clone, Args)]
-#[command(
-    after_long_help = "Examples:\n  uplift attribute --exposures exposures.csv --revenue revenue.csv\n  uplift attribute --exposures e.csv --revenue r.csv --window 30 --window 90 --model markov --model shapley --format json\n  uplift attribute --exposures e.csv --revenue r.csv --explain markov --markov-order 2"
-)]
-pub struct AttributeArgs {
-    /// The input files (exposures and revenue).
-    #[command(flatten)]
-    pub input: InputArgs,
-    /// Where and how to write the report.
-    #[command(flatten)]
-    pub output: OutputArgs,
-    /// Lookback window in whole days (1..=365); repeat for several [default: 30].
-    #[arg(long = "window", value_name = "DAYS", value_parser = clap::value_parser!(u16).range(1..=365))]
-    pub windows: Vec<u16>,
-    /// Attribution settings.
-    #[command(flatten)]
-    pub attribution: AttributionArgs,
-    /// Also write the model's inner workings (only `markov`: states,
-    /// transition probabilities, removal effects, horizon).
-    #[arg(long, value_name = "MODEL", value_parser = ["markov"])]
-    pub explain: Option<String>,
-}
-
-/// The Markov chain of one window, with channel names.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct MarkovWindow {
-    /// Window in days.
-    pub window_days: u16,
-    /// Order of the chain.
-    pub order: usize,
-    /// Channel states a walk may visit before it is cut (null = unlimited).
-    pub horizon: Option<usize>,
-    /// Longest collapsed path.
-    pub longest_path: usize,
-    /// Distinct state sequences.
-    pub distinct_paths: usize,
-    /// Converting paths' conversions.
-    pub conversions: u64,
-    /// Non-converting paths.
-    pub nulls: u64,
-    /// Transient states (`email` or, for order k, `email>social`).
-    pub states: Vec<String>,
-    /// Every transition with a positive count.
-    pub transitions: Vec<NamedTransition>,
-    /// P(conversion) of a walk from start.
-    pub base_conversion_probability: f64,
-    /// Per channel: removal effect and shares.
-    pub removal_effects: Vec<NamedRemovalEffect>,
-}
-
-/// One transition, with names.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct NamedTransition {
-    /// From (`(start)` or a state).
-    pub from: String,
-    /// To (a state, `(conversion)` or `(null)`).
-    pub to: String,
-    /// Paths that took it.
-    pub count: u64,
-    /// Row-normalised probability.
-    pub probability: f64,
-}
-
-/// One channel's removal effect, with its name.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct NamedRemovalEffect {
-    /// Channel.
-    pub channel: String,
-    /// Removal effect on conversions.
-    pub removal_effect: f64,
-    /// Removal effect on value.
-    pub value_removal_effect: f64,
-    /// P(conversion) without the channel.
-    pub conversion_probability_without: f64,
-    /// Share of the conversions.
-    pub conversion_share: f64,
-    /// Share of the revenue.
-    pub value_share: f64,
-}
+use crate::report::{
+    AttributionRow, AttributionTotals, MarkovWindow, NamedRemovalEffect, NamedTransition, Report,
+    Tool, Warning,
+};
+use crate::settings::{self, AttributeSettings, resolve_windows};
 
 fn name_state(channels: &[String], s: &[u16]) -> String {
     s.iter()
@@ -247,18 +163,6 @@ pub fn sections(
     (rows, totals)
 }
 
-/// Every setting of `uplift attribute` (reported as `config`).
-#[derive(Debug, Clone, Serialize)]
-struct AttributeSettings {
-    windows: Vec<u16>,
-    models: Vec<Model>,
-    params: Params,
-    on_bad_rows: crate::cli::OnBadRows,
-    config_file: Option<String>,
-    columns: crate::config::Columns,
-    groups: crate::config::GroupLabels,
-}
-
 /// Runs `uplift attribute`.
 pub fn run(a: &AttributeArgs) -> Result<Outcome, Error> {
     let cfg = match &a.input.config {
@@ -266,7 +170,7 @@ pub fn run(a: &AttributeArgs) -> Result<Outcome, Error> {
         None => Config::default(),
     };
     let windows = resolve_windows(&a.windows, &cfg)?;
-    let (models, params) = a.attribution.resolve(&cfg)?;
+    let (models, params) = settings::attribution(&a.attribution, &cfg)?;
     if a.input.exposures.is_none() || a.input.revenue.is_none() {
         return Err(Error::Usage(
             "uplift attribute needs --exposures FILE and --revenue FILE".to_string(),

@@ -9,18 +9,21 @@
 
 use super::Outcome;
 use super::run::{
-    LiftCell, RunArgs, RunSettings, apply_attribution_cac, apply_economics, decompose, finish_lift,
-    lift_row, lift_settings, load_checked, revenue_warnings,
+    LiftCell, apply_attribution_cac, apply_economics, decompose, finish_lift, lift_row,
+    lift_settings,
 };
 use crate::attribution::markov::{self, Transition};
 use crate::attribution::{self, Model, Totals, WindowAttribution};
+use crate::cli::RunArgs;
 use crate::config::Config;
 use crate::error::Error;
 use crate::io::problem::Problem;
 use crate::io::{self, FileInfo, InputPaths, RevenueFacts, time};
+use crate::io::{load_checked, revenue_warnings};
 use crate::lift::{self, ArmStats};
 use crate::model::{Dataset, Exposures, Group, MICROS_PER_DAY, Orders, SpendRow};
-use crate::report::{Report, Tool, Warning};
+use crate::report::{Report, Tool, Warning, WarningCode};
+use crate::settings::RunSettings;
 use crate::stats::describe::BiMoments;
 use crate::stats::sum::NeumaierSum;
 use crate::warehouse::aggregates::{self, Aggregates, CohortRow, TieOrder, TransitionRow};
@@ -88,7 +91,7 @@ pub fn run(
     let mut lift = lift_rows(&agg, settings, &mut warnings);
     if settings.bootstrap.is_some() {
         warnings.push(Warning::new(
-            "bootstrap_unavailable",
+            WarningCode::BootstrapUnavailable,
             "--bootstrap resamples users, and user-level rows stay in the warehouse in this mode: no bootstrap interval is reported (run on exported rows for it)",
         ));
     }
@@ -354,7 +357,7 @@ fn tie_order_warning(agg: &Aggregates, windows: &[u16], warnings: &mut Vec<Warni
         .map(|(w, tied, of)| format!("{tied} of {of} in the {w}-day window"))
         .collect();
     warnings.push(Warning::new(
-        "warehouse_tie_order",
+        WarningCode::WarehouseTieOrder,
         format!(
             "touches with the same timestamp were ordered by channel name, then campaign (tables have no file order, and the SQL was generated without --order-column): attributed conversions whose path held such a tie between different channels: {}; their first-touch, last-touch, position-based and Markov credits may differ from a run on the files in their order (generate the SQL with `uplift sql --order-column C`, C a column that orders the events, such as an event id or a load sequence)",
             per_window.join(", ")
@@ -557,10 +560,10 @@ fn lift_rows(
         }
         let name = c.channel.as_str();
         if c.control_users == 0 {
-            warnings.push(Warning::new("no_control", format!("channel {name} has no control users: its lift cannot be estimated (hold out a control group, or use `uplift attribute`)")));
+            warnings.push(Warning::new(WarningCode::NoControl, format!("channel {name} has no control users: its lift cannot be estimated (hold out a control group, or use `uplift attribute`)")));
         }
         if c.contaminated > 0 {
-            warnings.push(Warning::new("contaminated", format!("channel {name}: {} users carry both exposed and control labels and are excluded from its lift", c.contaminated)));
+            warnings.push(Warning::new(WarningCode::Contaminated, format!("channel {name}: {} users carry both exposed and control labels and are excluded from its lift", c.contaminated)));
         }
         for &w in &s.windows {
             for seg in &segments {

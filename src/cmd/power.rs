@@ -1,62 +1,11 @@
 //! `uplift power`: sample size or minimum detectable effect of a planned test.
 
 use super::Outcome;
-use crate::cli::Format;
+use crate::cli::{Metric, PowerArgs};
 use crate::error::Error;
+use crate::export::Format;
 use crate::stats::power::{Design, mde_for_mean, mde_for_rate, users_for_mean, users_for_rate};
-use clap::{Args, ValueEnum};
 use serde::Serialize;
-
-/// The metric a planned test is powered for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Metric {
-    /// Revenue per user (needs --sd).
-    Revenue,
-    /// Conversion rate (needs --rate).
-    Conversion,
-}
-
-/// Sample size for a target minimum detectable effect, or the MDE for a given sample.
-///
-/// Give --mde to get the users needed, or --users to get the smallest effect
-/// the test detects. Two-sided test, normal approximation.
-#[derive(Debug, Clone, Args)]
-#[command(
-    after_long_help = "Examples:\n  uplift power --metric revenue --sd 42 --baseline 18.5 --mde 1.5 --control-share 0.1\n  uplift power --metric conversion --rate 0.04 --users 200000 --control-share 0.2"
-)]
-pub struct PowerArgs {
-    /// Metric of the test.
-    #[arg(long, value_enum, default_value_t = Metric::Revenue)]
-    pub metric: Metric,
-    /// Standard deviation of revenue per user in the window (revenue metric).
-    #[arg(long)]
-    pub sd: Option<f64>,
-    /// Baseline revenue per user (revenue metric; used to show relative effects).
-    #[arg(long)]
-    pub baseline: Option<f64>,
-    /// Baseline conversion rate, e.g. 0.04 (conversion metric).
-    #[arg(long)]
-    pub rate: Option<f64>,
-    /// Target minimum detectable effect (absolute: money per user, or rate points like 0.005).
-    #[arg(long, conflicts_with = "users")]
-    pub mde: Option<f64>,
-    /// Users in the test (exposed + control).
-    #[arg(long)]
-    pub users: Option<f64>,
-    /// Share of users held out as control.
-    #[arg(long, default_value_t = 0.5)]
-    pub control_share: f64,
-    /// Confidence level of the two-sided test.
-    #[arg(long, default_value_t = 0.95)]
-    pub confidence: f64,
-    /// Probability of detecting the effect.
-    #[arg(long, default_value_t = 0.8)]
-    pub power: f64,
-    /// Output format (table or json).
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
-}
 
 /// The answer of `uplift power`.
 #[derive(Debug, Clone, Serialize, PartialEq)]

@@ -1,51 +1,18 @@
 //! `uplift reconcile`: the revenue export against finance's booked revenue.
 
 use super::Outcome;
-use super::run::{FailOn, load_checked};
-use crate::cli::{InputArgs, OutputArgs};
+use crate::checks::failed_checks;
+use crate::cli::ReconcileArgs;
 use crate::config::Config;
 use crate::error::Error;
+use crate::io::load_checked;
 use crate::io::time::format_date;
 use crate::model::Dataset;
-use crate::reconcile::{self, DEFAULT_TOLERANCE};
-use crate::report::{Reconciliation, ReconciliationPeriod, Report, RowsAndAmount, Tool, Warning};
-use clap::Args;
-use serde::Serialize;
-
-/// Revenue export against finance totals only.
-///
-/// For each finance period: the export's net revenue (refunds included,
-/// duplicates of an order_id counted once) of orders whose UTC date lies in
-/// the period, the gap to the booked revenue, and a status.
-#[derive(Debug, Clone, Args)]
-#[command(
-    after_long_help = "Examples:\n  uplift reconcile --revenue revenue.csv --finance finance.csv\n  uplift reconcile --revenue revenue.csv --finance finance.csv --tolerance 0.005 --fail-on reconciliation"
-)]
-pub struct ReconcileArgs {
-    /// The input files (revenue and finance).
-    #[command(flatten)]
-    pub input: InputArgs,
-    /// Where and how to write the report.
-    #[command(flatten)]
-    pub output: OutputArgs,
-    /// Largest |gap_pct| still reported as ok [default: 0.01].
-    #[arg(long)]
-    pub tolerance: Option<f64>,
-    /// Exit with code 3 when a check fails (here: reconciliation).
-    #[arg(long, value_enum, value_delimiter = ',')]
-    pub fail_on: Vec<FailOn>,
-}
-
-/// The tolerance in force, checked.
-pub fn resolve_tolerance(flag: Option<f64>, cfg: &Config) -> Result<f64, Error> {
-    let t = flag.or(cfg.analysis.tolerance).unwrap_or(DEFAULT_TOLERANCE);
-    if !(t >= 0.0 && t.is_finite()) {
-        return Err(Error::Usage(format!(
-            "--tolerance {t} is out of range (expected a fraction like 0.01 for 1%)"
-        )));
-    }
-    Ok(t)
-}
+use crate::reconcile::{self};
+use crate::report::{
+    Reconciliation, ReconciliationPeriod, Report, RowsAndAmount, Tool, Warning, WarningCode,
+};
+use crate::settings::{ReconcileSettings, resolve_tolerance};
 
 /// The reconciliation section, with warnings for overlapping periods,
 /// uncovered days and export revenue outside every period.
@@ -67,7 +34,7 @@ pub fn section(
     };
     for (a, b) in &cov.overlaps {
         warnings.push(Warning::new(
-            "finance_overlap",
+            WarningCode::FinanceOverlap,
             format!(
                 "finance periods {} and {} overlap: their days are counted in both",
                 name(*a),
@@ -77,7 +44,7 @@ pub fn section(
     }
     for (from, to) in &cov.uncovered {
         warnings.push(Warning::new(
-            "finance_gap",
+            WarningCode::FinanceGap,
             format!(
                 "no finance period covers {}..{}",
                 format_date(*from),
@@ -87,7 +54,7 @@ pub fn section(
     }
     if cov.revenue_outside != 0.0 && !data.finance.is_empty() {
         warnings.push(Warning::new(
-            "revenue_outside_finance",
+            WarningCode::RevenueOutsideFinance,
             format!(
                 "{:.2} of export net revenue falls on days no finance period covers",
                 cov.revenue_outside
@@ -127,14 +94,6 @@ pub fn section(
             amount: reconcile::round_cents(facts.duplicate_total),
         },
     }
-}
-
-#[derive(Debug, Serialize)]
-struct ReconcileSettings {
-    tolerance: f64,
-    fail_on: Vec<FailOn>,
-    config_file: Option<String>,
-    columns: crate::config::Columns,
 }
 
 /// Runs `uplift reconcile`.
@@ -194,7 +153,7 @@ pub fn run(a: &ReconcileArgs) -> Result<Outcome, Error> {
         markov: None,
         warnings,
     };
-    let failed = super::run::failed_checks(&report, &a.fail_on);
+    let failed = failed_checks(&report, &a.fail_on);
     Ok(Outcome {
         bytes: crate::export::render(&report, a.output.format)?,
         output: a.output.output.clone(),

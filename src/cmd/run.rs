@@ -1,364 +1,23 @@
 //! `uplift run`: cohorts → lift → report.
 
 use super::Outcome;
-use crate::attribution::{Model, Params};
-use crate::cli::{AttributionArgs, InputArgs, OnBadRows, OutputArgs};
+use crate::checks::failed_checks;
+use crate::cli::RunArgs;
 use crate::cohort::{self, ArmOutcomes, ChannelCohort, OrderIndex};
 use crate::config::Config;
-use crate::economics::{self, DEFAULT_HURDLE_IROAS};
-use crate::error::{Error, InputError, MAX_LISTED_PROBLEMS};
-use crate::io::{self, Loaded, time};
+use crate::economics::{self};
+use crate::error::Error;
+use crate::io::load_checked;
+use crate::io::time;
 use crate::lift::{self, Arm, LiftSettings};
-use crate::model::{Dataset, MICROS_PER_SECOND, Micros};
-use crate::report::{Decision, Excluded, Interval, LiftRow, Report, SrmCheck, Tool, Warning};
+use crate::model::{Dataset, Micros};
+use crate::report::{
+    Decision, Excluded, Interval, LiftRow, Report, SrmCheck, Tool, Warning, WarningCode,
+};
+use crate::settings::RunSettings;
 use crate::stats::sum::NeumaierSum;
 use crate::stats::{holm::holm, srm};
-use clap::{Args, ValueEnum};
-use serde::Serialize;
 use std::collections::BTreeMap;
-
-/// Default window in days.
-pub const DEFAULT_WINDOW_DAYS: u16 = 30;
-/// Default confidence level.
-pub const DEFAULT_CONFIDENCE: f64 = 0.95;
-
-/// The whole pipeline: cohorts, lift per channel and window, report.
-///
-/// Reads exposures and orders, builds each channel's exposed and control
-/// cohorts, and estimates the incremental revenue and conversions each
-/// channel caused, with confidence intervals (CUPED-adjusted by default).
-#[derive(Debug, Clone, Args)]
-#[command(
-    after_long_help = "Examples:\n  uplift run --exposures exposures.csv --revenue revenue.csv\n  uplift run --exposures e.parquet --revenue r.parquet --window 30 --window 60 --window 90 --format json -o report.json\n  uplift run --exposures e.csv --revenue r.csv --config uplift.toml --as-of 2026-06-30 --bootstrap 1000 --seed 1"
-)]
-pub struct RunArgs {
-    /// The input files.
-    #[command(flatten)]
-    pub input: InputArgs,
-    /// Where and how to write the report.
-    #[command(flatten)]
-    pub output: OutputArgs,
-    /// Window in whole days (1..=365); repeat for several [default: 30].
-    #[arg(long = "window", value_name = "DAYS", value_parser = clap::value_parser!(u16).range(1..=365))]
-    pub windows: Vec<u16>,
-    /// End of the observation period: the end of this UTC day (YYYY-MM-DD)
-    /// [default: the latest timestamp in the revenue file].
-    #[arg(long, value_name = "DATE")]
-    pub as_of: Option<String>,
-    /// Confidence level of every interval, in (0, 1) [default: 0.95].
-    #[arg(long)]
-    pub confidence: Option<f64>,
-    /// Adjust for pre-period revenue with CUPED (the default).
-    #[arg(long, overrides_with = "no_cuped")]
-    pub cuped: bool,
-    /// Do not apply CUPED; the headline is the raw estimate.
-    #[arg(long, overrides_with = "cuped")]
-    pub no_cuped: bool,
-    /// Add percentile bootstrap intervals with N resamples.
-    #[arg(long, value_name = "N")]
-    pub bootstrap: Option<usize>,
-    /// Seed of the bootstrap.
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
-    /// Attribution settings.
-    #[command(flatten)]
-    pub attribution: AttributionArgs,
-    /// Hurdle iROAS of the scale / cut decision [default: 1.0].
-    #[arg(long)]
-    pub hurdle_iroas: Option<f64>,
-    /// Largest |gap_pct| of a finance period still reported as ok [default: 0.01].
-    #[arg(long)]
-    pub tolerance: Option<f64>,
-    /// Exit with code 3 when one of these checks fails (the report is still written).
-    #[arg(long, value_enum, value_delimiter = ',')]
-    pub fail_on: Vec<FailOn>,
-    /// Compute the report from a warehouse's aggregates (the results of
-    /// `uplift sql`, saved as NAME.csv or NAME.parquet in DIR) instead of
-    /// --exposures and --revenue.
-    #[arg(long, value_name = "DIR", conflicts_with_all = ["exposures", "revenue"])]
-    pub from_aggregates: Option<std::path::PathBuf>,
-}
-
-/// A check that `--fail-on` can turn into exit code 3.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum FailOn {
-    /// A finance period's gap exceeds the tolerance.
-    Reconciliation,
-    /// A lift row has a sample-ratio mismatch.
-    Srm,
-    /// A channel's revenue lift (all users) is significantly negative.
-    NegativeLift,
-}
-
-/// The checks of `fail_on` that fail on `report`, each as a message.
-pub fn failed_checks(report: &Report, fail_on: &[FailOn]) -> Vec<String> {
-    let mut failed = Vec::new();
-    for check in fail_on {
-        match check {
-            FailOn::Reconciliation => {
-                if let Some(r) = report
-                    .reconciliation
-                    .as_ref()
-                    .filter(|r| r.status == "mismatch")
-                {
-                    let periods: Vec<String> = r
-                        .periods
-                        .iter()
-                        .filter(|p| p.status == "mismatch")
-                        .map(|p| format!("{}..{}", p.period_start, p.period_end))
-                        .collect();
-                    failed.push(format!(
-                        "check failed: reconciliation mismatch in {}",
-                        periods.join(", ")
-                    ));
-                }
-            }
-            FailOn::Srm => {
-                let rows: Vec<String> = report
-                    .lift
-                    .iter()
-                    .filter(|r| r.srm.flag && r.segment.is_none())
-                    .map(|r| format!("{} ({} days)", r.channel, r.window_days))
-                    .collect();
-                if !rows.is_empty() {
-                    failed.push(format!(
-                        "check failed: sample-ratio mismatch for {}",
-                        rows.join(", ")
-                    ));
-                }
-            }
-            FailOn::NegativeLift => {
-                let rows: Vec<String> = report
-                    .lift
-                    .iter()
-                    .filter(|r| {
-                        r.segment.is_none()
-                            && r.revenue_per_user_lift.ci_high.is_some_and(|h| h < 0.0)
-                    })
-                    .map(|r| format!("{} ({} days)", r.channel, r.window_days))
-                    .collect();
-                if !rows.is_empty() {
-                    failed.push(format!(
-                        "check failed: significantly negative lift for {}",
-                        rows.join(", ")
-                    ));
-                }
-            }
-        }
-    }
-    failed
-}
-
-/// The windows in force: the flags, else the config, else 30 days; sorted.
-pub fn resolve_windows(flags: &[u16], cfg: &Config) -> Result<Vec<u16>, Error> {
-    let mut windows = if flags.is_empty() {
-        cfg.analysis
-            .windows
-            .clone()
-            .unwrap_or_else(|| vec![DEFAULT_WINDOW_DAYS])
-    } else {
-        flags.to_vec()
-    };
-    if let Some(w) = windows.iter().find(|w| !(1..=365).contains(*w)) {
-        return Err(Error::Usage(format!(
-            "window {w} days is out of range (expected 1..=365)"
-        )));
-    }
-    windows.sort_unstable();
-    windows.dedup();
-    Ok(windows)
-}
-
-/// `--as-of DATE`: the last second of that UTC day.
-pub fn parse_as_of(s: &str) -> Result<Micros, Error> {
-    time::parse_date(s)
-        .map(|d| (i64::from(d) + 1) * crate::model::MICROS_PER_DAY - MICROS_PER_SECOND)
-        .ok_or_else(|| {
-            Error::Usage(format!(
-                "--as-of \"{s}\" is not a date (expected YYYY-MM-DD, like 2026-06-30)"
-            ))
-        })
-}
-
-/// Every setting in force for a run (reported as `config`).
-#[derive(Debug, Clone, Serialize)]
-pub struct RunSettings {
-    /// Windows in days, ascending.
-    pub windows: Vec<u16>,
-    /// Confidence level.
-    pub confidence: f64,
-    /// CUPED on.
-    pub cuped: bool,
-    /// `--as-of` as given (null = latest revenue timestamp).
-    pub as_of: Option<String>,
-    /// Bootstrap resamples.
-    pub bootstrap: Option<usize>,
-    /// Bootstrap seed.
-    pub seed: u64,
-    /// What happens to bad rows.
-    pub on_bad_rows: OnBadRows,
-    /// The config file in force.
-    pub config_file: Option<String>,
-    /// Group labels.
-    pub groups: crate::config::GroupLabels,
-    /// Planned control shares.
-    pub srm: crate::config::Srm,
-    /// Column mapping.
-    pub columns: crate::config::Columns,
-    /// Output format.
-    pub format: crate::cli::Format,
-    /// Attribution models.
-    pub models: Vec<Model>,
-    /// Attribution parameters.
-    pub attribution: Params,
-    /// Hurdle iROAS.
-    pub hurdle_iroas: f64,
-    /// Reconciliation tolerance.
-    pub tolerance: f64,
-    /// Checks that exit with code 3.
-    pub fail_on: Vec<FailOn>,
-    /// The directory of warehouse aggregates the report was computed from.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub from_aggregates: Option<String>,
-    #[serde(skip)]
-    as_of_micros: Option<Micros>,
-}
-
-impl RunSettings {
-    /// `--as-of` in microseconds, when given.
-    pub fn as_of_micros(&self) -> Option<Micros> {
-        self.as_of_micros
-    }
-
-    /// Merges flags and config, checking every value before any file is read.
-    pub fn resolve(a: &RunArgs, cfg: &Config) -> Result<Self, Error> {
-        let windows = resolve_windows(&a.windows, cfg)?;
-        let (models, params) = a.attribution.resolve(cfg)?;
-        let hurdle_iroas = a
-            .hurdle_iroas
-            .or(cfg.analysis.hurdle_iroas)
-            .unwrap_or(DEFAULT_HURDLE_IROAS);
-        if !hurdle_iroas.is_finite() {
-            return Err(Error::Usage(format!(
-                "--hurdle-iroas {hurdle_iroas} is not a number"
-            )));
-        }
-        let tolerance = super::reconcile::resolve_tolerance(a.tolerance, cfg)?;
-        let confidence = a
-            .confidence
-            .or(cfg.analysis.confidence)
-            .unwrap_or(DEFAULT_CONFIDENCE);
-        if !(confidence > 0.0 && confidence < 1.0) {
-            return Err(Error::Usage(format!(
-                "--confidence {confidence} is out of range (expected a level between 0 and 1, like 0.95)"
-            )));
-        }
-        let cuped = if a.no_cuped {
-            false
-        } else if a.cuped {
-            true
-        } else {
-            cfg.analysis.cuped.unwrap_or(true)
-        };
-        let as_of_micros = a.as_of.as_deref().map(parse_as_of).transpose()?;
-        if a.bootstrap == Some(0) {
-            return Err(Error::Usage(
-                "--bootstrap needs at least 1 resample".to_string(),
-            ));
-        }
-        Ok(Self {
-            windows,
-            confidence,
-            cuped,
-            as_of: a.as_of.clone(),
-            bootstrap: a.bootstrap,
-            seed: a.seed,
-            on_bad_rows: a.input.on_bad_rows,
-            config_file: a.input.config.as_ref().map(|p| p.display().to_string()),
-            groups: cfg.groups.labels(),
-            srm: cfg.srm.clone(),
-            columns: cfg.columns.clone(),
-            format: a.output.format,
-            models,
-            attribution: params,
-            hurdle_iroas,
-            tolerance,
-            fail_on: a.fail_on.clone(),
-            from_aggregates: a.from_aggregates.as_ref().map(|p| p.display().to_string()),
-            as_of_micros,
-        })
-    }
-}
-
-/// Loads the inputs and applies `--on-bad-rows`: file-level problems are
-/// always an error; row problems are an error, or skipped with warnings.
-pub fn load_checked(
-    paths: &io::InputPaths,
-    cfg: &Config,
-    on_bad_rows: OnBadRows,
-    needs_rows: &[&str],
-    warnings: &mut Vec<Warning>,
-) -> Result<Loaded, Error> {
-    let loaded = io::load(paths, cfg);
-    let mut findings = Vec::new();
-    let mut total = 0;
-    for (kind, f) in &loaded.files {
-        let file_level = f.info.is_none()
-            || (needs_rows.contains(kind)
-                && f.info.as_ref().is_some_and(|i| i.rows == i.rejected_rows));
-        if f.problem_count > 0 && (on_bad_rows == OnBadRows::Error || file_level) {
-            findings.extend(io::diagnose::findings(kind, paths.of(kind), f, cfg));
-            total += f.problem_count;
-        }
-    }
-    if total > 0 {
-        return Err(InputError { findings, total }.into());
-    }
-    for (kind, f) in &loaded.files {
-        if let Some(info) = f.info.as_ref().filter(|i| i.rejected_rows > 0) {
-            {
-                let listed: Vec<String> = f
-                    .problems
-                    .iter()
-                    .take(MAX_LISTED_PROBLEMS)
-                    .map(|p| p.to_string())
-                    .collect();
-                warnings.push(Warning::new(
-                    "skipped_rows",
-                    format!(
-                        "{} of {} rows of the {kind} file were skipped as bad ({} problems); the first: {}",
-                        info.rejected_rows,
-                        info.rows,
-                        f.problem_count,
-                        listed.join("; ")
-                    ),
-                ));
-            }
-        }
-    }
-    revenue_warnings(&loaded.revenue_facts, warnings);
-    Ok(loaded)
-}
-
-/// The warnings of repeated order ids and refunds.
-pub fn revenue_warnings(facts: &io::RevenueFacts, warnings: &mut Vec<Warning>) {
-    if facts.duplicate_orders > 0 {
-        warnings.push(Warning::new(
-            "duplicate_order_id",
-            format!("{} rows repeat an earlier order_id and were counted once (the first occurrence stays)", facts.duplicate_orders),
-        ));
-    }
-    if facts.refunds > 0 {
-        warnings.push(Warning::new(
-            "refunds",
-            format!(
-                "{} orders have negative revenue (refunds, {:.2} in all): they count in net revenue but never as conversions",
-                facts.refunds, facts.refund_total
-            ),
-        ));
-    }
-}
 
 /// The outcomes of `arm` split by the segment of each user: one
 /// [`ArmOutcomes`] per segment, in user order (users without a segment are
@@ -426,10 +85,10 @@ pub fn lift_rows(
         }
         let name = &data.channels[usize::from(c.channel)];
         if c.control.is_empty() {
-            warnings.push(Warning::new("no_control", format!("channel {name} has no control users: its lift cannot be estimated (hold out a control group, or use `uplift attribute`)")));
+            warnings.push(Warning::new(WarningCode::NoControl, format!("channel {name} has no control users: its lift cannot be estimated (hold out a control group, or use `uplift attribute`)")));
         }
         if !c.contaminated.is_empty() {
-            warnings.push(Warning::new("contaminated", format!("channel {name}: {} users carry both exposed and control labels and are excluded from its lift", c.contaminated.len())));
+            warnings.push(Warning::new(WarningCode::Contaminated, format!("channel {name}: {} users carry both exposed and control labels and are excluded from its lift", c.contaminated.len())));
         }
         let exp = cohort::outcomes(&c.exposed, &data.orders, &index, &s.windows, as_of);
         let ctl = cohort::outcomes(&c.control, &data.orders, &index, &s.windows, as_of);
@@ -526,7 +185,7 @@ pub fn lift_row(
     let (name, w, seg_name) = (cell.channel, cell.window_days, cell.segment);
     for (code, msg) in &est.notes {
         warnings.push(Warning::new(
-            code,
+            *code,
             format!(
                 "channel {name}, window {w}{}: {msg}",
                 seg_name
@@ -588,7 +247,7 @@ pub fn finish_lift(mut rows: Vec<LiftRow>, warnings: &mut Vec<Warning>) -> Vec<L
         .map(|r| r.excluded.immature)
         .sum();
     if immature > 0 {
-        warnings.push(Warning::new("immature", format!("{immature} user-windows are not mature (t0 + window after as_of) and are excluded; see excluded.immature per row")));
+        warnings.push(Warning::new(WarningCode::Immature, format!("{immature} user-windows are not mature (t0 + window after as_of) and are excluded; see excluded.immature per row")));
     }
     rows
 }
@@ -642,7 +301,7 @@ pub fn run(a: &RunArgs) -> Result<Outcome, Error> {
     )?;
     let data = &loaded.data;
     let as_of = settings
-        .as_of_micros
+        .as_of_micros()
         .or(data.max_revenue_ts)
         .ok_or_else(|| Error::Internal("no revenue timestamp".to_string()))?;
     progress.step("cohorts, lift and attribution");
@@ -787,7 +446,7 @@ pub fn apply_economics(
             && let Some(ic) = r.incremental_conversions.estimate
         {
             warnings.push(Warning::new(
-                "icac_undefined",
+                WarningCode::IcacUndefined,
                 format!(
                     "channel {}, window {}: incremental conversions are {ic:.1} (≤ 0), so the incremental CAC is undefined (null)",
                     r.channel, r.window_days
@@ -815,7 +474,7 @@ pub fn apply_economics(
         .collect();
     if !no_spend.is_empty() {
         warnings.push(Warning::new(
-            "no_spend",
+            WarningCode::NoSpend,
             format!("no spend is recorded for {} during its exposure period: iROAS and decision are null", no_spend.join(", ")),
         ));
     }

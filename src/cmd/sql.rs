@@ -2,74 +2,11 @@
 //! lives (warehouse mode).
 
 use super::Outcome;
-use super::run::{parse_as_of, resolve_windows};
-use crate::cli::AttributionArgs;
+use crate::cli::SqlArgs;
 use crate::config::Config;
 use crate::error::Error;
-use crate::warehouse::sql::{self, Dialect, OptionalColumn, Spec, TableColumns};
-use clap::Args;
-use std::path::PathBuf;
-
-/// The SQL that computes the report's aggregates inside a warehouse.
-///
-/// Prints one read-only SELECT per aggregate (or writes NAME.sql files into
-/// --out-dir). Run each where the data lives, save its result with a header
-/// row as NAME.csv (or NAME.parquet) in one directory, and give that
-/// directory to `uplift run --from-aggregates DIR` with the same analysis
-/// flags. No user-level row leaves the warehouse.
-#[derive(Debug, Clone, Args)]
-#[command(
-    after_long_help = "Examples:\n  uplift sql --dialect postgres --exposures-table exposures --revenue-table orders\n  uplift sql --dialect bigquery --exposures-table mkt.exposures --revenue-table shop.orders --window 30 --window 90 --out-dir sql/\n  uplift sql --dialect snowflake --exposures-table EXPOSURES --revenue-table ORDERS --config uplift.toml --missing-column cost"
-)]
-pub struct SqlArgs {
-    /// The SQL engine.
-    #[arg(long, value_enum)]
-    pub dialect: Dialect,
-    /// Exposures table: dot-separated parts, each plain or quoted in the
-    /// dialect's quotes (e.g. mkt.exposures, "My Schema"."exp", `proj.ds.exp`).
-    #[arg(long, value_name = "TABLE")]
-    pub exposures_table: String,
-    /// Revenue (orders) table.
-    #[arg(long, value_name = "TABLE")]
-    pub revenue_table: String,
-    /// Spend table (date, channel, spend), when spend lives in the warehouse.
-    #[arg(long, value_name = "TABLE")]
-    pub spend_table: Option<String>,
-    /// Finance table (period_start, period_end, revenue).
-    #[arg(long, value_name = "TABLE")]
-    pub finance_table: Option<String>,
-    /// Write one NAME.sql file per aggregate into DIR instead of printing.
-    #[arg(long, value_name = "DIR")]
-    pub out_dir: Option<PathBuf>,
-    /// Config file (column and group-label mapping, analysis defaults).
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// Window in whole days (1..=365); repeat for several [default: 30].
-    #[arg(long = "window", value_name = "DAYS", value_parser = clap::value_parser!(u16).range(1..=365))]
-    pub windows: Vec<u16>,
-    /// End of the observation period: the end of this UTC day (YYYY-MM-DD)
-    /// [default: the latest timestamp in the revenue table].
-    #[arg(long, value_name = "DATE")]
-    pub as_of: Option<String>,
-    /// Attribution settings (only the models and the half-life shape the SQL).
-    #[command(flatten)]
-    pub attribution: AttributionArgs,
-    /// Also write the `paths` aggregate: distinct paths with conversions,
-    /// conversion value and non-conversions (the ChannelAttribution package's
-    /// input), for inspection; the report does not need it.
-    #[arg(long)]
-    pub paths: bool,
-    /// A column of the exposures table that orders touches with the same
-    /// timestamp (an event id, a load sequence): it plays the part of the
-    /// file order, and the report equals the in-process one on the rows in
-    /// that order [default: channel name, then campaign, with a
-    /// `warehouse_tie_order` warning counting the conversions it touched].
-    #[arg(long, value_name = "COLUMN")]
-    pub order_column: Option<String>,
-    /// An optional column the tables do not have; repeat or separate by commas.
-    #[arg(long, value_enum, value_delimiter = ',', value_name = "COLUMN")]
-    pub missing_column: Vec<OptionalColumn>,
-}
+use crate::settings::{self, parse_as_of, resolve_windows};
+use crate::warehouse::sql::{self, OptionalColumn, Spec, TableColumns};
 
 /// The column names in force: the `[columns.*]` mapping, else the canonical
 /// names; optional columns named by `--missing-column` are left out.
@@ -127,7 +64,7 @@ pub fn run(a: &SqlArgs) -> Result<Outcome, Error> {
         None => Config::default(),
     };
     let windows = resolve_windows(&a.windows, &cfg)?;
-    let (models, params) = a.attribution.resolve(&cfg)?;
+    let (models, params) = settings::attribution(&a.attribution, &cfg)?;
     let as_of = a.as_of.as_deref().map(parse_as_of).transpose()?;
     let groups = cfg.groups.labels();
     let spec = Spec {

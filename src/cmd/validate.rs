@@ -1,31 +1,15 @@
 //! `uplift validate`: checks every input and prints every problem.
 
 use super::Outcome;
-use crate::cli::{Format, InputArgs};
+use crate::cli::ValidateArgs;
 use crate::config::Config;
 use crate::error::Error;
+use crate::export::Format;
 use crate::io::problem::Problem;
 use crate::io::{self, Loaded, time};
 use crate::{cohort, model::Micros};
-use clap::Args;
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use serde::Serialize;
-
-/// Check every input file against the schema and print every problem.
-///
-/// Changes nothing. Exit code 0 when every file is clean, 2 when not.
-#[derive(Debug, Clone, Args)]
-#[command(
-    after_long_help = "Examples:\n  uplift validate --exposures exposures.csv --revenue revenue.csv\n  uplift validate --exposures export.parquet --config uplift.toml --format json"
-)]
-pub struct ValidateArgs {
-    /// The input files.
-    #[command(flatten)]
-    pub input: InputArgs,
-    /// Output format (table or json).
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
-}
 
 /// Summary of one file.
 #[derive(Debug, Clone, Serialize)]

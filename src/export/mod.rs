@@ -14,10 +14,27 @@ pub mod html;
 pub mod markdown;
 pub mod table;
 
-use crate::cli::Format;
 use crate::error::Error;
 use crate::report::{LiftRow, Report};
 use format::{count, level, money, p_value, pct, pct_dp, pp, ratio};
+
+/// Output format of a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Format {
+    /// Tables for a terminal.
+    Table,
+    /// The contract's JSON report.
+    Json,
+    /// The lift rows, flattened, as CSV.
+    Csv,
+    /// A Markdown report for a KPI mail or a pull-request comment.
+    Markdown,
+    /// One self-contained HTML file with inline SVG charts.
+    Html,
+    /// Experiment results as MMM calibration input (Robyn's `calibration_input` columns), CSV.
+    Calibration,
+}
 
 /// Renders `report` in `format`.
 pub fn render(report: &Report, format: Format) -> Result<Vec<u8>, Error> {

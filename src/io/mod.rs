@@ -6,6 +6,8 @@
 //! accepted. Bad rows are left out of the data; whether that is an error is
 //! the caller's choice (`--on-bad-rows`).
 
+mod checked;
+pub use checked::{OnBadRows, load_checked, revenue_warnings};
 pub mod diagnose;
 pub mod problem;
 pub mod read;

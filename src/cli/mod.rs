@@ -1,10 +1,18 @@
 //! The command line: the `Cli` parser, the subcommand enum and the argument
-//! groups several subcommands share. Each subcommand's own flags live beside
-//! its code in `cmd/<name>.rs`.
+//! groups several subcommands share; each subcommand's own flags are in
+//! [`commands`]. Nothing here runs anything: `app` dispatches a parsed
+//! command to `cmd`, and `settings` checks the flags' values.
 
-use crate::attribution::{Horizon, Model, Params};
-use crate::cmd;
-use clap::{Args, Parser, Subcommand, ValueEnum};
+mod commands;
+
+pub use commands::{
+    AttributeArgs, Metric, PowerArgs, ReconcileArgs, RunArgs, SimulateArgs, SqlArgs, ValidateArgs,
+};
+
+use crate::attribution::{Horizon, Model};
+use crate::export::Format;
+pub use crate::io::OnBadRows;
+use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
 /// Measure what each marketing channel actually caused.
@@ -29,29 +37,19 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// The whole pipeline: cohorts → lift → attribution → economics → reconciliation → report.
-    Run(cmd::run::RunArgs),
+    Run(RunArgs),
     /// Multi-touch attribution only (no control group needed).
-    Attribute(cmd::attribute::AttributeArgs),
+    Attribute(AttributeArgs),
     /// Revenue export against finance totals only.
-    Reconcile(cmd::reconcile::ReconcileArgs),
+    Reconcile(ReconcileArgs),
     /// Check every input against the schema; print every problem.
-    Validate(cmd::validate::ValidateArgs),
+    Validate(ValidateArgs),
     /// Write a realistic synthetic data set with a planted, known truth.
-    Simulate(cmd::simulate::SimulateArgs),
+    Simulate(SimulateArgs),
     /// Sample size or minimum detectable effect for a planned holdout test.
-    Power(cmd::power::PowerArgs),
+    Power(PowerArgs),
     /// The SQL that computes the report's aggregates inside a warehouse.
-    Sql(cmd::sql::SqlArgs),
-}
-
-/// What to do with rows that cannot be read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OnBadRows {
-    /// Stop with exit code 2 and list the problems.
-    Error,
-    /// Skip them, count them in `inputs.*.rejected_rows` and list the first 20 as warnings.
-    Skip,
+    Sql(SqlArgs),
 }
 
 /// The input files (each where the subcommand uses it).
@@ -164,71 +162,6 @@ pub struct AttributionArgs {
     /// middle touches share the rest) [default: 0.4,0.4].
     #[arg(long, value_name = "FIRST,LAST", value_delimiter = ',')]
     pub position_weights: Option<Vec<f64>>,
-}
-
-impl AttributionArgs {
-    /// The models and parameters in force (flags over config over defaults).
-    pub fn resolve(
-        &self,
-        cfg: &crate::config::Config,
-    ) -> Result<(Vec<Model>, Params), crate::error::Error> {
-        let mut models = if self.models.is_empty() {
-            Model::ALL.to_vec()
-        } else {
-            self.models.clone()
-        };
-        models.sort_unstable();
-        models.dedup();
-        let mut params = Params::default();
-        if let Some(h) = self.half_life.or(cfg.analysis.half_life) {
-            params.half_life_days = h;
-        }
-        if let Some(k) = self
-            .markov_order
-            .map(usize::from)
-            .or(cfg.analysis.markov_order)
-        {
-            params.markov_order = k;
-        }
-        if let Some(h) = self.markov_horizon {
-            params.markov_horizon = h;
-        }
-        if let Some(WorkLimit(limit)) = self.markov_work_limit {
-            params.markov_work_limit = limit;
-        }
-        if let Some(w) = &self.position_weights {
-            let [first, last] = w[..] else {
-                return Err(crate::error::Error::Usage(format!(
-                    "--position-weights takes two shares, FIRST,LAST (like 0.4,0.4), not {} values",
-                    w.len()
-                )));
-            };
-            params.position_first = first;
-            params.position_last = last;
-        }
-        params
-            .validate()
-            .map_err(|e| crate::error::Error::Usage(e.to_string()))?;
-        Ok((models, params))
-    }
-}
-
-/// Output format of a report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Format {
-    /// Tables for a terminal.
-    Table,
-    /// The contract's JSON report.
-    Json,
-    /// The lift rows, flattened, as CSV.
-    Csv,
-    /// A Markdown report for a KPI mail or a pull-request comment.
-    Markdown,
-    /// One self-contained HTML file with inline SVG charts.
-    Html,
-    /// Experiment results as MMM calibration input (Robyn's `calibration_input` columns), CSV.
-    Calibration,
 }
 
 /// Where and how to write the report.

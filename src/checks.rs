@@ -1,0 +1,79 @@
+//! `--fail-on`: the checks that turn a written report into exit code 3.
+//!
+//! A failed check is an outcome, not an error: the report is written in
+//! full, and each failed check adds one line on standard error naming the
+//! periods or rows that failed.
+
+use crate::report::Report;
+use serde::Serialize;
+
+/// A check that `--fail-on` can turn into exit code 3.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FailOn {
+    /// A finance period's gap exceeds the tolerance.
+    Reconciliation,
+    /// A lift row has a sample-ratio mismatch.
+    Srm,
+    /// A channel's revenue lift (all users) is significantly negative.
+    NegativeLift,
+}
+
+/// The checks of `fail_on` that fail on `report`, each as a message.
+pub fn failed_checks(report: &Report, fail_on: &[FailOn]) -> Vec<String> {
+    let mut failed = Vec::new();
+    for check in fail_on {
+        match check {
+            FailOn::Reconciliation => {
+                if let Some(r) = report
+                    .reconciliation
+                    .as_ref()
+                    .filter(|r| r.status == "mismatch")
+                {
+                    let periods: Vec<String> = r
+                        .periods
+                        .iter()
+                        .filter(|p| p.status == "mismatch")
+                        .map(|p| format!("{}..{}", p.period_start, p.period_end))
+                        .collect();
+                    failed.push(format!(
+                        "check failed: reconciliation mismatch in {}",
+                        periods.join(", ")
+                    ));
+                }
+            }
+            FailOn::Srm => {
+                let rows: Vec<String> = report
+                    .lift
+                    .iter()
+                    .filter(|r| r.srm.flag && r.segment.is_none())
+                    .map(|r| format!("{} ({} days)", r.channel, r.window_days))
+                    .collect();
+                if !rows.is_empty() {
+                    failed.push(format!(
+                        "check failed: sample-ratio mismatch for {}",
+                        rows.join(", ")
+                    ));
+                }
+            }
+            FailOn::NegativeLift => {
+                let rows: Vec<String> = report
+                    .lift
+                    .iter()
+                    .filter(|r| {
+                        r.segment.is_none()
+                            && r.revenue_per_user_lift.ci_high.is_some_and(|h| h < 0.0)
+                    })
+                    .map(|r| format!("{} ({} days)", r.channel, r.window_days))
+                    .collect();
+                if !rows.is_empty() {
+                    failed.push(format!(
+                        "check failed: significantly negative lift for {}",
+                        rows.join(", ")
+                    ));
+                }
+            }
+        }
+    }
+    failed
+}

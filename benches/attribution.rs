@@ -44,10 +44,10 @@ use uplift::attribution::{
     GroupedPath, Model, NestedPaths, Params, Touchpoints, WindowPaths, attribute_paths,
     attribute_window, build_nested, build_paths, run_all,
 };
-use uplift::calibration::{Experiment, attribute_and_credit, experiments_per_window};
 use uplift::config::Config;
 use uplift::io::{InputPaths, load};
 use uplift::model::Dataset;
+use uplift::reduce::attribution::{Experiment, attribute_and_credit, experiments_per_window};
 
 mod common;
 use common::{SEED, dataset, sizes};
@@ -241,7 +241,7 @@ fn build_nested_3_windows(bencher: Bencher, users: usize) {
 fn attribute_and_credit_3_windows(bencher: Bencher, users: usize) {
     let p = prepared(users);
     let params = Params::default();
-    let cohorts = uplift::cohort::build(&p.data.exposures, p.data.channels.len());
+    let cohorts = uplift::reduce::cohort::build(&p.data.exposures, p.data.channels.len());
     let experiments =
         experiments_per_window(&cohorts, &p.nested.windows, |c| !c.control.is_empty());
     let refs: Vec<Vec<&Experiment<'_>>> = experiments.iter().map(|e| e.iter().collect()).collect();

@@ -8,11 +8,12 @@
 //! - `lift_estimate`: `lift::estimate` (Welch + CUPED + conversion lift) of
 //!   every (channel, window) on the outcomes above, all users.
 //! - `lift_rows`: the run's whole lift section, per segment too
-//!   (`cmd::run::lift_rows`: outcomes, subsets, estimates, Holm).
-//! - `run`: `cmd::run::run` exactly as `uplift run --exposures … --revenue …
-//!   --spend … --finance … --config … --window 30 --window 60 --window 90
-//!   --format json` (load, lift, economics, attribution with all seven
-//!   models, calibration, reconciliation, rendering; not the file write).
+//!   (`reduce::cells::cells`, then `analysis::lift_rows::rows`: outcomes,
+//!   subsets, moments, estimates, Holm).
+//! - `run`: the stages of `uplift run --exposures … --revenue … --spend …
+//!   --finance … --config … --window 30 --window 60 --window 90 --format
+//!   json`, called as the command calls them (settings, load, reduce to a
+//!   summary, analysis, report, rendering; not the file write).
 //!
 //! Inputs: `uplift::simulate::generate(users, seed 42)`, written once per size
 //! to `target/tmp/bench-data/` and reused. Throughput is in users.
@@ -26,12 +27,11 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use uplift::cli::RunArgs;
 use uplift::cli::{Cli, Command};
-use uplift::cmd::run::lift_rows;
-use uplift::cohort::{self, ArmOutcomes, OrderIndex};
 use uplift::config::Config;
 use uplift::io::{InputPaths, load};
 use uplift::lift::{Arm, LiftSettings, estimate};
 use uplift::model::Dataset;
+use uplift::reduce::cohort::{self, ArmOutcomes, OrderIndex};
 use uplift::settings::RunSettings;
 
 #[global_allocator]
@@ -190,18 +190,51 @@ fn lift_rows_all_segments(bencher: Bencher, users: usize) {
     let cohorts = cohort::build(&data.exposures, data.channels.len());
     let as_of = as_of(&data);
     bencher.counter(ItemsCount::new(users)).bench(|| {
+        let (cells, users) =
+            uplift::reduce::cells::cells(&data, &cohorts, &settings.windows, as_of, false);
+        let summary = uplift::summary::Summary {
+            channels: data.channels.clone(),
+            cohorts: uplift::reduce::cells::counts(&cohorts),
+            cells,
+            users,
+            ..Default::default()
+        };
         let mut warnings = Vec::new();
-        lift_rows(&data, &cohorts, &settings, as_of, &mut warnings)
+        uplift::analysis::lift_rows::rows(&summary, &settings, &mut warnings)
     });
+}
+
+/// `uplift run` as the command runs it, through the library's stages.
+fn run_report(args: &RunArgs) -> Vec<u8> {
+    let cfg = uplift::settings::config(args.input.config.as_deref()).expect("the config loads");
+    let settings = RunSettings::resolve(args, &cfg).expect("valid settings");
+    let mut warnings = Vec::new();
+    let loaded = uplift::io::load_checked(
+        &args.input.paths(),
+        &cfg,
+        settings.on_bad_rows,
+        &["exposures", "revenue"],
+        &mut warnings,
+    )
+    .expect("the inputs load");
+    let given = uplift::reduce::Given {
+        spend: args.input.spend.is_some(),
+        finance: args.input.finance.is_some(),
+    };
+    let summary =
+        uplift::reduce::summarize(&loaded, &settings, given, warnings).expect("the run succeeds");
+    let sections = uplift::analysis::analyze(&summary, &settings);
+    let config = serde_json::to_value(&settings).expect("settings serialize");
+    let report = uplift::report::Report::assemble(sections, summary.as_of, summary.inputs, config);
+    uplift::export::render(&report, settings.format).expect("the report renders")
 }
 
 /// The whole `uplift run` (JSON rendered in memory, not written).
 #[divan::bench(args = sizes(), sample_count = 5, max_time = 120)]
 fn run(bencher: Bencher, users: usize) {
     let args = run_args(users);
-    let first = uplift::cmd::run::run(&args).expect("the run succeeds");
-    assert!(!first.bytes.is_empty());
+    assert!(!run_report(&args).is_empty());
     bencher
         .counter(ItemsCount::new(users))
-        .bench(|| uplift::cmd::run::run(divan::black_box(&args)).map(|o| o.bytes.len()));
+        .bench(|| run_report(divan::black_box(&args)).len());
 }

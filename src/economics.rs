@@ -13,32 +13,35 @@ use crate::stats::sum::NeumaierSum;
 /// Default hurdle iROAS (the opportunity cost of a unit of spend).
 pub const DEFAULT_HURDLE_IROAS: f64 = 1.0;
 
-/// Total spend of each channel over its exposure period; `None` for a
-/// channel without exposed rows.
+/// One amount of spend on one channel and UTC day: a spend-file row, or
+/// the `cost` of an exposures row (or a warehouse's sum of them).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DatedCost {
+    /// Channel code.
+    pub channel: u16,
+    /// UTC day.
+    pub day: DayNumber,
+    /// Amount.
+    pub amount: f64,
+}
+
+/// Total spend of each channel over its exposure period, summing `costs`
+/// in their order; `None` for a channel without exposed rows.
 pub fn channel_spend(
-    exposures: &Exposures,
-    spend: &[SpendRow],
+    costs: impl IntoIterator<Item = DatedCost>,
     spans: &[Option<(i64, i64)>],
 ) -> Vec<Option<f64>> {
     let day = |ts: i64| ts.div_euclid(MICROS_PER_DAY) as DayNumber;
     let mut totals: Vec<NeumaierSum> = vec![NeumaierSum::default(); spans.len()];
-    let within = |c: usize, d: DayNumber| {
-        spans
-            .get(c)
+    for c in costs {
+        let ch = usize::from(c.channel);
+        let within = spans
+            .get(ch)
             .copied()
             .flatten()
-            .is_some_and(|(a, b)| day(a) <= d && d <= day(b))
-    };
-    for r in spend {
-        let c = usize::from(r.channel);
-        if within(c, r.date) {
-            totals[c].add(r.spend);
-        }
-    }
-    for i in 0..exposures.len() {
-        let c = usize::from(exposures.channel[i]);
-        if exposures.cost[i] != 0.0 && within(c, day(exposures.ts[i])) {
-            totals[c].add(exposures.cost[i]);
+            .is_some_and(|(a, b)| day(a) <= c.day && c.day <= day(b));
+        if within {
+            totals[ch].add(c.amount);
         }
     }
     spans
@@ -46,6 +49,31 @@ pub fn channel_spend(
         .zip(totals)
         .map(|(s, t)| s.map(|_| t.value()))
         .collect()
+}
+
+/// The dated costs of a run on files: the spend rows, then the exposures
+/// rows with a non-zero `cost`, in file order.
+pub fn dated_costs<'a>(
+    exposures: &'a Exposures,
+    spend: &'a [SpendRow],
+) -> impl Iterator<Item = DatedCost> + 'a {
+    let day = |ts: i64| ts.div_euclid(MICROS_PER_DAY) as DayNumber;
+    spend
+        .iter()
+        .map(|r| DatedCost {
+            channel: r.channel,
+            day: r.date,
+            amount: r.spend,
+        })
+        .chain(
+            (0..exposures.len())
+                .filter(|&i| exposures.cost[i] != 0.0)
+                .map(move |i| DatedCost {
+                    channel: exposures.channel[i],
+                    day: day(exposures.ts[i]),
+                    amount: exposures.cost[i],
+                }),
+        )
 }
 
 /// `scale`, `cut` or `inconclusive` for an iROAS interval against the hurdle.
@@ -104,7 +132,7 @@ mod tests {
                 spend: 1000.0,
             },
         ];
-        let s = channel_spend(&ex, &spend, &[Some((2 * d + 5, 4 * d)), None]);
+        let s = channel_spend(dated_costs(&ex, &spend), &[Some((2 * d + 5, 4 * d)), None]);
         // Days 2..=4: 10 + 20 + 0.5 + 0.25; the organic touch on day 9 is outside.
         assert_eq!(s, vec![Some(30.75), None]);
     }

@@ -9,13 +9,12 @@
 //! `report` → `export`. Only `io` touches polars.
 #![forbid(unsafe_code)]
 
+pub mod analysis;
 pub mod app;
 pub mod attribution;
-pub mod calibration;
 pub mod checks;
 pub mod cli;
 pub mod cmd;
-pub mod cohort;
 pub mod config;
 pub mod economics;
 pub mod error;
@@ -26,9 +25,11 @@ pub mod model;
 pub mod parallel;
 pub mod progress;
 pub mod reconcile;
+pub mod reduce;
 pub mod report;
 pub mod settings;
 pub mod simulate;
 pub mod stats;
+pub mod summary;
 pub mod warehouse;
 pub mod warning;

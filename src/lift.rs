@@ -275,10 +275,25 @@ fn estimate_inner(
 /// Estimates the lift of `e` over `c` from the users' outcomes, with the
 /// bootstrap when asked for.
 pub fn estimate(e: &Arm<'_>, c: &Arm<'_>, settings: &LiftSettings) -> LiftEstimate {
-    let (mut out, adjusted) = estimate_inner(&ArmStats::of(e), &ArmStats::of(c), settings);
+    estimate_with_users(&ArmStats::of(e), &ArmStats::of(c), Some((e, c)), settings)
+}
+
+/// Estimates the lift of `e` over `c` from the arms' statistics; with the
+/// users' outcomes of both arms (the same users the statistics describe),
+/// adds the bootstrap interval when asked for.
+pub fn estimate_with_users(
+    e_stats: &ArmStats,
+    c_stats: &ArmStats,
+    users: Option<(&Arm<'_>, &Arm<'_>)>,
+    settings: &LiftSettings,
+) -> LiftEstimate {
+    let (mut out, adjusted) = estimate_inner(e_stats, c_stats, settings);
     if out.revenue_per_user_lift_raw.estimate.is_none() {
         return out;
     }
+    let Some((e, c)) = users else {
+        return out;
+    };
     if let Some((resamples, seed)) = settings.bootstrap {
         let (ye, yc) = match adjusted {
             Some((theta, mx)) => (

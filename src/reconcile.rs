@@ -6,7 +6,7 @@
 //! is 0); a period whose `|gap_pct|` exceeds the tolerance is a mismatch.
 //! Periods that overlap or leave days uncovered are reported, not merged.
 
-use crate::model::{DayNumber, FinancePeriod, MICROS_PER_DAY, Orders};
+use crate::model::{DayNumber, FinancePeriod, MICROS_PER_DAY, Micros};
 use crate::stats::sum::NeumaierSum;
 
 /// Default tolerance on |gap_pct|.
@@ -43,16 +43,19 @@ pub struct Coverage {
     pub revenue_outside: f64,
 }
 
-/// Compares every finance period with the export.
-pub fn compare(orders: &Orders, periods: &[FinancePeriod], tolerance: f64) -> Vec<PeriodResult> {
-    // Net revenue per UTC day, then a prefix sum over the days of interest.
-    let days = daily(orders);
+/// Compares every finance period with the export's net revenue per UTC day
+/// (sorted by day, as [`daily`] gives it).
+pub fn compare(
+    days: &[DailyRevenue],
+    periods: &[FinancePeriod],
+    tolerance: f64,
+) -> Vec<PeriodResult> {
     periods
         .iter()
         .map(|p| {
-            let lo = days.partition_point(|(d, _)| *d < p.period_start);
-            let hi = days.partition_point(|(d, _)| *d <= p.period_end);
-            let export: NeumaierSum = days[lo..hi].iter().map(|(_, v)| *v).collect();
+            let lo = days.partition_point(|d| d.day < p.period_start);
+            let hi = days.partition_point(|d| d.day <= p.period_end);
+            let export: NeumaierSum = days[lo..hi].iter().map(|d| d.revenue).collect();
             let export = round_cents(export.value());
             let gap = export - p.revenue;
             let gap_pct = (p.revenue != 0.0).then(|| gap / p.revenue);
@@ -76,7 +79,7 @@ pub fn compare(orders: &Orders, periods: &[FinancePeriod], tolerance: f64) -> Ve
 
 /// Overlapping and uncovered days of the periods, and the export revenue that
 /// falls outside every period.
-pub fn coverage(orders: &Orders, periods: &[FinancePeriod]) -> Coverage {
+pub fn coverage(days: &[DailyRevenue], periods: &[FinancePeriod]) -> Coverage {
     let mut out = Coverage::default();
     let mut idx: Vec<usize> = (0..periods.len()).collect();
     idx.sort_by_key(|&i| (periods[i].period_start, periods[i].period_end));
@@ -104,28 +107,38 @@ pub fn coverage(orders: &Orders, periods: &[FinancePeriod]) -> Coverage {
             .iter()
             .any(|p| p.period_start <= d && d <= p.period_end)
     };
-    let outside: NeumaierSum = daily(orders)
-        .into_iter()
-        .filter(|(d, _)| !inside(*d))
-        .map(|(_, v)| v)
+    let outside: NeumaierSum = days
+        .iter()
+        .filter(|d| !inside(d.day))
+        .map(|d| d.revenue)
         .collect();
     out.revenue_outside = round_cents(outside.value());
     out
 }
 
-/// Net revenue per UTC day, sorted by day.
-fn daily(orders: &Orders) -> Vec<(DayNumber, f64)> {
+/// The net revenue of one UTC day.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DailyRevenue {
+    /// The day.
+    pub day: DayNumber,
+    /// Its net revenue (refunds included).
+    pub revenue: f64,
+}
+
+/// Net revenue per UTC day of orders given as (timestamp, revenue), sorted
+/// by day; days without an order are left out.
+pub fn daily(ts: &[Micros], revenue: &[f64]) -> Vec<DailyRevenue> {
     let day = |ts: i64| ts.div_euclid(MICROS_PER_DAY) as DayNumber;
     let (Some(lo), Some(hi)) = (
-        orders.ts.iter().map(|&t| day(t)).min(),
-        orders.ts.iter().map(|&t| day(t)).max(),
+        ts.iter().map(|&t| day(t)).min(),
+        ts.iter().map(|&t| day(t)).max(),
     ) else {
         return Vec::new();
     };
     // N.B. one slot per day of the span: orders are sorted by user, not time.
     let mut by_day = vec![NeumaierSum::default(); (i64::from(hi) - i64::from(lo) + 1) as usize];
     let mut seen = vec![false; by_day.len()];
-    for (&ts, &v) in orders.ts.iter().zip(&orders.revenue) {
+    for (&ts, &v) in ts.iter().zip(revenue) {
         let k = (day(ts) - lo) as usize;
         by_day[k].add(v);
         seen[k] = true;
@@ -135,7 +148,10 @@ fn daily(orders: &Orders) -> Vec<(DayNumber, f64)> {
         .zip(seen)
         .enumerate()
         .filter(|(_, (_, seen))| *seen)
-        .map(|(k, (s, _))| (lo + k as DayNumber, s.value()))
+        .map(|(k, (s, _))| DailyRevenue {
+            day: lo + k as DayNumber,
+            revenue: s.value(),
+        })
         .collect()
 }
 
@@ -148,6 +164,7 @@ pub fn round_cents(v: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Orders;
 
     fn orders(rows: &[(i64, f64)]) -> Orders {
         Orders {
@@ -173,7 +190,7 @@ mod tests {
         // Day 0: 100 + 0.10, day 1 (last second): 50, day 2: refund −20.
         let o = orders(&[(0, 100.0), (D / 2, 0.1), (2 * D - 1, 50.0), (2 * D, -20.0)]);
         let r = compare(
-            &o,
+            &daily(&o.ts, &o.revenue),
             &[period(0, 1, 150.0), period(2, 2, -20.0), period(3, 3, 0.0)],
             0.01,
         );
@@ -183,7 +200,7 @@ mod tests {
         assert_eq!(r[1].export, -20.0);
         assert_eq!(r[2].gap_pct, None);
         assert!(!r[2].mismatch);
-        let tight = compare(&o, &[period(0, 1, 150.0)], 0.0001);
+        let tight = compare(&daily(&o.ts, &o.revenue), &[period(0, 1, 150.0)], 0.0001);
         assert!(tight[0].mismatch);
     }
 
@@ -191,7 +208,7 @@ mod tests {
     fn overlaps_and_uncovered_days_are_reported() {
         let o = orders(&[(5 * D, 10.0), (20 * D, 7.0)]);
         let p = [period(0, 9, 10.0), period(5, 12, 10.0), period(15, 19, 0.0)];
-        let c = coverage(&o, &p);
+        let c = coverage(&daily(&o.ts, &o.revenue), &p);
         assert_eq!(c.overlaps, vec![(0, 1)]);
         assert_eq!(c.uncovered, vec![(13, 14)]);
         assert_eq!(c.revenue_outside, 7.0);

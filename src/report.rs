@@ -40,7 +40,7 @@ pub struct Report {
     pub decomposition: Vec<Decomposition>,
     /// Attribution calibrated by the experiments (channels with a holdout).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub calibration: Vec<crate::calibration::CalibrationRow>,
+    pub calibration: Vec<CalibrationRow>,
     /// Reconciliation against finance (null without a finance file).
     pub reconciliation: Option<Reconciliation>,
     /// The Markov chain per window (`uplift attribute --explain markov`).
@@ -48,6 +48,54 @@ pub struct Report {
     pub markov: Option<Vec<MarkovWindow>>,
     /// Warnings, in the order found.
     pub warnings: Vec<Warning>,
+}
+
+/// The sections of a report, as the analysis computes them.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Sections {
+    /// Lift rows, sorted.
+    pub lift: Vec<LiftRow>,
+    /// Attribution rows, sorted.
+    pub attribution: Vec<AttributionRow>,
+    /// Attribution totals per window.
+    pub attribution_totals: Vec<AttributionTotals>,
+    /// Revenue decomposition per window.
+    pub decomposition: Vec<Decomposition>,
+    /// Calibration rows, sorted.
+    pub calibration: Vec<CalibrationRow>,
+    /// Reconciliation against finance.
+    pub reconciliation: Option<Reconciliation>,
+    /// The Markov chain per window.
+    pub markov: Option<Vec<MarkovWindow>>,
+    /// Warnings, in the order found.
+    pub warnings: Vec<Warning>,
+}
+
+impl Report {
+    /// The one place a report is built: the analysis' sections, the end of
+    /// the observation period, the inputs and the settings in force.
+    pub fn assemble(
+        sections: Sections,
+        as_of: Option<crate::model::Micros>,
+        inputs: BTreeMap<String, FileInfo>,
+        config: serde_json::Value,
+    ) -> Self {
+        Self {
+            schema_version: SCHEMA_VERSION,
+            tool: Tool::default(),
+            as_of: as_of.map(crate::io::time::format_timestamp),
+            inputs,
+            config,
+            lift: sections.lift,
+            attribution: sections.attribution,
+            attribution_totals: sections.attribution_totals,
+            decomposition: sections.decomposition,
+            calibration: sections.calibration,
+            reconciliation: sections.reconciliation,
+            markov: sections.markov,
+            warnings: sections.warnings,
+        }
+    }
 }
 
 /// Name and version of the tool.
@@ -325,6 +373,32 @@ pub struct ReconciliationPeriod {
     pub gap_pct: Option<f64>,
     /// `ok` or `mismatch`.
     pub status: String,
+}
+
+/// One (window, model, channel) calibration.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CalibrationRow {
+    /// Window in days.
+    pub window_days: u16,
+    /// Attribution model.
+    pub model: String,
+    /// Channel.
+    pub channel: String,
+    /// Revenue the model credits to the channel from the test users'
+    /// conversions in their window.
+    pub attributed_revenue_test: f64,
+    /// The experiment's incremental revenue (headline estimate).
+    pub incremental_revenue: f64,
+    /// `incremental / attributed_revenue_test` (null when the model credits nothing).
+    pub factor: Option<f64>,
+    /// Interval of the factor from the incremental revenue's interval.
+    pub factor_ci_low: Option<f64>,
+    /// Upper end.
+    pub factor_ci_high: Option<f64>,
+    /// The model's attributed revenue of the channel over all conversions.
+    pub attributed_revenue: f64,
+    /// `factor × attributed_revenue`.
+    pub calibrated_revenue: Option<f64>,
 }
 
 pub use crate::warning::{Warning, WarningCode};

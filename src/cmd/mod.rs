@@ -2,7 +2,6 @@
 //! assemble), no maths.
 
 pub mod attribute;
-pub mod from_aggregates;
 pub mod power;
 pub mod reconcile;
 pub mod run;

@@ -7,7 +7,8 @@ use crate::error::Error;
 use crate::export::Format;
 use crate::io::problem::Problem;
 use crate::io::{self, Loaded, time};
-use crate::{cohort, model::Micros};
+use crate::model::Micros;
+use crate::reduce::cohort;
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use serde::Serialize;
 

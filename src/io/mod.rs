@@ -1098,7 +1098,7 @@ fn permute<T: Copy>(v: &[T], order: &[usize]) -> Vec<T> {
 /// caller decides whether they are an error.
 pub fn load(paths: &InputPaths, cfg: &Config) -> Loaded {
     let labels = cfg.groups.labels();
-    let threads = crate::cmd::threads();
+    let threads = crate::parallel::threads();
     let mut int = Interners::new(1 << 16);
     let mut out = Loaded::default();
     // The exposures and the revenue file are read side by side, each with

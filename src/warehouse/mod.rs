@@ -4,3 +4,4 @@
 
 pub mod aggregates;
 pub mod sql;
+pub mod summary;

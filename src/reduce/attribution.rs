@@ -24,39 +24,9 @@ use crate::attribution::{self, ConversionPath, Totals, WindowPaths};
 use crate::attribution::{
     AttributionError, Credits, Model, ModelResult, NestedPaths, Params, Touchpoints,
 };
-use crate::cohort::Member;
 use crate::model::{MICROS_PER_DAY, Micros};
+use crate::reduce::cohort::Member;
 use crate::stats::sum::NeumaierSum;
-use serde::Serialize;
-
-/// An experiment's channel with its incremental revenue estimate and interval.
-pub type Measured = (u16, (f64, Option<f64>, Option<f64>));
-
-/// One (window, model, channel) calibration.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct CalibrationRow {
-    /// Window in days.
-    pub window_days: u16,
-    /// Attribution model.
-    pub model: String,
-    /// Channel.
-    pub channel: String,
-    /// Revenue the model credits to the channel from the test users'
-    /// conversions in their window.
-    pub attributed_revenue_test: f64,
-    /// The experiment's incremental revenue (headline estimate).
-    pub incremental_revenue: f64,
-    /// `incremental / attributed_revenue_test` (null when the model credits nothing).
-    pub factor: Option<f64>,
-    /// Interval of the factor from the incremental revenue's interval.
-    pub factor_ci_low: Option<f64>,
-    /// Upper end.
-    pub factor_ci_high: Option<f64>,
-    /// The model's attributed revenue of the channel over all conversions.
-    pub attributed_revenue: f64,
-    /// `factor × attributed_revenue`.
-    pub calibrated_revenue: Option<f64>,
-}
 
 /// What the experiment measured for one (channel, window).
 #[derive(Debug, Clone, Copy)]
@@ -75,9 +45,9 @@ pub struct Experiment<'a> {
 /// of `windows` (in that order), as [`attribute_and_credit`] takes them.
 /// Their estimates are left at zero: the pass does not read them.
 pub fn experiments_per_window<'a>(
-    cohorts: &'a [crate::cohort::ChannelCohort],
+    cohorts: &'a [crate::reduce::cohort::ChannelCohort],
     windows: &[u16],
-    keep: impl Fn(&crate::cohort::ChannelCohort) -> bool,
+    keep: impl Fn(&crate::reduce::cohort::ChannelCohort) -> bool,
 ) -> Vec<Vec<Experiment<'a>>> {
     windows
         .iter()
@@ -151,48 +121,6 @@ fn subset_totals(conversions: &[ConversionPath]) -> Totals {
         unattributed_revenue: 0.0,
         refunds: 0.0,
         net_revenue: revenue.value(),
-    }
-}
-
-/// Sorts calibration rows by (window, model, channel).
-pub fn sort_rows(rows: &mut [CalibrationRow]) {
-    rows.sort_by(|a, b| {
-        (a.window_days, &a.model, &a.channel).cmp(&(b.window_days, &b.model, &b.channel))
-    });
-}
-
-/// The rows of one window: `measured[k]` = (channel, incremental revenue
-/// estimate and interval) of experiment k, `credited[model][k]` = the
-/// revenue the model credits to that channel from the test users'
-/// conversions.
-pub fn push_rows(
-    w: u16,
-    measured: &[Measured],
-    models: &[Model],
-    credited: &[Vec<f64>],
-    channel_names: &[String],
-    attributed_total: &impl Fn(u16, Model, u16) -> f64,
-    rows: &mut Vec<CalibrationRow>,
-) {
-    for (k, &(channel, (inc, lo, hi))) in measured.iter().enumerate() {
-        for (j, &m) in models.iter().enumerate() {
-            let credit = credited[j][k];
-            let ratio = |v: f64| (credit > 0.0).then(|| v / credit);
-            let total = attributed_total(w, m, channel);
-            let factor = ratio(inc);
-            rows.push(CalibrationRow {
-                window_days: w,
-                model: m.name().to_string(),
-                channel: channel_names[usize::from(channel)].clone(),
-                attributed_revenue_test: credit,
-                incremental_revenue: inc,
-                factor,
-                factor_ci_low: lo.and_then(ratio),
-                factor_ci_high: hi.and_then(ratio),
-                attributed_revenue: total,
-                calibrated_revenue: factor.map(|f| f * total),
-            });
-        }
     }
 }
 
@@ -764,8 +692,8 @@ fn finish_window(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cohort;
     use crate::model::{Exposures, Group, Orders};
+    use crate::reduce::cohort;
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
 

@@ -1,0 +1,122 @@
+//! Economics of the lift and attribution rows: spend, incremental CAC,
+//! iROAS with its interval, and the scale / cut decision against the hurdle
+//! (the formulas are in [`crate::economics`]); the attributed CAC of every
+//! attribution row.
+
+use crate::economics;
+use crate::report::{AttributionRow, Decision, Interval, LiftRow};
+use crate::summary::Summary;
+use crate::warning::{Warning, WarningCode};
+use std::collections::BTreeMap;
+
+/// Applies the spend of `summary` (when it has any) to the lift rows: see
+/// [`apply_economics`].
+pub fn apply(summary: &Summary, rows: &mut [LiftRow], hurdle: f64, warnings: &mut Vec<Warning>) {
+    let Some(totals) = &summary.spend else {
+        return;
+    };
+    let n = summary.channels.len();
+    let mut exposed_all = vec![0u64; n];
+    let mut has_control = vec![false; n];
+    for c in &summary.cohorts {
+        exposed_all[usize::from(c.channel)] = c.exposed_all;
+        has_control[usize::from(c.channel)] = c.control_users > 0;
+    }
+    apply_economics(
+        &summary.channels,
+        &exposed_all,
+        &has_control,
+        totals,
+        rows,
+        hurdle,
+        warnings,
+    );
+}
+
+/// The attributed CAC of every attribution row: the channel's spend over
+/// its credited conversions.
+pub fn apply_attribution_cac(
+    attribution: &mut [AttributionRow],
+    channels: &[String],
+    spend_totals: &[Option<f64>],
+) {
+    for r in attribution {
+        let total = channels
+            .iter()
+            .position(|n| *n == r.channel)
+            .and_then(|c| spend_totals.get(c).copied().flatten());
+        r.cac = total
+            .filter(|_| r.conversions > 0.0)
+            .map(|t| t / r.conversions);
+    }
+}
+
+/// Spend, iCAC, iROAS and the decision of every lift row.
+///
+/// Per channel code: `exposed_all` = `n_e_all`, `has_control` = whether the
+/// channel has control users, `totals` = its spend over the exposure period.
+fn apply_economics(
+    channels: &[String],
+    exposed_all: &[u64],
+    has_control: &[bool],
+    totals: &[Option<f64>],
+    rows: &mut [LiftRow],
+    hurdle: f64,
+    warnings: &mut Vec<Warning>,
+) {
+    let by_name: BTreeMap<&str, usize> = channels
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.as_str(), i))
+        .collect();
+    for r in rows.iter_mut() {
+        let Some(&c) = by_name.get(r.channel.as_str()) else {
+            continue;
+        };
+        let (Some(total), n_e_all) = (totals[c], exposed_all[c]) else {
+            continue;
+        };
+        if n_e_all == 0 {
+            continue;
+        }
+        let spend = total * r.exposed.users as f64 / n_e_all as f64;
+        r.spend = Some(spend);
+        r.icac = economics::icac(spend, r.incremental_conversions.estimate);
+        if r.icac.is_none()
+            && r.segment.is_none()
+            && let Some(ic) = r.incremental_conversions.estimate
+        {
+            warnings.push(Warning::new(
+                WarningCode::IcacUndefined,
+                format!(
+                    "channel {}, window {}: incremental conversions are {ic:.1} (≤ 0), so the incremental CAC is undefined (null)",
+                    r.channel, r.window_days
+                ),
+            ));
+        }
+        if spend > 0.0 {
+            let k = 1.0 / spend;
+            let ir = &r.incremental_revenue;
+            let iroas = Interval {
+                estimate: ir.estimate.map(|v| v * k),
+                ci_low: ir.ci_low.map(|v| v * k),
+                ci_high: ir.ci_high.map(|v| v * k),
+            };
+            r.decision = Some(Decision {
+                hurdle_iroas: hurdle,
+                verdict: economics::verdict(iroas.ci_low, iroas.ci_high, hurdle).to_string(),
+            });
+            r.iroas = Some(iroas);
+        }
+    }
+    let no_spend: Vec<&str> = (0..channels.len())
+        .filter(|&c| has_control[c] && totals[c].is_some_and(|t| t == 0.0))
+        .map(|c| channels[c].as_str())
+        .collect();
+    if !no_spend.is_empty() {
+        warnings.push(Warning::new(
+            WarningCode::NoSpend,
+            format!("no spend is recorded for {} during its exposure period: iROAS and decision are null", no_spend.join(", ")),
+        ));
+    }
+}

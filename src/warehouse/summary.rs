@@ -1,0 +1,600 @@
+//! Warehouse aggregates → [`Summary`]: the statistics the generated SQL
+//! computed, in the form the one analysis reads.
+//!
+//! Per (channel, window, arm, segment) the SQL gives counts, sums and
+//! centred second moments; the all-users cell merges the segments exactly
+//! ([`BiMoments::merge`]). The rule-based models' credits come as they are;
+//! a Markov chain comes as its counted transitions and is solved here by
+//! the same code as the in-process chains. The bootstrap needs user-level
+//! rows, so [`Summary::users`] is `None`.
+
+use super::aggregates::{
+    Aggregates, CalibrationCreditRow, CohortRow, CreditRow, TieOrder, TotalsRow, TransitionRow,
+};
+use super::sql;
+use crate::attribution::markov::{self, Transition};
+use crate::attribution::{self, Model, ModelResult, Params, Totals};
+use crate::economics::{DatedCost, channel_spend};
+use crate::error::Error;
+use crate::io::problem::Problem;
+use crate::io::{FileInfo, Loaded, RevenueFacts};
+use crate::lift::ArmStats;
+use crate::reconcile;
+use crate::settings::RunSettings;
+use crate::stats::describe::BiMoments;
+use crate::stats::sum::NeumaierSum;
+use crate::summary::{Cell, CohortCounts, ExperimentCredits, Summary, WindowCredits};
+use crate::warning::{Warning, WarningCode};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The spend and finance files of a warehouse run, loaded: given on the
+/// command line, or saved beside the aggregates.
+#[derive(Debug, Default)]
+pub struct SideFiles {
+    /// The spend file.
+    pub spend: Option<Loaded>,
+    /// The finance file.
+    pub finance: Option<Loaded>,
+}
+
+/// The revenue facts the SQL counted (refunds, repeated orders).
+pub fn revenue_facts(agg: &Aggregates) -> RevenueFacts {
+    RevenueFacts {
+        duplicate_orders: agg.meta.duplicates.0,
+        refunds: agg.meta.refunds.0,
+        refund_total: agg.meta.refunds.1,
+        duplicate_total: agg.meta.duplicates.1,
+    }
+}
+
+/// The summary of aggregates checked by [`check`], with the side files.
+///
+/// # Errors
+///
+/// A usage error when a Markov chain would take more work than the limit.
+pub fn summarize(
+    agg: &Aggregates,
+    s: &RunSettings,
+    side: &SideFiles,
+    input_warnings: Vec<Warning>,
+) -> Result<Summary, Error> {
+    let mut inputs: BTreeMap<String, FileInfo> = agg
+        .files
+        .iter()
+        .map(|(k, f)| (k.to_string(), f.clone()))
+        .collect();
+    for loaded in side.spend.iter().chain(side.finance.iter()) {
+        for (k, f) in &loaded.files {
+            if let Some(info) = &f.info {
+                inputs.insert(k.to_string(), info.clone());
+            }
+        }
+    }
+    let channels = channel_table(agg, side.spend.as_ref());
+    let code = |name: &str| {
+        channels
+            .binary_search_by(|c| c.as_str().cmp(name))
+            .ok()
+            .map(|c| c as u16)
+    };
+    let (cohorts, cells) = cells(agg, s, &code);
+    let spend = spend(agg, side.spend.as_ref(), &channels, &code);
+    let attribution = s
+        .windows
+        .iter()
+        .map(|&w| window_credits(agg, s, w, &cohorts, &channels, &code))
+        .collect::<Result<Vec<_>, Error>>()?;
+    let mut attribution_warnings = Vec::new();
+    tie_order_warning(agg, &s.windows, &mut attribution_warnings);
+    let export: NeumaierSum = agg.daily_revenue.iter().map(|d| d.1).collect();
+    let (ts, revenue): (Vec<i64>, Vec<f64>) = agg
+        .daily_revenue
+        .iter()
+        .map(|d| (i64::from(d.0) * crate::model::MICROS_PER_DAY, d.1))
+        .unzip();
+    Ok(Summary {
+        as_of: Some(agg.meta.as_of),
+        inputs,
+        channels,
+        cohorts,
+        cells,
+        users: None,
+        attribution,
+        spend,
+        export_revenue: export.value(),
+        daily_revenue: reconcile::daily(&ts, &revenue),
+        revenue_facts: revenue_facts(agg),
+        finance: side.finance.as_ref().map(|f| f.data.finance.clone()),
+        input_warnings,
+        attribution_warnings,
+    })
+}
+
+/// The cohorts' counts (in the aggregates' channel order) and the cells of
+/// every (channel, window, segment), all users first.
+fn cells(
+    agg: &Aggregates,
+    s: &RunSettings,
+    code: &impl Fn(&str) -> Option<u16>,
+) -> (Vec<CohortCounts>, Vec<Cell>) {
+    let segments: Vec<Option<String>> = std::iter::once(None)
+        .chain(
+            agg.cohorts
+                .iter()
+                .filter_map(|c| c.segment.clone())
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .map(Some),
+        )
+        .collect();
+    let mut cohorts = Vec::new();
+    let mut cells = Vec::new();
+    for c in &agg.channels {
+        let Some(channel) = code(&c.channel) else {
+            continue;
+        };
+        cohorts.push(CohortCounts {
+            channel,
+            exposed_users: c.exposed_users,
+            control_users: c.control_users,
+            contaminated: c.contaminated,
+            exposed_all: c.exposed_all,
+            exposed_span: c.exposed_span,
+        });
+        if c.exposed_users == 0 && c.control_users == 0 && c.contaminated == 0 {
+            continue;
+        }
+        for &w in &s.windows {
+            for seg in &segments {
+                let pick = |arm: &str| -> Vec<&CohortRow> {
+                    agg.cohorts
+                        .iter()
+                        .filter(|r| {
+                            r.channel == c.channel
+                                && r.window_days == w
+                                && r.arm == arm
+                                && (seg.is_none() || r.segment == *seg)
+                        })
+                        .collect()
+                };
+                let exposed = arm_stats(&pick("exposed"));
+                let control = arm_stats(&pick("control"));
+                let contaminated: u64 = pick("contaminated")
+                    .iter()
+                    .map(|r| r.users + r.excluded)
+                    .sum();
+                if seg.is_some()
+                    && exposed.stats.moments.n == 0
+                    && control.stats.moments.n == 0
+                    && exposed.immature == 0
+                    && control.immature == 0
+                {
+                    continue;
+                }
+                cells.push(Cell {
+                    channel,
+                    window_days: w,
+                    segment: seg.clone(),
+                    exposed: exposed.stats,
+                    control: control.stats,
+                    immature: exposed.immature + control.immature,
+                    contaminated,
+                });
+            }
+        }
+    }
+    (cohorts, cells)
+}
+
+/// An arm's statistics over cohort rows, and its users not mature.
+struct ArmRows {
+    stats: ArmStats,
+    immature: u64,
+}
+
+/// One arm's statistics over the cohort rows given (segments merged).
+fn arm_stats(rows: &[&CohortRow]) -> ArmRows {
+    let mut moments = BiMoments::default();
+    let mut revenue = NeumaierSum::default();
+    let (mut converters, mut excluded) = (0, 0);
+    for r in rows {
+        excluded += r.excluded;
+        if r.users == 0 {
+            continue;
+        }
+        let n = r.users as f64;
+        moments = moments.merge(&BiMoments {
+            n: r.users as usize,
+            mean_x: r.sum_x / n,
+            mean_y: r.sum_y / n,
+            m2_x: r.m2_x.max(0.0),
+            m2_y: r.m2_y.max(0.0),
+            c_xy: r.c_xy,
+        });
+        revenue.add(r.sum_y);
+        converters += r.converters;
+    }
+    ArmRows {
+        stats: ArmStats {
+            moments,
+            converters,
+            revenue: revenue.value(),
+        },
+        immature: excluded,
+    }
+}
+
+/// Per channel code, the spend over its exposure period: the spend file's
+/// rows, then the exposures' summed cost per day; `None` without either.
+fn spend(
+    agg: &Aggregates,
+    spend: Option<&Loaded>,
+    channels: &[String],
+    code: &impl Fn(&str) -> Option<u16>,
+) -> Option<Vec<Option<f64>>> {
+    let mut spans = vec![None; channels.len()];
+    for c in &agg.channels {
+        if let Some(i) = code(&c.channel) {
+            spans[usize::from(i)] = c.exposed_span;
+        }
+    }
+    let mut costs: Vec<DatedCost> = Vec::new();
+    if let Some(l) = spend {
+        for r in &l.data.spend {
+            let Some(channel) = l
+                .data
+                .channels
+                .get(usize::from(r.channel))
+                .and_then(|n| code(n))
+            else {
+                continue;
+            };
+            costs.push(DatedCost {
+                channel,
+                day: r.date,
+                amount: r.spend,
+            });
+        }
+    }
+    let mut any_cost = false;
+    for (ch, day, v) in &agg.exposure_cost {
+        if let Some(channel) = code(ch) {
+            any_cost |= *v != 0.0;
+            if *v != 0.0 {
+                costs.push(DatedCost {
+                    channel,
+                    day: *day,
+                    amount: *v,
+                });
+            }
+        }
+    }
+    (spend.is_some() || any_cost).then(|| channel_spend(costs, &spans))
+}
+
+/// A Markov chain of counted transitions, with what the credits need.
+struct CountedChain {
+    transitions: Vec<Transition>,
+    longest: usize,
+    /// Channels in a state of the chain.
+    present: Vec<u16>,
+    /// Conversions of the converting transitions.
+    conversions: f64,
+    /// Their revenue.
+    revenue: f64,
+}
+
+fn counted_chain(rows: &[&TransitionRow], code: &impl Fn(&str) -> Option<u16>) -> CountedChain {
+    let state = |s: &str| -> Option<Vec<u16>> { s.split(sql::PATH_SEPARATOR).map(code).collect() };
+    let mut transitions = Vec::with_capacity(rows.len());
+    let (mut longest, mut present) = (0usize, Vec::new());
+    let (mut conversions, mut revenue) = (0u64, NeumaierSum::default());
+    for r in rows {
+        let from = match r.from.as_str() {
+            "(start)" => None,
+            s => state(s),
+        };
+        let (to, converted) = match r.to.as_str() {
+            "(conversion)" => (None, true),
+            "(null)" => (None, false),
+            s => (state(s), false),
+        };
+        if converted {
+            conversions += r.paths;
+            revenue.add(r.revenue);
+        }
+        present.extend(from.iter().chain(to.iter()).flatten().copied());
+        longest = longest.max(r.longest as usize);
+        transitions.push(Transition {
+            from,
+            to,
+            converted,
+            count: r.paths,
+            revenue: if converted { r.revenue } else { 0.0 },
+        });
+    }
+    CountedChain {
+        transitions,
+        longest,
+        present,
+        conversions: conversions as f64,
+        revenue: revenue.value(),
+    }
+}
+
+/// One window's attribution: the rule-based models' credits as the SQL
+/// gave them, the Markov model from its counted transitions, and the
+/// credits of every experiment (a channel with exposed and control users).
+fn window_credits(
+    agg: &Aggregates,
+    s: &RunSettings,
+    w: u16,
+    cohorts: &[CohortCounts],
+    channels: &[String],
+    code: &impl Fn(&str) -> Option<u16>,
+) -> Result<WindowCredits, Error> {
+    let credits: Vec<&CreditRow> = agg.credits.iter().filter(|c| c.window_days == w).collect();
+    let present: Vec<u16> = credits
+        .iter()
+        .filter(|c| c.touches > 0)
+        .filter_map(|c| code(&c.channel))
+        .collect();
+    let totals = window_totals(
+        agg.totals.iter().find(|t| t.window_days == w),
+        agg.meta.refunds.1,
+    );
+    let target_conversions = (totals.conversions - totals.unattributed_conversions) as f64;
+    let mut target = NeumaierSum::default();
+    target.add(totals.revenue);
+    target.add(-totals.unattributed_revenue);
+    let target_revenue = target.value();
+    let mut models: Vec<ModelResult> = Vec::new();
+    for &m in &s.models {
+        models.push(if m == Model::Markov {
+            let rows: Vec<&TransitionRow> =
+                agg.markov.iter().filter(|r| r.window_days == w).collect();
+            let chain = counted_chain(&rows, code);
+            let shares = markov_shares(&chain, &s.attribution)?;
+            attribution::from_shares(m, &shares, &present, target_conversions, target_revenue)
+        } else {
+            let given: Vec<(u16, f64, f64)> = credits
+                .iter()
+                .filter_map(|c| {
+                    let (_, conv, rev) = c.models.iter().find(|x| x.0 == m)?;
+                    Some((code(&c.channel)?, *conv, *rev))
+                })
+                .collect();
+            attribution::from_credits(m, &given, &present, target_conversions, target_revenue)
+        });
+    }
+    let mut experiments = Vec::new();
+    for c in cohorts
+        .iter()
+        .filter(|c| c.exposed_users > 0 && c.control_users > 0)
+    {
+        let name = &channels[usize::from(c.channel)];
+        let mut credited = Vec::with_capacity(s.models.len());
+        for &m in &s.models {
+            credited.push(if m == Model::Markov {
+                let rows: Vec<&TransitionRow> = agg
+                    .calibration_markov
+                    .iter()
+                    .filter(|r| {
+                        r.window_days == w && r.experiment.as_deref() == Some(name.as_str())
+                    })
+                    .collect();
+                let chain = counted_chain(&rows, code);
+                let shares = markov_shares(&chain, &s.attribution)?;
+                attribution::from_shares(
+                    m,
+                    &shares,
+                    &chain.present,
+                    chain.conversions,
+                    chain.revenue,
+                )
+                .credits
+                .iter()
+                .find(|x| x.channel == c.channel)
+                .map_or(0.0, |x| x.revenue)
+            } else {
+                agg.calibration_credits
+                    .iter()
+                    .find(|r: &&CalibrationCreditRow| r.window_days == w && r.channel == *name)
+                    .and_then(|r| r.models.iter().find(|x| x.0 == m))
+                    .map_or(0.0, |x| x.1)
+            });
+        }
+        experiments.push(ExperimentCredits {
+            channel: c.channel,
+            credited,
+        });
+    }
+    Ok(WindowCredits {
+        window_days: w,
+        totals,
+        models,
+        experiments,
+        explained: None,
+    })
+}
+
+/// The Markov shares of a chain of counted transitions, once its work is
+/// found within the limit.
+fn markov_shares(counted: &CountedChain, params: &Params) -> Result<markov::Shares, Error> {
+    let chain = markov::chain_from_transitions(&counted.transitions, counted.longest, params);
+    markov::MarkovWork::check(&[chain.work(params)], params.markov_work_limit)
+        .map_err(|e| Error::Usage(e.to_string()))?;
+    Ok(chain.shares(params))
+}
+
+/// `warehouse_tie_order`: without an order column the SQL ordered touches
+/// with the same timestamp by channel name (then campaign), where a run on
+/// the files keeps their file order; says how many attributed conversions,
+/// per window, had such a tie between different channels in their path.
+fn tie_order_warning(agg: &Aggregates, windows: &[u16], warnings: &mut Vec<Warning>) {
+    if agg.meta.tie_order != TieOrder::ChannelCampaign {
+        return;
+    }
+    let counts: Vec<(u16, u64, u64)> = windows
+        .iter()
+        .filter_map(|&w| {
+            let t = agg.totals.iter().find(|t| t.window_days == w)?;
+            let attributed = t.conversions.saturating_sub(t.unattributed_conversions);
+            Some((w, t.tied_conversions, attributed))
+        })
+        .collect();
+    if counts.iter().all(|c| c.1 == 0) {
+        return;
+    }
+    let per_window: Vec<String> = counts
+        .iter()
+        .map(|(w, tied, of)| format!("{tied} of {of} in the {w}-day window"))
+        .collect();
+    warnings.push(Warning::new(
+        WarningCode::WarehouseTieOrder,
+        format!(
+            "touches with the same timestamp were ordered by channel name, then campaign (tables have no file order, and the SQL was generated without --order-column): attributed conversions whose path held such a tie between different channels: {}; their first-touch, last-touch, position-based and Markov credits may differ from a run on the files in their order (generate the SQL with `uplift sql --order-column C`, C a column that orders the events, such as an event id or a load sequence)",
+            per_window.join(", ")
+        ),
+    ));
+}
+
+/// The attribution totals of one window (zero when it has no conversion).
+fn window_totals(t: Option<&TotalsRow>, refunds: f64) -> Totals {
+    let (conversions, revenue, uc, ur) = t.map_or((0, 0.0, 0, 0.0), |t| {
+        (
+            t.conversions,
+            t.revenue,
+            t.unattributed_conversions,
+            t.unattributed_revenue,
+        )
+    });
+    let mut net = NeumaierSum::default();
+    net.add(revenue);
+    net.add(refunds);
+    Totals {
+        conversions,
+        revenue,
+        unattributed_conversions: uc,
+        unattributed_revenue: ur,
+        refunds,
+        net_revenue: net.value(),
+    }
+}
+
+/// Every channel named anywhere, sorted by name (the codes of the run).
+fn channel_table(agg: &Aggregates, spend: Option<&Loaded>) -> Vec<String> {
+    let mut names: BTreeSet<String> = BTreeSet::new();
+    names.extend(agg.channels.iter().map(|c| c.channel.clone()));
+    names.extend(agg.cohorts.iter().map(|c| c.channel.clone()));
+    names.extend(agg.credits.iter().map(|c| c.channel.clone()));
+    for r in agg.markov.iter().chain(&agg.calibration_markov) {
+        for s in [&r.from, &r.to] {
+            if !s.starts_with('(') {
+                names.extend(s.split(sql::PATH_SEPARATOR).map(str::to_string));
+            }
+        }
+    }
+    names.extend(agg.exposure_cost.iter().map(|r| r.0.clone()));
+    if let Some(l) = spend {
+        names.extend(l.data.channels.iter().cloned());
+    }
+    names.into_iter().collect()
+}
+
+/// The aggregates must have been computed with this run's settings, from
+/// tables whose every row could be used.
+pub fn check(agg: &Aggregates, s: &RunSettings) -> Result<(), Error> {
+    let m = &agg.meta;
+    let file = agg
+        .files
+        .iter()
+        .find(|(k, _)| *k == "meta")
+        .map_or_else(|| "meta.csv".to_string(), |(_, f)| f.path.clone());
+    let bad = |column: &str, value: String, message: String| -> Error {
+        Error::Usage(
+            Problem {
+                file: file.clone(),
+                line: Some(2),
+                column: Some(column.to_string()),
+                value: Some(value),
+                message,
+            }
+            .to_string(),
+        )
+    };
+    let parts = |line: &str| -> BTreeMap<String, String> {
+        line.split(", ")
+            .filter_map(|p| p.split_once(' '))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    let want = parts(&sql::settings_line(
+        &s.windows,
+        s.as_of.as_deref(),
+        &s.models,
+        &s.attribution,
+        &s.groups,
+    ));
+    let got = parts(&m.settings);
+    for (k, v) in &want {
+        if got.get(k) != Some(v) {
+            return Err(bad(
+                "settings",
+                m.settings.clone(),
+                format!(
+                    "the aggregates were computed with {k} {} but this run asks for {k} {v}: generate the SQL again with the same flags (uplift sql … ) or run with the flags it was generated with",
+                    got.get(k).map_or("(not recorded)", String::as_str)
+                ),
+            ));
+        }
+    }
+    if m.exposures_rows.1 < m.exposures_rows.0 {
+        let order = match &m.tie_order {
+            TieOrder::Column(c) => format!(", or {c} (the --order-column)"),
+            TieOrder::ChannelCampaign => String::new(),
+        };
+        return Err(bad(
+            "exposures_rows_read",
+            m.exposures_rows.1.to_string(),
+            format!(
+                "{} of {} rows of the exposures table have no user_id, channel or timestamp{order} (every row needs them; fix or filter the table)",
+                m.exposures_rows.0 - m.exposures_rows.1,
+                m.exposures_rows.0
+            ),
+        ));
+    }
+    if m.revenue_rows.1 < m.revenue_rows.0 {
+        return Err(bad(
+            "revenue_rows_read",
+            m.revenue_rows.1.to_string(),
+            format!(
+                "{} of {} rows of the revenue table have no user_id, timestamp or revenue (every row needs them; fix or filter the table)",
+                m.revenue_rows.0 - m.revenue_rows.1,
+                m.revenue_rows.0
+            ),
+        ));
+    }
+    if m.unknown_group_rows > 0 {
+        return Err(bad(
+            "unknown_group_rows",
+            m.unknown_group_rows.to_string(),
+            format!(
+                "rows of the exposures table carry a group label that is neither exposed ({}) nor control ({}) nor empty (map the labels in [groups])",
+                s.groups.exposed.join(", "),
+                s.groups.control.join(", ")
+            ),
+        ));
+    }
+    if m.bad_channel_names > 0 {
+        return Err(bad(
+            "bad_channel_names",
+            m.bad_channel_names.to_string(),
+            format!(
+                "channel names are empty or contain \"{}\", the separator of paths (rename them in the table)",
+                sql::PATH_SEPARATOR
+            ),
+        ));
+    }
+    Ok(())
+}

@@ -1165,7 +1165,9 @@ pub fn explain<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::attribution::{GroupedPath, Model, attribute_paths, explain_markov, reference};
+    use crate::attribution::{
+        GroupedPath, Model, attribute_paths, channelattribution, explain_markov,
+    };
 
     const EPS: f64 = 1e-12;
 
@@ -1257,7 +1259,7 @@ mod tests {
 
     #[test]
     fn transition_counts_give_the_shares_of_the_paths() {
-        let paths = reference::grouped_paths();
+        let paths = channelattribution::grouped_paths();
         for order in 1..=3 {
             let params = Params {
                 markov_order: order,
@@ -1554,7 +1556,7 @@ mod tests {
 
     #[test]
     fn results_do_not_depend_on_the_order_of_the_paths() {
-        let mut paths = reference::grouped_paths();
+        let mut paths = channelattribution::grouped_paths();
         let p = params(2, Horizon::Auto);
         let forward = markov(&paths, &p);
         paths.reverse();
@@ -1574,8 +1576,8 @@ mod tests {
 
     #[test]
     fn markov_matches_the_channelattribution_package_within_its_simulation_noise() {
-        let paths = reference::grouped_paths();
-        let reference = reference::load();
+        let paths = channelattribution::grouped_paths();
+        let reference = channelattribution::load();
         for order in [1usize, 2] {
             let p = params(order, Horizon::Auto);
             let ours = markov(&paths, &p);
@@ -1585,9 +1587,9 @@ mod tests {
             let effects = package["removal_effects"]
                 .as_array()
                 .expect("removal effect rows");
-            assert_eq!(results.len(), reference::CHANNELS.len());
+            assert_eq!(results.len(), channelattribution::CHANNELS.len());
             for (row, re_row) in results.iter().zip(effects) {
-                let channel = reference::code(row["channel_name"].as_str().expect("name"));
+                let channel = channelattribution::code(row["channel_name"].as_str().expect("name"));
                 let (_, conv, value) = *ours
                     .iter()
                     .find(|c| c.0 == channel)
@@ -1633,7 +1635,7 @@ mod tests {
         // The package names a state by its internal channel ids (1, 2, … in
         // order of first appearance in paths.csv), a tuple as "1 2".
         let mut first_seen: Vec<u16> = Vec::new();
-        for p in reference::grouped_paths() {
+        for p in channelattribution::grouped_paths() {
             for c in p.channels {
                 if !first_seen.contains(&c) {
                     first_seen.push(c);
@@ -1650,8 +1652,8 @@ mod tests {
                     .collect(),
             ),
         };
-        let paths = reference::grouped_paths();
-        let reference = reference::load();
+        let paths = channelattribution::grouped_paths();
+        let reference = channelattribution::load();
         for order in [1usize, 2] {
             let explain = explain_markov(&paths, &params(order, Horizon::Auto))
                 .expect("within the work limit");

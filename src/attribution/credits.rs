@@ -55,8 +55,8 @@ pub fn attribute_window(
             let mut shares = Vec::new();
             for c in &paths.conversions {
                 shapley::channel_shares(touchpoints.channels(c.touches), &mut shares);
-                for &(channel, w) in &shares {
-                    credits.add(channel, w, w * c.revenue);
+                for s in &shares {
+                    credits.add(s.channel, s.share, s.share * c.revenue);
                 }
             }
         }
@@ -106,8 +106,12 @@ pub fn attribute_paths(
             let mut shares = Vec::new();
             for p in paths.iter().filter(|p| p.conversions > 0) {
                 shapley::channel_shares(&p.channels, &mut shares);
-                for &(channel, w) in &shares {
-                    credits.add(channel, w * p.conversions as f64, w * p.revenue);
+                for s in &shares {
+                    credits.add(
+                        s.channel,
+                        s.share * p.conversions as f64,
+                        s.share * p.revenue,
+                    );
                 }
             }
         }
@@ -194,11 +198,11 @@ impl Credits {
     }
 
     pub(crate) fn add_shares(&mut self, shares: &markov::Shares, conversions: f64, revenue: f64) {
-        for &(channel, s) in &shares.conversion {
-            self.add(channel, s * conversions, 0.0);
+        for s in &shares.conversion {
+            self.add(s.channel, s.share * conversions, 0.0);
         }
-        for &(channel, s) in &shares.value {
-            self.add(channel, 0.0, s * revenue);
+        for s in &shares.value {
+            self.add(s.channel, 0.0, s.share * revenue);
         }
     }
 

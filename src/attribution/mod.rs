@@ -288,6 +288,16 @@ pub struct ChannelCredit {
     pub revenue: f64,
 }
 
+/// One channel's share of a split: of one conversion (Shapley), or of a
+/// window's conversions or revenue (the Markov removal effects).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ChannelShare {
+    /// Channel code.
+    pub channel: u16,
+    /// Its share; the shares of one split add up to 1.
+    pub share: f64,
+}
+
 /// One model's credits in one window.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ModelResult {

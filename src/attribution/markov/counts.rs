@@ -581,8 +581,11 @@ mod tests {
                 .chain(&from_paths.value)
                 .zip(from_counts.conversion.iter().chain(&from_counts.value))
             {
-                assert_eq!(a.0, b.0);
-                assert!((a.1 - b.1).abs() < 1e-12, "order {order}: {a:?} vs {b:?}");
+                assert_eq!(a.channel, b.channel);
+                assert!(
+                    (a.share - b.share).abs() < 1e-12,
+                    "order {order}: {a:?} vs {b:?}"
+                );
             }
         }
     }

@@ -7,7 +7,7 @@
 use serde::Serialize;
 
 use super::{Chain, MarkovWork, Shares};
-use crate::attribution::{AttributionError, Params, PathRef};
+use crate::attribution::{AttributionError, ChannelShare, Params, PathRef};
 
 /// A node of the chain in [`MarkovExplain`].
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -150,8 +150,11 @@ pub fn explain<'a>(
             value: Vec::new(),
         }
     };
-    let share_of =
-        |list: &[(u16, f64)], c: u16| list.iter().find(|s| s.0 == c).map_or(0.0, |s| s.1);
+    let share_of = |list: &[ChannelShare], c: u16| {
+        list.iter()
+            .find(|s| s.channel == c)
+            .map_or(0.0, |s| s.share)
+    };
     let removal_effects = effects
         .effects
         .iter()

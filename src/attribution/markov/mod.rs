@@ -78,7 +78,7 @@ mod solve;
 use std::cmp::Ordering;
 use std::fmt;
 
-use super::{Params, PathRef};
+use super::{ChannelShare, Params, PathRef};
 use solve::MAX_INFINITE_STEPS;
 
 pub use counts::{PathStates, Transition, Transitions, chain_from_transitions, collapsed_states};
@@ -335,9 +335,9 @@ struct Absorption {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Shares {
     /// `RE_c / Σ RE`.
-    pub conversion: Vec<(u16, f64)>,
+    pub conversion: Vec<ChannelShare>,
     /// `RV_c / Σ RV` (value removal effects).
-    pub value: Vec<(u16, f64)>,
+    pub value: Vec<ChannelShare>,
 }
 
 /// The removal-effect shares of every channel of the paths.

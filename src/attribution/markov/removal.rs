@@ -11,7 +11,7 @@
 
 use super::solve::{DENSE_MAX_STATES, Direct, MAX_INFINITE_STEPS};
 use super::{Absorption, Chain, MarkovWork, Shares, infinite_walk_steps};
-use crate::attribution::Horizon;
+use crate::attribution::{ChannelShare, Horizon};
 use crate::progress::Task;
 
 impl Chain {
@@ -156,12 +156,15 @@ pub(super) struct Effects {
 
 impl Effects {
     pub(super) fn shares(&self) -> Shares {
-        let normalise = |re: &dyn Fn(&ChannelEffect) -> f64| -> Vec<(u16, f64)> {
+        let normalise = |re: &dyn Fn(&ChannelEffect) -> f64| -> Vec<ChannelShare> {
             let total: f64 = self.effects.iter().map(re).sum();
             if total > 0.0 {
                 self.effects
                     .iter()
-                    .map(|e| (e.channel, re(e) / total))
+                    .map(|e| ChannelShare {
+                        channel: e.channel,
+                        share: re(e) / total,
+                    })
                     .collect()
             } else {
                 Vec::new()

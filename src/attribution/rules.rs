@@ -192,7 +192,7 @@ fn normalise(weights: &mut [f64]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::attribution::{GroupedPath, attribute_paths, reference};
+    use crate::attribution::{GroupedPath, attribute_paths, channelattribution};
 
     const EPS: f64 = 1e-12;
 
@@ -316,11 +316,11 @@ mod tests {
     fn heuristics_match_the_channelattribution_package_exactly() {
         // testdata/reference/channelattribution: heuristic_models() of
         // ChannelAttribution 2.2.5 on paths.csv (deterministic, no simulation).
-        let paths = reference::grouped_paths();
-        let reference = reference::load();
+        let paths = channelattribution::grouped_paths();
+        let reference = channelattribution::load();
         let params = Params::default();
         let rows = reference["heuristic"].as_array().expect("heuristic rows");
-        assert_eq!(rows.len(), reference::CHANNELS.len());
+        assert_eq!(rows.len(), channelattribution::CHANNELS.len());
         for (model, column) in [
             (Model::FirstTouch, "first_touch"),
             (Model::LastTouch, "last_touch"),
@@ -328,7 +328,7 @@ mod tests {
         ] {
             let result = attribute_paths(&paths, model, &params).expect("rule model");
             for row in rows {
-                let channel = reference::code(row["channel_name"].as_str().expect("name"));
+                let channel = channelattribution::code(row["channel_name"].as_str().expect("name"));
                 let ours = result
                     .credits
                     .iter()

@@ -19,6 +19,8 @@
 //! - L. S. Shapley (1953), *A value for n-person games*, Contributions to the
 //!   Theory of Games II.
 
+use super::ChannelShare;
+
 /// Writes into `shares` each distinct channel of a path with its share,
 /// sorted by channel code.
 ///
@@ -32,18 +34,22 @@
 /// # Examples
 ///
 /// ```
-/// use uplift::attribution::shapley::channel_shares;
+/// use uplift::attribution::{ChannelShare, shapley::channel_shares};
 /// let mut s = Vec::new();
 /// channel_shares(&[2, 0, 2], &mut s);
-/// assert_eq!(s, vec![(0, 0.5), (2, 0.5)]);
+/// let half = |channel| ChannelShare { channel, share: 0.5 };
+/// assert_eq!(s, vec![half(0), half(2)]);
 /// ```
-pub fn channel_shares(channels: &[u16], shares: &mut Vec<(u16, f64)>) {
+pub fn channel_shares(channels: &[u16], shares: &mut Vec<ChannelShare>) {
     shares.clear();
-    shares.extend(channels.iter().map(|&c| (c, 0.0)));
-    shares.sort_unstable_by_key(|&(c, _)| c);
-    shares.dedup_by_key(|&mut (c, _)| c);
+    shares.extend(channels.iter().map(|&channel| ChannelShare {
+        channel,
+        share: 0.0,
+    }));
+    shares.sort_unstable_by_key(|s| s.channel);
+    shares.dedup_by_key(|s| s.channel);
     let share = equal_share(shares.len());
-    shares.iter_mut().for_each(|s| s.1 = share);
+    shares.iter_mut().for_each(|s| s.share = share);
 }
 
 /// The share of each of `distinct` channels: `1 / distinct`.
@@ -60,15 +66,18 @@ mod tests {
 
     #[test]
     fn each_conversion_is_split_equally_over_distinct_channels() {
-        let mut s = Vec::new();
-        channel_shares(&[3], &mut s);
-        assert_eq!(s, vec![(3, 1.0)]);
-        channel_shares(&[1, 1, 1], &mut s);
-        assert_eq!(s, vec![(1, 1.0)]);
-        channel_shares(&[0, 1, 0, 2], &mut s);
-        assert_eq!(s, vec![(0, 1.0 / 3.0), (1, 1.0 / 3.0), (2, 1.0 / 3.0)]);
-        channel_shares(&[], &mut s);
-        assert!(s.is_empty());
+        let shares = |channels: &[u16]| -> Vec<(u16, f64)> {
+            let mut s = Vec::new();
+            channel_shares(channels, &mut s);
+            s.iter().map(|s| (s.channel, s.share)).collect()
+        };
+        assert_eq!(shares(&[3]), vec![(3, 1.0)]);
+        assert_eq!(shares(&[1, 1, 1]), vec![(1, 1.0)]);
+        assert_eq!(
+            shares(&[0, 1, 0, 2]),
+            vec![(0, 1.0 / 3.0), (1, 1.0 / 3.0), (2, 1.0 / 3.0)]
+        );
+        assert!(shares(&[]).is_empty());
     }
 
     #[test]

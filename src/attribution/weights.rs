@@ -259,7 +259,9 @@ mod tests {
             rules::touch_weights(rule, channels.len(), age, p, &mut w);
             per_touch.extend(channels.iter().copied().zip(w));
         } else {
-            shapley::channel_shares(channels, &mut per_touch);
+            let mut shares = Vec::new();
+            shapley::channel_shares(channels, &mut shares);
+            per_touch.extend(shares.iter().map(|s| (s.channel, s.share)));
         }
         let mut out: Vec<(u16, f64)> = Vec::new();
         for (c, w) in per_touch {

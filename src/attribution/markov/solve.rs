@@ -541,9 +541,9 @@ impl Lu {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Chain, Horizon, MarkovChain, MarkovWork, Params};
+    use super::super::{Chain, MarkovChain, MarkovWork};
     use super::*;
-    use crate::attribution::{AttributionError, GroupedPath};
+    use crate::attribution::{AttributionError, GroupedPath, Horizon, Params};
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
 

@@ -10,9 +10,9 @@ use super::delimiters::Delimiters;
 use super::header::{Header, blank, io_problem, not_utf8, read_header};
 use super::{At, MAX_WANTED, Part, Value, Wanted};
 use crate::io::problem::{Problem, show_bytes};
+use crate::parallel;
 use std::io::Read;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, mpsc};
+use std::ops::ControlFlow;
 
 /// One CSV file being read by [`scan_parts`].
 pub(super) struct CsvJob<'a> {
@@ -53,82 +53,44 @@ impl CsvJob<'_> {
         first.line = line;
         let header = &header;
 
-        let stop = AtomicBool::new(false);
-        let (block_tx, block_rx) = mpsc::sync_channel::<(usize, Block)>(self.threads + 1);
-        let block_rx = Mutex::new(block_rx);
-        let (part_tx, part_rx) = mpsc::channel::<(usize, Result<(S, usize), Problem>)>();
-        std::thread::scope(|scope| {
-            // The reader: cuts blocks and hands them out in order.
-            let stop = &stop;
-            let part_tx_reader = part_tx.clone();
-            scope.spawn(move || {
-                let mut block = Some(first);
-                let mut k = 0usize;
-                while let Some(b) = block.take() {
-                    if stop.load(Ordering::Relaxed) || block_tx.send((k, b)).is_err() {
-                        return;
-                    }
-                    k += 1;
-                    match cutter.next_block() {
-                        Ok(next) => block = next,
-                        Err((e, line)) => {
-                            let _ = part_tx_reader.send((k, Err(read_error(e, line))));
-                            return;
-                        }
-                    }
+        // The blocks in file order; a read error is the last.
+        let mut failed = false;
+        let blocks = std::iter::once(Ok(first)).chain(std::iter::from_fn(move || {
+            if failed {
+                return None;
+            }
+            match cutter.next_block() {
+                Ok(next) => next.map(Ok),
+                Err((e, line)) => {
+                    failed = true;
+                    Some(Err(read_error(e, line)))
                 }
-            });
-            for _ in 0..self.threads.max(1) {
-                let part_tx = part_tx.clone();
-                let (block_rx, new_state, visit) = (&block_rx, &new_state, &visit);
-                scope.spawn(move || {
-                    loop {
-                        let next = match block_rx.lock() {
-                            Ok(rx) => rx.recv(),
-                            Err(_) => return,
-                        };
-                        let Ok((k, block)) = next else { return };
-                        let result = if stop.load(Ordering::Relaxed) {
-                            Ok((new_state(), 0))
-                        } else {
-                            let mut state = new_state();
-                            self.parse_block(&block, header, &mut state, visit)
-                                .map(|rows| (state, rows))
-                        };
-                        if part_tx.send((k, result)).is_err() {
-                            return;
-                        }
-                    }
+            }
+        }));
+        let parse = |block: Result<Block, Problem>| {
+            let block = block?;
+            let mut state = new_state();
+            self.parse_block(&block, header, &mut state, &visit)
+                .map(|rows| (state, rows))
+        };
+        // The parts, in file order: the first problem in the file stops
+        // the reading.
+        let mut rows = 0usize;
+        let flow = parallel::ordered_map(blocks, self.threads, parse, |parsed| match parsed {
+            Ok((state, n)) => {
+                take(Part {
+                    state,
+                    first_row: rows,
                 });
+                rows += n;
+                ControlFlow::Continue(())
             }
-            drop(part_tx);
-            // The parts, in file order.
-            let mut waiting = std::collections::BTreeMap::new();
-            let mut next = 0usize;
-            let mut rows = 0usize;
-            for (k, result) in part_rx {
-                waiting.insert(k, result);
-                while let Some(result) = waiting.remove(&next) {
-                    match result {
-                        Ok((state, n)) => {
-                            take(Part {
-                                state,
-                                first_row: rows,
-                            });
-                            rows += n;
-                            next += 1;
-                        }
-                        Err(p) => {
-                            stop.store(true, Ordering::Relaxed);
-                            // Let the reader and the workers finish.
-                            drop(block_rx.lock().map(|rx| while rx.try_recv().is_ok() {}));
-                            return Err(p);
-                        }
-                    }
-                }
-            }
-            Ok(rows)
-        })
+            Err(p) => ControlFlow::Break(p),
+        });
+        match flow {
+            ControlFlow::Continue(()) => Ok(rows),
+            ControlFlow::Break(p) => Err(p),
+        }
     }
 
     /// Parses one block's records, handing each row to `visit`; returns

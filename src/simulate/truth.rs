@@ -62,7 +62,7 @@ pub struct Truth {
 }
 
 impl Truth {
-    /// Reads a `truth.json` written by [`generate`].
+    /// Reads a `truth.json` written by [`generate`](super::generate).
     ///
     /// # Errors
     ///

@@ -14,7 +14,7 @@ use crate::parallel;
 use std::io::Read;
 use std::ops::ControlFlow;
 
-/// One CSV file being read by [`scan_parts`].
+/// One CSV file being read by [`scan_parts`](super::scan_parts).
 pub(super) struct CsvJob<'a> {
     pub(super) file: &'a str,
     pub(super) wanted: &'a [Wanted],

@@ -19,7 +19,7 @@
 //! A CSV file is cut into blocks of whole records (`blocks`), read on
 //! several threads (`csv`, with `delimiters` for the fast path of plain
 //! text) after its header (`header`), while a thread hashes its bytes
-//! (`hash`). `parquet` holds everything that uses polars. [`first_rows`]
+//! (`hash`). `parquet` holds everything that uses polars. [`first_rows()`]
 //! reads a file's first rows for the advice of an error message.
 
 mod blocks;

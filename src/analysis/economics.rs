@@ -10,7 +10,7 @@ use crate::warning::{Warning, WarningCode};
 use std::collections::BTreeMap;
 
 /// Applies the spend of `summary` (when it has any) to the lift rows: see
-/// [`apply_economics`].
+/// `apply_economics`.
 pub fn apply(summary: &Summary, rows: &mut [LiftRow], hurdle: f64, warnings: &mut Vec<Warning>) {
     let Some(totals) = &summary.spend else {
         return;

@@ -44,7 +44,7 @@
 //! model's split of each path into settled credits, and `reference.rs` is
 //! the reference implementation, [`run_all`]: each window and model on its
 //! own, the plainest way. The reports come from the production pass,
-//! [`crate::calibration::attribute_and_credit`], which runs every model
+//! [`crate::reduce::attribution::attribute_and_credit`], which runs every model
 //! over every window at once and gives the same credits.
 //!
 //! # References

@@ -7,7 +7,7 @@
 //! totals of each window come out of the same pass. The models read paths
 //! only through [`PathRef`], so the per-conversion paths of a window and
 //! the package's [`GroupedPath`] rows are one input to them. Kept apart
-//! from the models because the reference pass, the calibration pass and
+//! from the models because the reference pass, the attribution pass and
 //! `attribute --explain` all build their paths here.
 
 use rustc_hash::FxHashMap as HashMap;

@@ -5,7 +5,7 @@
 //! on them with [`attribute_window`]. It states what every model gives:
 //! the conservation tests (here and in `tests/cli/properties.rs`) run it,
 //! and the benches time it as the baseline. The reports use the production
-//! pass, `crate::calibration::attribute_and_credit`, which gives the same
+//! pass, `crate::reduce::attribution::attribute_and_credit`, which gives the same
 //! credits from one pass over the paths of every window (its tests compare
 //! it with [`attribute_window`], window by window).
 
@@ -14,7 +14,7 @@ use crate::model::{Exposures, Orders};
 
 /// Builds paths once per window and runs every model for every window: the
 /// reference implementation (the production pass is
-/// `crate::calibration::attribute_and_credit`).
+/// `crate::reduce::attribution::attribute_and_credit`).
 ///
 /// `n_channels` is the size of the channel name table (codes beyond it are
 /// still credited). Models are run in the order given.

@@ -3,7 +3,7 @@
 //! [`commands`]. Nothing here runs anything: `app` dispatches a parsed
 //! command to `cmd`, and `settings` checks the flags' values.
 
-mod commands;
+pub mod commands;
 
 pub use commands::{
     AttributeArgs, Metric, PowerArgs, ReconcileArgs, RunArgs, SimulateArgs, SqlArgs, ValidateArgs,

@@ -224,9 +224,14 @@ fn run_report(args: &RunArgs) -> Vec<u8> {
     let summary =
         uplift::reduce::summarize(&loaded, &settings, given, warnings).expect("the run succeeds");
     let sections = uplift::analysis::analyze(&summary, &settings);
-    let config = serde_json::to_value(&settings).expect("settings serialize");
-    let report = uplift::report::Report::assemble(sections, summary.as_of, summary.inputs, config);
-    uplift::export::render(&report, settings.format).expect("the report renders")
+    let format = settings.format;
+    let report = uplift::report::Report::assemble(
+        sections,
+        summary.as_of,
+        summary.inputs,
+        uplift::report::Settings::Run(settings),
+    );
+    uplift::export::render(&report, format).expect("the report renders")
 }
 
 /// The whole `uplift run` (JSON rendered in memory, not written).

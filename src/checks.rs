@@ -4,20 +4,8 @@
 //! full, and each failed check adds one line on standard error naming the
 //! periods or rows that failed.
 
+pub use crate::report::FailOn;
 use crate::report::Report;
-use serde::Serialize;
-
-/// A check that `--fail-on` can turn into exit code 3.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum FailOn {
-    /// A finance period's gap exceeds the tolerance.
-    Reconciliation,
-    /// A lift row has a sample-ratio mismatch.
-    Srm,
-    /// A channel's revenue lift (all users) is significantly negative.
-    NegativeLift,
-}
 
 /// The checks of `fail_on` that fail on `report`, each as a message.
 pub fn failed_checks(report: &Report, fail_on: &[FailOn]) -> Vec<String> {

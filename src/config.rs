@@ -28,7 +28,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 /// The whole config file.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
     /// Column-name mapping per input file.
@@ -46,7 +46,7 @@ pub struct Config {
 }
 
 /// `[columns.*]`: canonical column name → name in the file.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Columns {
     /// `[columns.exposures]`
@@ -64,7 +64,7 @@ pub struct Columns {
 }
 
 /// Column names of the exposures file.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 #[allow(missing_docs)]
 pub struct ExposureColumns {
@@ -78,7 +78,7 @@ pub struct ExposureColumns {
 }
 
 /// Column names of the revenue file.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 #[allow(missing_docs)]
 pub struct RevenueColumns {
@@ -89,7 +89,7 @@ pub struct RevenueColumns {
 }
 
 /// Column names of the spend file.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 #[allow(missing_docs)]
 pub struct SpendColumns {
@@ -99,7 +99,7 @@ pub struct SpendColumns {
 }
 
 /// Column names of the finance file.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 #[allow(missing_docs)]
 pub struct FinanceColumns {
@@ -109,7 +109,7 @@ pub struct FinanceColumns {
 }
 
 /// `[groups]`: the labels that mean exposed and control.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Groups {
     /// Labels meaning exposed (default `exposed`, `treatment`, `test`).
@@ -145,7 +145,7 @@ impl Groups {
 }
 
 /// `[srm]`: planned control shares.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Srm {
     /// Control share of every channel.
@@ -163,7 +163,7 @@ impl Srm {
 }
 
 /// `[analysis]`: defaults for flags not given on the command line.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Analysis {
     /// Windows in days.

@@ -7,8 +7,11 @@
 //! attribution by window, model, channel) so that the same input gives the
 //! same bytes. Fields may be added in later versions; none changes meaning.
 
-use crate::io::FileInfo;
+use crate::attribution::{Model, Params};
+use crate::config::{Columns, GroupLabels, Srm};
+use crate::io::{FileInfo, OnBadRows};
 use crate::lift::{ArmSummary, Bootstrap, Cuped};
+use crate::model::Micros;
 use crate::stats::Estimate;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -28,7 +31,7 @@ pub struct Report {
     /// Each input file's path, SHA-256 and row counts.
     pub inputs: BTreeMap<String, FileInfo>,
     /// Every setting in force.
-    pub config: serde_json::Value,
+    pub config: Settings,
     /// Lift rows, per (window, segment, channel).
     pub lift: Vec<LiftRow>,
     /// Attribution rows, per (window, model, channel).
@@ -78,7 +81,7 @@ impl Report {
         sections: Sections,
         as_of: Option<crate::model::Micros>,
         inputs: BTreeMap<String, FileInfo>,
-        config: serde_json::Value,
+        config: Settings,
     ) -> Self {
         Self {
             schema_version: SCHEMA_VERSION,
@@ -218,7 +221,7 @@ pub struct Decision {
 }
 
 /// One lift row: (channel, segment, window).
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct LiftRow {
     /// Channel name.
     pub channel: String,
@@ -458,4 +461,190 @@ pub struct NamedRemovalEffect {
     pub conversion_share: f64,
     /// Share of the revenue.
     pub value_share: f64,
+}
+
+// ---------------------------------------------------------------------------
+// The settings in force (`config`): one struct per subcommand.
+// ---------------------------------------------------------------------------
+
+/// Every setting in force, as the report's `config` carries it: the
+/// settings of the subcommand that wrote the report (serialized as that
+/// struct, with no tag).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Settings {
+    /// `uplift run`.
+    Run(RunSettings),
+    /// `uplift attribute`.
+    Attribute(AttributeSettings),
+    /// `uplift reconcile`.
+    Reconcile(ReconcileSettings),
+}
+
+impl Settings {
+    /// The windows in days, when the subcommand has windows.
+    pub fn windows(&self) -> Option<&[u16]> {
+        match self {
+            Self::Run(s) => Some(&s.windows),
+            Self::Attribute(s) => Some(&s.windows),
+            Self::Reconcile(_) => None,
+        }
+    }
+
+    /// The confidence level of the intervals (`uplift run` only).
+    pub fn confidence(&self) -> Option<f64> {
+        match self {
+            Self::Run(s) => Some(s.confidence),
+            _ => None,
+        }
+    }
+
+    /// CUPED on or off (`uplift run` only).
+    pub fn cuped(&self) -> Option<bool> {
+        match self {
+            Self::Run(s) => Some(s.cuped),
+            _ => None,
+        }
+    }
+
+    /// Bootstrap resamples and seed, when the bootstrap is on.
+    pub fn bootstrap(&self) -> Option<(usize, u64)> {
+        match self {
+            Self::Run(s) => s.bootstrap.map(|n| (n, s.seed)),
+            _ => None,
+        }
+    }
+
+    /// The hurdle iROAS of the decisions (`uplift run` only).
+    pub fn hurdle_iroas(&self) -> Option<f64> {
+        match self {
+            Self::Run(s) => Some(s.hurdle_iroas),
+            _ => None,
+        }
+    }
+
+    /// The reconciliation tolerance.
+    pub fn tolerance(&self) -> Option<f64> {
+        match self {
+            Self::Run(s) => Some(s.tolerance),
+            Self::Reconcile(s) => Some(s.tolerance),
+            Self::Attribute(_) => None,
+        }
+    }
+
+    /// The attribution models.
+    pub fn models(&self) -> Option<&[Model]> {
+        match self {
+            Self::Run(s) => Some(&s.models),
+            Self::Attribute(s) => Some(&s.models),
+            Self::Reconcile(_) => None,
+        }
+    }
+}
+
+/// Every setting in force for a run (reported as `config`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunSettings {
+    /// Windows in days, ascending.
+    pub windows: Vec<u16>,
+    /// Confidence level.
+    pub confidence: f64,
+    /// CUPED on.
+    pub cuped: bool,
+    /// `--as-of` as given (null = latest revenue timestamp).
+    pub as_of: Option<String>,
+    /// Bootstrap resamples.
+    pub bootstrap: Option<usize>,
+    /// Bootstrap seed.
+    pub seed: u64,
+    /// What happens to bad rows.
+    pub on_bad_rows: OnBadRows,
+    /// The config file in force.
+    pub config_file: Option<String>,
+    /// Group labels.
+    pub groups: GroupLabels,
+    /// Planned control shares.
+    pub srm: Srm,
+    /// Column mapping.
+    pub columns: Columns,
+    /// Output format.
+    pub format: Format,
+    /// Attribution models.
+    pub models: Vec<Model>,
+    /// Attribution parameters.
+    pub attribution: Params,
+    /// Hurdle iROAS.
+    pub hurdle_iroas: f64,
+    /// Reconciliation tolerance.
+    pub tolerance: f64,
+    /// Checks that exit with code 3.
+    pub fail_on: Vec<FailOn>,
+    /// The directory of warehouse aggregates the report was computed from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from_aggregates: Option<String>,
+    /// `--as-of` in microseconds, when given.
+    #[serde(skip)]
+    pub(crate) as_of_micros: Option<Micros>,
+}
+
+/// Every setting of `uplift attribute` (reported as `config`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AttributeSettings {
+    /// Windows in days, ascending.
+    pub windows: Vec<u16>,
+    /// Attribution models.
+    pub models: Vec<Model>,
+    /// Attribution parameters.
+    pub params: Params,
+    /// What happens to bad rows.
+    pub on_bad_rows: OnBadRows,
+    /// The config file in force.
+    pub config_file: Option<String>,
+    /// Column mapping.
+    pub columns: Columns,
+    /// Group labels.
+    pub groups: GroupLabels,
+}
+
+/// Every setting of `uplift reconcile` (reported as `config`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReconcileSettings {
+    /// Reconciliation tolerance.
+    pub tolerance: f64,
+    /// Checks that exit with code 3.
+    pub fail_on: Vec<FailOn>,
+    /// The config file in force.
+    pub config_file: Option<String>,
+    /// Column mapping.
+    pub columns: Columns,
+}
+
+/// Output format of a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Format {
+    /// Tables for a terminal.
+    Table,
+    /// The contract's JSON report.
+    Json,
+    /// The lift rows, flattened, as CSV.
+    Csv,
+    /// A Markdown report for a KPI mail or a pull-request comment.
+    Markdown,
+    /// One self-contained HTML file with inline SVG charts.
+    Html,
+    /// Experiment results as MMM calibration input (Robyn's `calibration_input` columns), CSV.
+    Calibration,
+}
+
+/// A check that `--fail-on` can turn into exit code 3.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FailOn {
+    /// A finance period's gap exceeds the tolerance.
+    Reconciliation,
+    /// A lift row has a sample-ratio mismatch.
+    Srm,
+    /// A channel's revenue lift (all users) is significantly negative.
+    NegativeLift,
 }

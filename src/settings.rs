@@ -8,16 +8,14 @@
 //! report's `config`.
 
 use crate::attribution::{Model, Params};
-use crate::checks::FailOn;
-use crate::cli::{AttributionArgs, OnBadRows, RunArgs, WorkLimit};
+use crate::cli::{AttributionArgs, RunArgs, WorkLimit};
 use crate::config::Config;
 use crate::economics::DEFAULT_HURDLE_IROAS;
 use crate::error::Error;
-use crate::export::Format;
 use crate::io::time;
 use crate::model::{MICROS_PER_SECOND, Micros};
 use crate::reconcile::DEFAULT_TOLERANCE;
-use serde::Serialize;
+pub use crate::report::{AttributeSettings, ReconcileSettings, RunSettings};
 use std::path::Path;
 
 /// The config file at `path`, or the defaults without one.
@@ -59,50 +57,6 @@ pub fn parse_as_of(s: &str) -> Result<Micros, Error> {
                 "--as-of \"{s}\" is not a date (expected YYYY-MM-DD, like 2026-06-30)"
             ))
         })
-}
-
-/// Every setting in force for a run (reported as `config`).
-#[derive(Debug, Clone, Serialize)]
-pub struct RunSettings {
-    /// Windows in days, ascending.
-    pub windows: Vec<u16>,
-    /// Confidence level.
-    pub confidence: f64,
-    /// CUPED on.
-    pub cuped: bool,
-    /// `--as-of` as given (null = latest revenue timestamp).
-    pub as_of: Option<String>,
-    /// Bootstrap resamples.
-    pub bootstrap: Option<usize>,
-    /// Bootstrap seed.
-    pub seed: u64,
-    /// What happens to bad rows.
-    pub on_bad_rows: OnBadRows,
-    /// The config file in force.
-    pub config_file: Option<String>,
-    /// Group labels.
-    pub groups: crate::config::GroupLabels,
-    /// Planned control shares.
-    pub srm: crate::config::Srm,
-    /// Column mapping.
-    pub columns: crate::config::Columns,
-    /// Output format.
-    pub format: Format,
-    /// Attribution models.
-    pub models: Vec<Model>,
-    /// Attribution parameters.
-    pub attribution: Params,
-    /// Hurdle iROAS.
-    pub hurdle_iroas: f64,
-    /// Reconciliation tolerance.
-    pub tolerance: f64,
-    /// Checks that exit with code 3.
-    pub fail_on: Vec<FailOn>,
-    /// The directory of warehouse aggregates the report was computed from.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub from_aggregates: Option<String>,
-    #[serde(skip)]
-    as_of_micros: Option<Micros>,
 }
 
 impl RunSettings {
@@ -180,38 +134,6 @@ pub fn resolve_tolerance(flag: Option<f64>, cfg: &Config) -> Result<f64, Error> 
         )));
     }
     Ok(t)
-}
-
-/// Every setting of `uplift reconcile` (reported as `config`).
-#[derive(Debug, Clone, Serialize)]
-pub struct ReconcileSettings {
-    /// Reconciliation tolerance.
-    pub tolerance: f64,
-    /// Checks that exit with code 3.
-    pub fail_on: Vec<FailOn>,
-    /// The config file in force.
-    pub config_file: Option<String>,
-    /// Column mapping.
-    pub columns: crate::config::Columns,
-}
-
-/// Every setting of `uplift attribute` (reported as `config`).
-#[derive(Debug, Clone, Serialize)]
-pub struct AttributeSettings {
-    /// Windows in days, ascending.
-    pub windows: Vec<u16>,
-    /// Attribution models.
-    pub models: Vec<Model>,
-    /// Attribution parameters.
-    pub params: Params,
-    /// What happens to bad rows.
-    pub on_bad_rows: OnBadRows,
-    /// The config file in force.
-    pub config_file: Option<String>,
-    /// Column mapping.
-    pub columns: crate::config::Columns,
-    /// Group labels.
-    pub groups: crate::config::GroupLabels,
 }
 
 /// The attribution models and parameters in force (flags over config over

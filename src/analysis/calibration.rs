@@ -102,3 +102,87 @@ pub fn rows(
     });
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::attribution::{ChannelCredit, ModelResult, Totals};
+    use crate::report::Interval;
+    use crate::summary::ExperimentCredits;
+
+    fn row(channel: &str, estimate: Option<f64>) -> LiftRow {
+        LiftRow {
+            channel: channel.to_string(),
+            window_days: 30,
+            incremental_revenue: Interval {
+                estimate,
+                ci_low: estimate.map(|e| e / 2.0),
+                ci_high: estimate.map(|e| e * 1.5),
+            },
+            ..LiftRow::default()
+        }
+    }
+
+    #[test]
+    fn the_factor_is_the_experiment_over_the_credit_on_its_test_users() {
+        let channels = [
+            "email".to_string(),
+            "social".to_string(),
+            "push".to_string(),
+        ];
+        let credit = |channel, revenue| ChannelCredit {
+            channel,
+            conversions: 1.0,
+            revenue,
+        };
+        let windows = [WindowCredits {
+            window_days: 30,
+            totals: Totals {
+                conversions: 0,
+                revenue: 0.0,
+                unattributed_conversions: 0,
+                unattributed_revenue: 0.0,
+                refunds: 0.0,
+                net_revenue: 0.0,
+            },
+            models: vec![ModelResult {
+                model: Model::LastTouch,
+                credits: vec![credit(0, 400.0), credit(1, 90.0)],
+            }],
+            experiments: vec![
+                ExperimentCredits {
+                    channel: 0,
+                    credited: vec![200.0],
+                },
+                ExperimentCredits {
+                    channel: 1,
+                    credited: vec![0.0],
+                },
+            ],
+            explained: None,
+        }];
+        // push has an estimate but no experiment; a row without an estimate
+        // is no experiment either.
+        let lift = [
+            row("email", Some(100.0)),
+            row("social", Some(30.0)),
+            row("push", Some(10.0)),
+        ];
+        let rows = rows(&windows, &lift, &channels, &[Model::LastTouch]);
+        assert_eq!(rows.len(), 2);
+        let email = &rows[0];
+        assert_eq!(email.channel, "email");
+        assert_eq!(email.attributed_revenue_test, 200.0);
+        assert_eq!(email.factor, Some(0.5));
+        assert_eq!(
+            (email.factor_ci_low, email.factor_ci_high),
+            (Some(0.25), Some(0.75))
+        );
+        assert_eq!(email.attributed_revenue, 400.0);
+        assert_eq!(email.calibrated_revenue, Some(200.0));
+        let social = &rows[1];
+        assert_eq!(social.factor, None, "the model credits nothing");
+        assert_eq!(social.calibrated_revenue, None);
+        assert_eq!(social.attributed_revenue, 90.0);
+    }
+}

@@ -34,3 +34,41 @@ pub fn decompose(export_net_revenue: f64, lift: &[LiftRow], windows: &[u16]) -> 
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Interval;
+
+    fn row(channel: &str, w: u16, estimate: Option<f64>) -> LiftRow {
+        LiftRow {
+            channel: channel.to_string(),
+            window_days: w,
+            incremental_revenue: Interval {
+                estimate,
+                ..Interval::default()
+            },
+            ..LiftRow::default()
+        }
+    }
+
+    #[test]
+    fn the_baseline_is_the_export_less_the_tested_channels_increments() {
+        let lift = [
+            row("email", 30, Some(100.0)),
+            row("social", 30, Some(50.5)),
+            row("push", 30, None),
+            row("email", 60, Some(-20.0)),
+            LiftRow {
+                segment: Some("new".to_string()),
+                ..row("email", 30, Some(1e6))
+            },
+        ];
+        let d = decompose(1000.004, &lift, &[30, 60]);
+        assert_eq!(d[0].export_revenue, 1000.0, "rounded to the cent");
+        assert_eq!(d[0].incremental.len(), 2, "no estimate, no segment rows");
+        assert_eq!(d[0].incremental_total, 150.5);
+        assert_eq!(d[0].baseline_revenue, 849.5);
+        assert_eq!(d[1].baseline_revenue, 1020.0);
+    }
+}

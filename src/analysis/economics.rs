@@ -120,3 +120,98 @@ fn apply_economics(
         ));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Tested;
+    use crate::summary::CohortCounts;
+
+    fn summary(spend: f64) -> Summary {
+        Summary {
+            channels: vec!["email".to_string()],
+            cohorts: vec![CohortCounts {
+                channel: 0,
+                exposed_users: 180,
+                control_users: 20,
+                exposed_all: 200,
+                ..CohortCounts::default()
+            }],
+            spend: Some(vec![Some(spend)]),
+            ..Summary::default()
+        }
+    }
+
+    fn row(users: u64, revenue: [f64; 3], conversions: f64) -> LiftRow {
+        let mut r = LiftRow {
+            channel: "email".to_string(),
+            window_days: 30,
+            incremental_revenue: Interval {
+                estimate: Some(revenue[0]),
+                ci_low: Some(revenue[1]),
+                ci_high: Some(revenue[2]),
+            },
+            incremental_conversions: Interval {
+                estimate: Some(conversions),
+                ..Interval::default()
+            },
+            ..LiftRow::default()
+        };
+        r.exposed.users = users;
+        r.revenue_per_user_lift_raw = Tested::default();
+        r
+    }
+
+    #[test]
+    fn spend_is_prorated_by_exposed_users_and_iroas_decides_against_the_hurdle() {
+        // 100 of spend over n_e_all = 200 users; the row has 50 exposed users.
+        let mut rows = vec![row(50, [75.0, 30.0, 120.0], 5.0)];
+        let mut warnings = Vec::new();
+        apply(&summary(100.0), &mut rows, 1.0, &mut warnings);
+        let r = &rows[0];
+        assert_eq!(r.spend, Some(25.0));
+        assert_eq!(r.icac, Some(5.0));
+        let iroas = r.iroas.expect("an iROAS with spend");
+        assert_eq!(
+            (iroas.estimate, iroas.ci_low, iroas.ci_high),
+            (Some(3.0), Some(1.2), Some(4.8))
+        );
+        assert_eq!(
+            r.decision.as_ref().map(|d| d.verdict.as_str()),
+            Some("scale")
+        );
+        assert!(warnings.is_empty());
+
+        let mut rows = vec![row(50, [75.0, 30.0, 120.0], 5.0)];
+        apply(&summary(100.0), &mut rows, 2.0, &mut warnings);
+        assert_eq!(
+            rows[0].decision.as_ref().map(|d| d.verdict.as_str()),
+            Some("inconclusive"),
+            "1.2 < hurdle 2 < 4.8"
+        );
+    }
+
+    #[test]
+    fn no_spend_and_a_negative_conversion_lift_are_warned_about() {
+        let mut rows = vec![row(50, [75.0, 30.0, 120.0], -1.0)];
+        let mut warnings = Vec::new();
+        apply(&summary(0.0), &mut rows, 1.0, &mut warnings);
+        let codes: Vec<WarningCode> = warnings.iter().map(|w| w.code).collect();
+        assert_eq!(codes, [WarningCode::IcacUndefined, WarningCode::NoSpend]);
+        assert_eq!(rows[0].icac, None);
+        assert_eq!(rows[0].iroas, None, "no iROAS without spend");
+    }
+
+    #[test]
+    fn without_spend_data_rows_are_left_alone() {
+        let mut rows = vec![row(50, [75.0, 30.0, 120.0], 5.0)];
+        let mut warnings = Vec::new();
+        let s = Summary {
+            spend: None,
+            ..summary(100.0)
+        };
+        apply(&s, &mut rows, 1.0, &mut warnings);
+        assert_eq!(rows[0].spend, None);
+        assert!(warnings.is_empty());
+    }
+}

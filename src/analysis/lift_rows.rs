@@ -179,3 +179,144 @@ fn apply_holm(rows: &mut [LiftRow]) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lift::{Arm, ArmStats};
+
+    struct Users {
+        x: Vec<f64>,
+        y: Vec<f64>,
+        converted: Vec<bool>,
+    }
+
+    impl Users {
+        fn new(y: &[f64], shift: f64) -> Self {
+            Self {
+                x: y.iter().map(|v| v * 0.5 + shift).collect(),
+                y: y.to_vec(),
+                converted: y.iter().map(|&v| v > 0.0).collect(),
+            }
+        }
+
+        fn arm(&self) -> Arm<'_> {
+            Arm {
+                x: &self.x,
+                y: &self.y,
+                converted: &self.converted,
+            }
+        }
+    }
+
+    fn cell(channel: u16, w: u16, e: &Users, c: &Users) -> Cell {
+        Cell {
+            channel,
+            window_days: w,
+            segment: None,
+            exposed: ArmStats::of(&e.arm()),
+            control: ArmStats::of(&c.arm()),
+            immature: 0,
+            contaminated: 0,
+        }
+    }
+
+    fn cohort(channel: u16, control_users: u64, contaminated: u64) -> CohortCounts {
+        CohortCounts {
+            channel,
+            exposed_users: 6,
+            control_users,
+            contaminated,
+            exposed_all: 6 + contaminated,
+            exposed_span: None,
+        }
+    }
+
+    #[test]
+    fn rows_carry_the_estimates_and_holm_adjusts_within_each_window() {
+        let strong = Users::new(&[9.0, 12.0, 0.0, 15.0, 11.0, 14.0], 1.0);
+        let weak = Users::new(&[4.0, 6.0, 0.0, 5.0, 7.0, 3.0], 1.0);
+        let base = Users::new(&[3.0, 5.0, 0.0, 4.0, 6.0, 2.0], 0.5);
+        let summary = Summary {
+            channels: vec!["email".to_string(), "social".to_string()],
+            cohorts: vec![cohort(0, 6, 0), cohort(1, 6, 0)],
+            cells: vec![
+                cell(0, 30, &strong, &base),
+                cell(0, 60, &strong, &base),
+                cell(1, 30, &weak, &base),
+            ],
+            ..Summary::default()
+        };
+        let s = crate::analysis::test_settings(&[]);
+        let mut warnings = Vec::new();
+        let rows = rows(&summary, &s, &mut warnings);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        let keys: Vec<(u16, &str)> = rows
+            .iter()
+            .map(|r| (r.window_days, r.channel.as_str()))
+            .collect();
+        assert_eq!(keys, [(30, "email"), (30, "social"), (60, "email")]);
+        let settings = LiftSettings {
+            confidence: 0.95,
+            cuped: true,
+            bootstrap: None,
+        };
+        let direct = lift::estimate(&strong.arm(), &base.arm(), &settings);
+        let h = &rows[0].revenue_per_user_lift;
+        assert_eq!(h.estimate, direct.revenue_per_user_lift.estimate);
+        assert_eq!(h.p_value, direct.revenue_per_user_lift.p_value);
+        // Holm over the two rows of window 30: the smaller p doubled, the
+        // larger kept (and never below the first); window 60 alone.
+        let (p1, p2) = (
+            rows[0].revenue_per_user_lift.p_value.expect("a p-value"),
+            rows[1].revenue_per_user_lift.p_value.expect("a p-value"),
+        );
+        let (lo, hi) = (p1.min(p2), p1.max(p2));
+        let first = (2.0 * lo).min(1.0);
+        let adjusted = |p: f64| if p == lo { first } else { hi.max(first) };
+        assert_eq!(
+            rows[0].revenue_per_user_lift.p_value_holm,
+            Some(adjusted(p1))
+        );
+        assert_eq!(
+            rows[1].revenue_per_user_lift.p_value_holm,
+            Some(adjusted(p2))
+        );
+        assert_eq!(
+            rows[2].revenue_per_user_lift.p_value_holm,
+            rows[2].revenue_per_user_lift.p_value
+        );
+    }
+
+    #[test]
+    fn a_channel_without_control_users_is_warned_about_and_an_empty_one_skipped() {
+        let e = Users::new(&[9.0, 12.0, 0.0], 1.0);
+        let none = Users::new(&[], 0.0);
+        let summary = Summary {
+            channels: vec!["email".to_string(), "push".to_string()],
+            cohorts: vec![
+                cohort(0, 0, 2),
+                CohortCounts {
+                    channel: 1,
+                    ..CohortCounts::default()
+                },
+            ],
+            cells: vec![cell(0, 30, &e, &none)],
+            ..Summary::default()
+        };
+        let s = crate::analysis::test_settings(&[]);
+        let mut warnings = Vec::new();
+        let rows = rows(&summary, &s, &mut warnings);
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].revenue_per_user_lift.estimate, None);
+        let codes: Vec<WarningCode> = warnings.iter().map(|w| w.code).collect();
+        assert_eq!(
+            codes,
+            [
+                WarningCode::NoControl,
+                WarningCode::Contaminated,
+                WarningCode::SmallArm
+            ]
+        );
+    }
+}

@@ -100,3 +100,23 @@ pub fn reconciliation_only(summary: &Summary, tolerance: f64) -> Sections {
         ..Sections::default()
     }
 }
+
+/// What the section tests share: the settings of a plain `uplift run`.
+#[cfg(test)]
+pub(crate) fn test_settings(extra: &[&str]) -> RunSettings {
+    use clap::Parser;
+    let mut argv = vec![
+        "uplift",
+        "run",
+        "--exposures",
+        "e.csv",
+        "--revenue",
+        "r.csv",
+    ];
+    argv.extend_from_slice(extra);
+    let cli = crate::cli::Cli::try_parse_from(argv).expect("the flags parse");
+    let crate::cli::Command::Run(a) = cli.command else {
+        unreachable!("the command is run")
+    };
+    RunSettings::resolve(&a, &crate::config::Config::default()).expect("valid settings")
+}

@@ -6,7 +6,7 @@ use crate::cli::AttributeArgs;
 use crate::error::Error;
 use crate::io::load_checked;
 use crate::reduce;
-use crate::report::Report;
+use crate::report::{Report, Settings};
 use crate::settings::{self, AttributeSettings, resolve_windows};
 
 /// Runs `uplift attribute`.
@@ -48,8 +48,12 @@ pub fn run(a: &AttributeArgs) -> Result<Outcome, Error> {
         columns: cfg.columns.clone(),
         groups: cfg.groups.labels(),
     };
-    let config = serde_json::to_value(&settings).map_err(|e| Error::Internal(e.to_string()))?;
-    let report = Report::assemble(sections, summary.as_of, summary.inputs, config);
+    let report = Report::assemble(
+        sections,
+        summary.as_of,
+        summary.inputs,
+        Settings::Attribute(settings),
+    );
     Ok(Outcome {
         bytes: crate::export::render(&report, a.output.format)?,
         output: a.output.output.clone(),

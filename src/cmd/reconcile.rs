@@ -7,7 +7,7 @@ use crate::cli::ReconcileArgs;
 use crate::error::Error;
 use crate::io::load_checked;
 use crate::reduce;
-use crate::report::Report;
+use crate::report::{Report, Settings};
 use crate::settings::{self, ReconcileSettings, resolve_tolerance};
 
 /// Runs `uplift reconcile`.
@@ -38,8 +38,12 @@ pub fn run(a: &ReconcileArgs) -> Result<Outcome, Error> {
         config_file: a.input.config.as_ref().map(|p| p.display().to_string()),
         columns: cfg.columns.clone(),
     };
-    let config = serde_json::to_value(&settings).map_err(|e| Error::Internal(e.to_string()))?;
-    let report = Report::assemble(sections, summary.as_of, summary.inputs, config);
+    let report = Report::assemble(
+        sections,
+        summary.as_of,
+        summary.inputs,
+        Settings::Reconcile(settings),
+    );
     let failed = failed_checks(&report, &a.fail_on);
     Ok(Outcome {
         bytes: crate::export::render(&report, a.output.format)?,

@@ -8,7 +8,7 @@ use crate::config::Config;
 use crate::error::Error;
 use crate::io::{InputPaths, Loaded, load_checked, revenue_warnings};
 use crate::reduce::{self, Given};
-use crate::report::Report;
+use crate::report::{Report, Settings};
 use crate::settings::{self, RunSettings};
 use crate::summary::Summary;
 use crate::warehouse::{aggregates, summary as warehouse};
@@ -44,14 +44,19 @@ pub fn run(a: &RunArgs) -> Result<Outcome, Error> {
         reduce::summarize(&loaded, &settings, given, warnings)?
     };
     let sections = analysis::analyze(&summary, &settings);
-    let config = serde_json::to_value(&settings).map_err(|e| Error::Internal(e.to_string()))?;
-    let report = Report::assemble(sections, summary.as_of, summary.inputs, config);
+    let (format, fail_on) = (settings.format, settings.fail_on.clone());
+    let report = Report::assemble(
+        sections,
+        summary.as_of,
+        summary.inputs,
+        Settings::Run(settings),
+    );
     if a.from_aggregates.is_none() {
         progress.step("writing the report");
     }
-    let failed = failed_checks(&report, &settings.fail_on);
+    let failed = failed_checks(&report, &fail_on);
     Ok(Outcome {
-        bytes: crate::export::render(&report, settings.format)?,
+        bytes: crate::export::render(&report, format)?,
         output: a.output.output.clone(),
         code: if failed.is_empty() { 0 } else { 3 },
         notes: failed,

@@ -15,26 +15,9 @@ pub mod markdown;
 pub mod table;
 
 use crate::error::Error;
+pub use crate::report::Format;
 use crate::report::{LiftRow, Report};
 use format::{count, level, money, p_value, pct, pct_dp, pp, ratio};
-
-/// Output format of a report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Format {
-    /// Tables for a terminal.
-    Table,
-    /// The contract's JSON report.
-    Json,
-    /// The lift rows, flattened, as CSV.
-    Csv,
-    /// A Markdown report for a KPI mail or a pull-request comment.
-    Markdown,
-    /// One self-contained HTML file with inline SVG charts.
-    Html,
-    /// Experiment results as MMM calibration input (Robyn's `calibration_input` columns), CSV.
-    Calibration,
-}
 
 /// Renders `report` in `format`.
 pub fn render(report: &Report, format: Format) -> Result<Vec<u8>, Error> {
@@ -321,8 +304,7 @@ fn code(s: impl Into<String>) -> Span {
 pub fn confidence(report: &Report) -> f64 {
     report
         .config
-        .get("confidence")
-        .and_then(serde_json::Value::as_f64)
+        .confidence()
         .filter(|c| *c > 0.0 && *c < 1.0)
         .unwrap_or(0.95)
 }
@@ -333,12 +315,7 @@ pub fn hurdle(report: &Report) -> Option<f64> {
         .lift
         .iter()
         .find_map(|r| r.decision.as_ref().map(|d| d.hurdle_iroas))
-        .or_else(|| {
-            report
-                .config
-                .get("hurdle_iroas")
-                .and_then(serde_json::Value::as_f64)
-        })
+        .or_else(|| report.config.hurdle_iroas())
 }
 
 /// The windows of the lift rows, ascending.
@@ -1170,31 +1147,29 @@ fn lineage_section(report: &Report) -> Section {
 
 /// The main settings of `config`, where present, on one line.
 fn settings_line(report: &Report) -> String {
-    use serde_json::Value;
     let c = &report.config;
     let mut parts = Vec::new();
-    if let Some(w) = c.get("windows").and_then(Value::as_array) {
-        let w: Vec<String> = w.iter().map(Value::to_string).collect();
+    if let Some(w) = c.windows() {
+        let w: Vec<String> = w.iter().map(u16::to_string).collect();
         parts.push(format!("windows {} days", w.join(", ")));
     }
-    if c.get("confidence").is_some() {
+    if c.confidence().is_some() {
         parts.push(format!("confidence {}", level(confidence(report))));
     }
-    if let Some(b) = c.get("cuped").and_then(Value::as_bool) {
+    if let Some(b) = c.cuped() {
         parts.push(format!("CUPED {}", if b { "on" } else { "off" }));
     }
-    if let Some(n) = c.get("bootstrap").and_then(Value::as_u64) {
-        let seed = c.get("seed").and_then(Value::as_u64).unwrap_or(0);
+    if let Some((n, seed)) = c.bootstrap() {
         parts.push(format!("bootstrap {n} resamples (seed {seed})"));
     }
-    if let Some(h) = c.get("hurdle_iroas").and_then(Value::as_f64) {
+    if let Some(h) = c.hurdle_iroas() {
         parts.push(format!("hurdle iROAS {}", ratio(Some(h))));
     }
-    if let Some(t) = c.get("tolerance").and_then(Value::as_f64) {
+    if let Some(t) = c.tolerance() {
         parts.push(format!("tolerance ±{}", pct_dp(Some(t), 2)));
     }
-    if let Some(m) = c.get("models").and_then(Value::as_array) {
-        let m: Vec<&str> = m.iter().filter_map(Value::as_str).collect();
+    if let Some(m) = c.models() {
+        let m: Vec<&str> = m.iter().map(|m| m.name()).collect();
         parts.push(format!("models {}", m.join(", ")));
     }
     parts.join(" · ")

@@ -65,3 +65,99 @@ pub fn failed_checks(report: &Report, fail_on: &[FailOn]) -> Vec<String> {
     }
     failed
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{
+        Headline, LiftRow, ReconcileSettings, Reconciliation, ReconciliationPeriod, RowsAndAmount,
+        Sections, Settings, SrmCheck,
+    };
+
+    fn period(start: &str, status: &str) -> ReconciliationPeriod {
+        ReconciliationPeriod {
+            period_start: start.to_string(),
+            period_end: start.replace("-01", "-28"),
+            finance_revenue: 100.0,
+            export_revenue: 100.0,
+            gap: 0.0,
+            gap_pct: Some(0.0),
+            status: status.to_string(),
+        }
+    }
+
+    fn report() -> Report {
+        let row = |channel: &str, segment: Option<&str>, hi: f64, srm: bool| LiftRow {
+            channel: channel.to_string(),
+            segment: segment.map(str::to_string),
+            window_days: 30,
+            revenue_per_user_lift: Headline {
+                ci_high: Some(hi),
+                ..Headline::default()
+            },
+            srm: SrmCheck {
+                flag: srm,
+                ..SrmCheck::default()
+            },
+            ..LiftRow::default()
+        };
+        let sections = Sections {
+            lift: vec![
+                row("email", None, -0.5, false),
+                row("social", None, 2.0, true),
+                // Segment rows never fail a check.
+                row("push", Some("new"), -1.0, true),
+            ],
+            reconciliation: Some(Reconciliation {
+                tolerance: 0.01,
+                status: "mismatch".to_string(),
+                periods: vec![period("2026-01-01", "ok"), period("2026-02-01", "mismatch")],
+                refunds: RowsAndAmount::default(),
+                duplicate_orders: RowsAndAmount::default(),
+            }),
+            ..Sections::default()
+        };
+        let settings = Settings::Reconcile(ReconcileSettings {
+            tolerance: 0.01,
+            fail_on: Vec::new(),
+            config_file: None,
+            columns: crate::config::Columns::default(),
+        });
+        Report::assemble(sections, None, Default::default(), settings)
+    }
+
+    #[test]
+    fn each_check_names_what_failed() {
+        let r = report();
+        assert!(failed_checks(&r, &[]).is_empty());
+        assert_eq!(
+            failed_checks(&r, &[FailOn::Reconciliation]),
+            ["check failed: reconciliation mismatch in 2026-02-01..2026-02-28"]
+        );
+        assert_eq!(
+            failed_checks(&r, &[FailOn::Srm]),
+            ["check failed: sample-ratio mismatch for social (30 days)"]
+        );
+        assert_eq!(
+            failed_checks(&r, &[FailOn::NegativeLift]),
+            ["check failed: significantly negative lift for email (30 days)"]
+        );
+        assert_eq!(
+            failed_checks(
+                &r,
+                &[FailOn::NegativeLift, FailOn::Srm, FailOn::Reconciliation]
+            )
+            .len(),
+            3
+        );
+    }
+
+    #[test]
+    fn a_reconciliation_within_tolerance_passes() {
+        let mut r = report();
+        if let Some(rec) = r.reconciliation.as_mut() {
+            rec.status = "ok".to_string();
+        }
+        assert!(failed_checks(&r, &[FailOn::Reconciliation]).is_empty());
+    }
+}

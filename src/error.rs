@@ -1,6 +1,6 @@
 //! Every way `uplift` can fail, and the one place exit codes are decided.
 
-use crate::io::problem::{Finding, Problem, ProblemGroup, thousands};
+use crate::problem::{Finding, Problem, ProblemGroup, thousands};
 use std::fmt;
 use std::path::PathBuf;
 
@@ -140,7 +140,7 @@ impl fmt::Display for InputError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::io::problem::ColumnVerdict;
+    use crate::problem::ColumnVerdict;
 
     fn group(column: usize, count: u64) -> Finding {
         Finding::Problems(ProblemGroup {

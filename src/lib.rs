@@ -23,6 +23,7 @@ pub mod io;
 pub mod lift;
 pub mod model;
 pub mod parallel;
+pub mod problem;
 pub mod progress;
 pub mod reconcile;
 pub mod reduce;

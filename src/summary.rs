@@ -33,10 +33,10 @@ pub struct Summary {
     pub cohorts: Vec<CohortCounts>,
     /// The arms' statistics per (channel, window, segment), grouped by
     /// channel in the order of `cohorts`.
-    pub cells: Vec<Cell>,
+    pub cells: Vec<LiftCell>,
     /// The users' outcomes of each cell (parallel to `cells`), when kept:
     /// only the in-process path has them, and only when the bootstrap asks.
-    pub users: Option<Vec<CellOutcomes>>,
+    pub users: Option<Vec<LiftCellOutcomes>>,
     /// Attribution per window, in the run's window order.
     pub attribution: Vec<WindowCredits>,
     /// Per channel code: the spend over its exposure period (`None` for a
@@ -75,7 +75,7 @@ pub struct CohortCounts {
 
 /// Both arms of one (channel, window, segment).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Cell {
+pub struct LiftCell {
     /// Channel code.
     pub channel: u16,
     /// Window in days.
@@ -94,7 +94,7 @@ pub struct Cell {
 
 /// The mature users' outcomes of one cell, for what needs the users.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct CellOutcomes {
+pub struct LiftCellOutcomes {
     /// The exposed arm.
     pub exposed: Outcomes,
     /// The control arm.

@@ -9,10 +9,10 @@
 use crate::io::time;
 use crate::lift::{self, LiftSettings};
 use crate::model::Micros;
+use crate::report::RunSettings;
 use crate::report::{Excluded, LiftRow, SrmCheck};
-use crate::settings::RunSettings;
 use crate::stats::{holm::holm, srm};
-use crate::summary::{Cell, CohortCounts, Summary};
+use crate::summary::{CohortCounts, LiftCell, Summary};
 use crate::warning::{Warning, WarningCode};
 use std::collections::BTreeMap;
 
@@ -87,7 +87,7 @@ fn date(t: Micros) -> String {
 fn lift_row(
     name: &str,
     cohort: &CohortCounts,
-    cell: &Cell,
+    cell: &LiftCell,
     est: lift::LiftEstimate,
     s: &RunSettings,
     warnings: &mut Vec<Warning>,
@@ -209,8 +209,8 @@ mod tests {
         }
     }
 
-    fn cell(channel: u16, w: u16, e: &Users, c: &Users) -> Cell {
-        Cell {
+    fn cell(channel: u16, w: u16, e: &Users, c: &Users) -> LiftCell {
+        LiftCell {
             channel,
             window_days: w,
             segment: None,

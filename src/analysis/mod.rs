@@ -20,8 +20,8 @@ pub mod economics;
 pub mod lift_rows;
 pub mod reconcile;
 
+use crate::report::RunSettings;
 use crate::report::Sections;
-use crate::settings::RunSettings;
 use crate::summary::Summary;
 use crate::warning::{Warning, WarningCode};
 

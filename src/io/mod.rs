@@ -17,7 +17,7 @@
 mod checked;
 pub use checked::{OnBadRows, load_checked, revenue_warnings};
 pub mod diagnose;
-pub mod problem;
+pub use crate::problem;
 pub mod read;
 pub mod time;
 

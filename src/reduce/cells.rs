@@ -5,7 +5,7 @@
 use super::cohort::{self, ArmOutcomes, ChannelCohort, OrderIndex};
 use crate::lift::{Arm, ArmStats};
 use crate::model::{Dataset, Micros};
-use crate::summary::{Cell, CellOutcomes, CohortCounts, Outcomes};
+use crate::summary::{CohortCounts, LiftCell, LiftCellOutcomes, Outcomes};
 
 /// The counts of every channel's cohorts, in channel-code order.
 pub fn counts(cohorts: &[ChannelCohort]) -> Vec<CohortCounts> {
@@ -31,10 +31,10 @@ pub fn cells(
     windows: &[u16],
     as_of: Micros,
     keep_users: bool,
-) -> (Vec<Cell>, Option<Vec<CellOutcomes>>) {
+) -> (Vec<LiftCell>, Option<Vec<LiftCellOutcomes>>) {
     use rayon::prelude::*;
     let index = OrderIndex::new(&data.orders, data.users.len());
-    let per_channel: Vec<(Vec<Cell>, Vec<CellOutcomes>)> = cohorts
+    let per_channel: Vec<(Vec<LiftCell>, Vec<LiftCellOutcomes>)> = cohorts
         .par_iter()
         .map(|c| channel_cells(data, &index, c, windows, as_of, keep_users))
         .collect();
@@ -54,7 +54,7 @@ fn channel_cells(
     windows: &[u16],
     as_of: Micros,
     keep_users: bool,
-) -> (Vec<Cell>, Vec<CellOutcomes>) {
+) -> (Vec<LiftCell>, Vec<LiftCellOutcomes>) {
     let mut cells = Vec::new();
     let mut users = Vec::new();
     if c.exposed.is_empty() && c.control.is_empty() && c.contaminated.is_empty() {
@@ -88,7 +88,7 @@ fn channel_cells(
             {
                 continue;
             }
-            cells.push(Cell {
+            cells.push(LiftCell {
                 channel: c.channel,
                 window_days: w,
                 segment: seg.map(|i| data.segments[usize::from(i)].clone()),
@@ -98,7 +98,7 @@ fn channel_cells(
                 contaminated: c.contaminated.iter().filter(|&&u| in_seg(u)).count() as u64,
             });
             if keep_users {
-                users.push(CellOutcomes {
+                users.push(LiftCellOutcomes {
                     exposed: arm(e),
                     control: arm(k_arm),
                 });

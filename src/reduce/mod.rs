@@ -17,7 +17,7 @@ use crate::error::Error;
 use crate::io::{FileInfo, Loaded};
 use crate::model::{Dataset, Micros};
 use crate::reconcile;
-use crate::settings::RunSettings;
+use crate::report::RunSettings;
 use crate::stats::sum::NeumaierSum;
 use crate::summary::{ExperimentCredits, Summary, WindowCredits};
 use crate::warning::Warning;

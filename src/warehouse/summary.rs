@@ -20,10 +20,10 @@ use crate::io::problem::Problem;
 use crate::io::{FileInfo, Loaded, RevenueFacts};
 use crate::lift::ArmStats;
 use crate::reconcile;
-use crate::settings::RunSettings;
+use crate::report::RunSettings;
 use crate::stats::describe::BiMoments;
 use crate::stats::sum::NeumaierSum;
-use crate::summary::{Cell, CohortCounts, ExperimentCredits, Summary, WindowCredits};
+use crate::summary::{CohortCounts, ExperimentCredits, LiftCell, Summary, WindowCredits};
 use crate::warning::{Warning, WarningCode};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -116,7 +116,7 @@ fn cells(
     agg: &Aggregates,
     s: &RunSettings,
     code: &impl Fn(&str) -> Option<u16>,
-) -> (Vec<CohortCounts>, Vec<Cell>) {
+) -> (Vec<CohortCounts>, Vec<LiftCell>) {
     let segments: Vec<Option<String>> = std::iter::once(None)
         .chain(
             agg.cohorts
@@ -171,7 +171,7 @@ fn cells(
                 {
                     continue;
                 }
-                cells.push(Cell {
+                cells.push(LiftCell {
                     channel,
                     window_days: w,
                     segment: seg.clone(),

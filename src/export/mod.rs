@@ -21,6 +21,8 @@ pub mod html;
 pub mod markdown;
 mod sections;
 pub mod table;
+#[cfg(test)]
+mod tests;
 
 pub use document::{Block, Cell, Chart, Column, Document, Section, Span, Style, Table, Tile, Tone};
 pub use facts::{ChannelDecision, all_users, decisions, lift_channels, lift_windows};

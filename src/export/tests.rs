@@ -383,8 +383,14 @@ fn calibration(lift: &[LiftRow], attribution: &[AttributionRow]) -> Vec<Calibrat
         let Some(incremental) = ir.estimate else {
             continue;
         };
-        // The test users' conversions are a tenth of the channel's credit.
-        let test = a.revenue * 0.1;
+        // The test users' share of the revenue the model credits the channel.
+        let of_test = match (a.model.as_str(), a.channel.as_str()) {
+            ("last_touch", "email") => 0.10,
+            ("last_touch", _) => 0.12,
+            (_, "email") => 0.09,
+            _ => 0.11,
+        };
+        let test = a.revenue * of_test;
         let factor = (test > 0.0).then(|| incremental / test);
         rows.push(CalibrationRow {
             window_days: a.window_days,

@@ -542,7 +542,7 @@ fn decomposition_section(report: &Report) -> Section {
 
 fn calibration_section(report: &Report, ci: &str) -> Section {
     let mut blocks = vec![Block::Text(vec![plain(format!(
-        "Factor = the experiment's incremental revenue ÷ the revenue the model credits the channel from the same test users' conversions, with its {ci} in brackets: below 1 the model over-credits the channel, above 1 it under-credits it."
+        "Factor = the experiment's incremental revenue ÷ the revenue the model credits the channel from the same test users' conversions, with its {ci} in brackets: below 1 the model over-credits the channel, above 1 it under-credits it. Calibrated revenue = factor × the revenue the model credits the channel over all conversions."
     ))])];
     for w in first_seen_u16(report.calibration.iter().map(|r| r.window_days)) {
         let rows: Vec<_> = report
@@ -577,8 +577,31 @@ fn calibration_section(report: &Report, ci: &str) -> Section {
             }
             t.rows.push(row);
         }
+        let mut calibrated = Table::new(&cols[..1]);
+        calibrated.columns.extend(t.columns[2..].iter().cloned());
+        for ch in &channels {
+            let mut row = vec![Cell::strong(*ch)];
+            for m in &models {
+                let r = rows.iter().find(|r| r.model == *m && r.channel == *ch);
+                row.push(r.map_or_else(
+                    || Cell::text(format::NULL),
+                    |r| Cell {
+                        sub: Some(format!(
+                            "(attributed {})",
+                            money(Some(r.attributed_revenue))
+                        )),
+                        ..Cell::text(money(r.calibrated_revenue))
+                    },
+                ));
+            }
+            calibrated.rows.push(row);
+        }
         blocks.push(Block::Heading(format!("{w}-day window")));
         blocks.push(Block::Table(t));
+        blocks.push(Block::Text(vec![plain(
+            "Calibrated revenue per model, the model's attributed revenue in parentheses:",
+        )]));
+        blocks.push(Block::Table(calibrated));
     }
     Section {
         id: "calibration",

@@ -208,12 +208,23 @@ fn calibration_table(report: &Report, out: &mut String) {
             |r| (r.channel.as_str(), r.model.as_str()),
             (&["incremental revenue"], &incremental),
             |r| {
-                r.factor
-                    .map_or_else(|| "—".to_string(), |f| format!("{f:.2}×"))
+                r.factor.map_or_else(
+                    || "—".to_string(),
+                    |f| {
+                        let mut s = format!("{f:.2}×");
+                        if let (Some(lo), Some(hi)) = (r.factor_ci_low, r.factor_ci_high) {
+                            s.push_str(&format!(" [{lo:.2}, {hi:.2}]"));
+                        }
+                        if let Some(c) = r.calibrated_revenue {
+                            s.push_str(&format!(", calibrated {}", money(Some(c))));
+                        }
+                        s
+                    },
+                )
             },
         );
         out.push_str(&format!(
-            "\nCalibration by experiment, {w}-day window: incremental ÷ attributed revenue of the test users (below 1 = the model over-credits)\n{t}\n"
+            "\nCalibration by experiment, {w}-day window: factor [CI] = incremental ÷ attributed revenue of the test users (below 1 = the model over-credits); calibrated = factor × the model's attributed revenue\n{t}\n"
         ));
     }
 }

@@ -8,6 +8,7 @@ mod attribute;
 mod bad_input;
 mod exit_codes;
 mod formats;
+mod help;
 mod mutations;
 mod power;
 mod properties;

@@ -14,6 +14,23 @@ pub type DayNumber = i32;
 
 /// Microseconds in one day.
 pub const MICROS_PER_DAY: i64 = 86_400_000_000;
+
+/// A window of whole days (1..=365): a user's outcome window `[t0, t0 + W)`,
+/// their pre-period `[t0 − W, t0)`, an attribution lookback.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Window(pub u16);
+
+impl Window {
+    /// Its length in days.
+    pub fn days(self) -> u16 {
+        self.0
+    }
+
+    /// Its length in microseconds.
+    pub fn span(self) -> Micros {
+        i64::from(self.0) * MICROS_PER_DAY
+    }
+}
 /// Microseconds in one second.
 pub const MICROS_PER_SECOND: i64 = 1_000_000;
 

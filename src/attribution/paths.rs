@@ -16,7 +16,7 @@ use std::ops::Range;
 use serde::{Deserialize, Serialize};
 
 use super::Totals;
-use crate::model::{Exposures, Group, MICROS_PER_DAY, Micros, Orders};
+use crate::model::{Exposures, Group, Micros, Orders, Window};
 use crate::stats::sum::NeumaierSum;
 
 /// The touchpoints: exposures rows that are not control, in the exposures'
@@ -271,10 +271,7 @@ pub fn build_nested(touchpoints: &Touchpoints, orders: &Orders, windows: &[u16])
     windows.sort_unstable();
     windows.dedup();
     let k = windows.len();
-    let spans: Vec<i64> = windows
-        .iter()
-        .map(|&w| i64::from(w) * MICROS_PER_DAY)
-        .collect();
+    let spans: Vec<i64> = windows.iter().map(|&w| Window(w).span()).collect();
     let (nt, no) = (touchpoints.len(), orders.len());
     let mut conversions = Vec::new();
     let mut starts = Vec::new();
@@ -572,7 +569,7 @@ mod tests {
             let nested = build_nested(&tp, &or, &[30, 1, 7, 45, 30]);
             assert_eq!(nested.windows, [1, 7, 30, 45]);
             for (i, &w) in nested.windows.iter().enumerate() {
-                let span = i64::from(w) * MICROS_PER_DAY;
+                let span = Window(w).span();
                 let tp = &tp;
                 let touches_of = |u: u32| (0..tp.len()).filter(move |&t| tp.user[t] == u);
                 let mut conversions = Vec::new();

@@ -6,7 +6,7 @@
 //! of every window at once (binary search in the user's sorted orders).
 //! See the contract, "Cohorts" and "Outcome".
 
-use crate::model::{Exposures, Group, MICROS_PER_DAY, Micros, Orders};
+use crate::model::{Exposures, Group, Micros, Orders, Window};
 
 /// A user in one arm of a channel's test, with the entry time `t0`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -168,7 +168,7 @@ pub fn outcomes(
         let ts = &orders.ts[r.clone()];
         let rev = &orders.revenue[r];
         for (k, &w) in windows.iter().enumerate() {
-            let span = i64::from(w) * MICROS_PER_DAY;
+            let span = Window(w).span();
             let arm = &mut out[k];
             if m.t0.saturating_add(span) > as_of {
                 arm.immature_users.push(m.user);
@@ -200,7 +200,7 @@ pub fn outcomes(
 mod tests {
     use super::*;
 
-    const D: Micros = MICROS_PER_DAY;
+    const D: Micros = crate::model::MICROS_PER_DAY;
 
     fn exposures(rows: &[(u32, u16, Micros, Group)]) -> Exposures {
         let mut ex = Exposures::default();

@@ -25,8 +25,10 @@ use crate::attribution::{
     AttributionError, Credits, Model, ModelResult, NestedPaths, Params, Targets, Touchpoints,
 };
 use crate::model::{MICROS_PER_DAY, Micros};
+use crate::parallel::ordered_map;
 use crate::reduce::cohort::Member;
 use crate::stats::sum::NeumaierSum;
+use std::ops::ControlFlow;
 
 /// What the experiment measured for one (channel, window).
 #[derive(Debug, Clone, Copy)]
@@ -181,7 +183,8 @@ impl Membership {
 }
 
 /// Paths per task of [`attribute_and_credit`]: the unit of work handed to a
-/// thread, and of the order in which partial results are merged.
+/// thread ([`ordered_map`]'s item), and of the order in which partial
+/// results are merged.
 const CHUNK: usize = 1 << 15;
 
 /// The sums of a set of paths: those shared by a run of windows `a..=b`
@@ -374,9 +377,9 @@ pub type WindowCredited = (Vec<ModelResult>, Vec<Vec<f64>>);
 /// window's at the end. Each window's experiments whose test user converted
 /// in `[t0, t0 + W)` are credited from the same weights (non-converting
 /// paths: every experiment of the user). The paths are cut into runs of
-/// 32,768 that `threads` threads take in turn; the partial results are
-/// merged in path order, so the result does not depend on the number of
-/// threads.
+/// 32,768 that `threads` threads take in turn ([`ordered_map`]); the
+/// partial results are merged in path order, so the result does not depend
+/// on the number of threads.
 ///
 /// # Errors
 ///
@@ -394,10 +397,6 @@ pub fn attribute_and_credit(
     as_of: Micros,
     threads: usize,
 ) -> Result<Vec<WindowCredited>, AttributionError> {
-    use std::collections::BTreeMap;
-    use std::sync::Mutex;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
     let k = paths.windows.len();
     let spans: Vec<i64> = paths
         .windows
@@ -507,48 +506,13 @@ pub fn attribute_and_credit(
         p
     };
 
-    // Partials are merged in task order as they arrive; the ones that
-    // arrive early wait (a few at most: tasks are taken in order).
-    struct Merge {
-        next: usize,
-        waiting: BTreeMap<usize, Partial>,
-        total: Partial,
-    }
-    let merge = Mutex::new(Merge {
-        next: 0,
-        waiting: BTreeMap::new(),
-        total: Partial::new(models.len(), &n_experiments, n_channels),
+    // The partials are merged in task order, whatever the order in which
+    // the threads finish them.
+    let mut total = Partial::new(models.len(), &n_experiments, n_channels);
+    let _ = ordered_map(0..n_tasks, threads.min(n_tasks), task, |partial| {
+        total.merge(partial);
+        ControlFlow::<()>::Continue(())
     });
-    let next_task = AtomicUsize::new(0);
-    let work = || {
-        loop {
-            let t = next_task.fetch_add(1, Ordering::Relaxed);
-            if t >= n_tasks {
-                break;
-            }
-            let partial = task(t);
-            let Ok(mut m) = merge.lock() else { break };
-            m.waiting.insert(t, partial);
-            loop {
-                let k = m.next;
-                let Some(p) = m.waiting.remove(&k) else {
-                    break;
-                };
-                m.total.merge(p);
-                m.next += 1;
-            }
-        }
-    };
-    std::thread::scope(|scope| {
-        for _ in 1..threads.clamp(1, n_tasks.max(1)) {
-            scope.spawn(work);
-        }
-        work();
-    });
-    let total = match merge.into_inner() {
-        Ok(m) => m.total,
-        Err(poisoned) => poisoned.into_inner().total,
-    };
 
     // Each window's totals: the runs of windows that hold it, in run order.
     let Partial { shared, tests } = total;

@@ -10,8 +10,8 @@
 //! `attribution`).
 
 use super::{
-    AttributionError, ChannelCredit, GroupedPath, Model, ModelResult, Params, Rule, Touchpoints,
-    WindowPaths, markov, rules, shapley,
+    AttributionError, ChannelCredit, GroupedPath, Model, ModelResult, Params, Rule, Targets,
+    Touchpoints, WindowPaths, markov, rules, shapley,
 };
 use crate::model::MICROS_PER_DAY;
 use crate::stats::sum::NeumaierSum;
@@ -32,7 +32,10 @@ pub fn attribute_window(
     for p in paths.path_refs(touchpoints) {
         credits.mark_present(p.channels);
     }
-    let (target_conversions, target_revenue) = paths.totals.targets();
+    let Targets {
+        conversions: target_conversions,
+        revenue: target_revenue,
+    } = paths.totals.targets();
 
     match (model, Rule::of(model)) {
         (_, Some(rule)) => {
@@ -120,20 +123,21 @@ pub fn attribute_paths(
 }
 
 /// A model's result from credits computed elsewhere (a warehouse's
-/// time-decay aggregate): `credits` are (channel, conversions, revenue);
-/// every channel of `present` gets a row, and the totals are settled to the
-/// targets as [`attribute_window`] settles them.
+/// aggregates): `credits` are each channel's conversions and revenue as
+/// computed there, unsettled; every channel of `present` gets a row, and
+/// the totals are settled to the targets as [`attribute_window`] settles
+/// them.
 pub fn from_credits(
     model: Model,
-    credits: &[(u16, f64, f64)],
+    credits: &[ChannelCredit],
     present: &[u16],
     target_conversions: f64,
     target_revenue: f64,
 ) -> ModelResult {
     let mut out = Credits::new(0);
     out.mark_present(present);
-    for &(channel, conversions, revenue) in credits {
-        out.add(channel, conversions, revenue);
+    for c in credits {
+        out.add(c.channel, c.conversions, c.revenue);
     }
     out.finish(model, target_conversions, target_revenue)
 }

@@ -327,13 +327,26 @@ pub struct Totals {
 
 impl Totals {
     /// What the models split: the attributed conversions and their revenue.
-    pub fn targets(&self) -> (f64, f64) {
+    pub fn targets(&self) -> Targets {
         let conversions = (self.conversions - self.unattributed_conversions) as f64;
         let mut revenue = NeumaierSum::default();
         revenue.add(self.revenue);
         revenue.add(-self.unattributed_revenue);
-        (conversions, revenue.value())
+        Targets {
+            conversions,
+            revenue: revenue.value(),
+        }
     }
+}
+
+/// What a window's models split ([`Totals::targets`]): every model's
+/// credits add up to these exactly.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Targets {
+    /// The attributed conversions (those with a touch in the window).
+    pub conversions: f64,
+    /// Their revenue.
+    pub revenue: f64,
 }
 
 /// Every model's result for one window.

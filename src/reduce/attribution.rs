@@ -22,11 +22,13 @@ use crate::attribution::weights::PathWeights;
 #[cfg(test)]
 use crate::attribution::{self, ConversionPath, Totals, WindowPaths};
 use crate::attribution::{
-    AttributionError, Credits, Model, ModelResult, NestedPaths, Params, Touchpoints,
+    AttributionError, Credits, Model, ModelResult, NestedPaths, Params, Targets, Touchpoints,
 };
 use crate::model::{MICROS_PER_DAY, Micros};
+use crate::parallel::ordered_map;
 use crate::reduce::cohort::Member;
 use crate::stats::sum::NeumaierSum;
+use std::ops::ControlFlow;
 
 /// What the experiment measured for one (channel, window).
 #[derive(Debug, Clone, Copy)]
@@ -181,13 +183,15 @@ impl Membership {
 }
 
 /// Paths per task of [`attribute_and_credit`]: the unit of work handed to a
-/// thread, and of the order in which partial results are merged.
+/// thread ([`ordered_map`]'s item), and of the order in which partial
+/// results are merged.
 const CHUNK: usize = 1 << 15;
 
-/// What the paths shared by a run of windows `a..=b` give (a "group": the
-/// windows in which a path is the same).
+/// The sums of a set of paths: those shared by a run of windows `a..=b`
+/// (the windows in which a path is the same), or, merged, all the paths of
+/// one window.
 #[derive(Clone)]
-struct Group {
+struct PathSums {
     /// Channels that occur in some path.
     present: Vec<bool>,
     /// The credits of the conversions of one run of paths (rule models and
@@ -196,7 +200,7 @@ struct Group {
     conversions: Vec<f64>,
     revenue: Vec<f64>,
     /// Per model: the compensated sum of the runs' credits, in path order
-    /// (filled by [`Group::merge`]).
+    /// (filled by [`PathSums::merge`]).
     credits: Vec<Credits>,
     /// The chain of every path (when Markov is asked for).
     chain: Transitions,
@@ -209,20 +213,28 @@ struct Tests {
     models: usize,
     /// `credited[experiment * models + model]` (rule models and Shapley).
     credited: Vec<f64>,
-    /// Per experiment: the chain of its test users' paths, their
-    /// conversions and revenue.
-    chains: Vec<(Transitions, u64, NeumaierSum)>,
+    /// Per experiment: its test users' chain.
+    chains: Vec<TestChain>,
+}
+
+/// The chain of an experiment's test users' paths, with their conversions
+/// and revenue.
+#[derive(Clone, Default)]
+struct TestChain {
+    chain: Transitions,
+    conversions: u64,
+    revenue: NeumaierSum,
 }
 
 /// What one run of consecutive paths gives.
 struct Partial {
-    /// `groups[a * k + b]`: the paths shared by windows `a..=b` (`a <= b`).
-    groups: Vec<Group>,
+    /// `shared[a * k + b]`: the paths shared by windows `a..=b` (`a <= b`).
+    shared: Vec<PathSums>,
     /// Per window.
     tests: Vec<Tests>,
 }
 
-impl Group {
+impl PathSums {
     fn new(models: usize, n_channels: usize) -> Self {
         Self {
             present: vec![false; n_channels],
@@ -257,9 +269,9 @@ impl Group {
         )
     }
 
-    /// Adds the group of the paths that follow this one's: its plain sums
+    /// Adds the sums of the paths that follow this one's: their plain sums
     /// enter the compensated ones.
-    fn merge(&mut self, other: Group) {
+    fn merge(&mut self, other: PathSums) {
         if other.present.len() > self.present.len() {
             self.present.resize(other.present.len(), false);
         }
@@ -292,13 +304,13 @@ impl Partial {
     fn new(models: usize, experiments: &[usize], n_channels: usize) -> Self {
         let k = experiments.len();
         Self {
-            groups: vec![Group::new(models, n_channels); k * k],
+            shared: vec![PathSums::new(models, n_channels); k * k],
             tests: experiments
                 .iter()
                 .map(|&n| Tests {
                     models,
                     credited: vec![0.0; n * models],
-                    chains: vec![(Transitions::default(), 0, NeumaierSum::default()); n],
+                    chains: vec![TestChain::default(); n],
                 })
                 .collect(),
         }
@@ -306,7 +318,7 @@ impl Partial {
 
     /// Adds the partial of the paths that follow this one's.
     fn merge(&mut self, other: Partial) {
-        for (a, b) in self.groups.iter_mut().zip(other.groups) {
+        for (a, b) in self.shared.iter_mut().zip(other.shared) {
             a.merge(b);
         }
         for (a, b) in self.tests.iter_mut().zip(other.tests) {
@@ -314,9 +326,9 @@ impl Partial {
                 *x += y;
             }
             for (x, y) in a.chains.iter_mut().zip(b.chains) {
-                x.0.merge(y.0);
-                x.1 += y.1;
-                x.2.merge(&y.2);
+                x.chain.merge(y.chain);
+                x.conversions += y.conversions;
+                x.revenue.merge(&y.revenue);
             }
         }
     }
@@ -365,9 +377,9 @@ pub type WindowCredited = (Vec<ModelResult>, Vec<Vec<f64>>);
 /// window's at the end. Each window's experiments whose test user converted
 /// in `[t0, t0 + W)` are credited from the same weights (non-converting
 /// paths: every experiment of the user). The paths are cut into runs of
-/// 32,768 that `threads` threads take in turn; the partial results are
-/// merged in path order, so the result does not depend on the number of
-/// threads.
+/// 32,768 that `threads` threads take in turn ([`ordered_map`]); the
+/// partial results are merged in path order, so the result does not depend
+/// on the number of threads.
 ///
 /// # Errors
 ///
@@ -385,10 +397,6 @@ pub fn attribute_and_credit(
     as_of: Micros,
     threads: usize,
 ) -> Result<Vec<WindowCredited>, AttributionError> {
-    use std::collections::BTreeMap;
-    use std::sync::Mutex;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
     let k = paths.windows.len();
     let spans: Vec<i64> = paths
         .windows
@@ -426,8 +434,8 @@ pub fn attribute_and_credit(
                 for (a, b, start) in runs(&paths.starts[i * k..(i + 1) * k], c.touches.end) {
                     let range = start as usize..c.touches.end as usize;
                     let channels = &tp.channel[range.clone()];
-                    let group = &mut p.groups[a * k + b];
-                    group.mark(channels);
+                    let sums = &mut p.shared[a * k + b];
+                    sums.mark(channels);
                     hits.clear();
                     for w in a..=b {
                         let span = spans[w];
@@ -453,7 +461,7 @@ pub fn attribute_and_credit(
                     }
                     for (s, &channel) in weights.channels().iter().enumerate() {
                         // Every model side by side (Markov's weights are 0).
-                        let (conversions, revenue) = group.sums_of(channel, n_models);
+                        let (conversions, revenue) = sums.sums_of(channel, n_models);
                         let w = weights.of_slot(s);
                         for ((n, r), &x) in conversions.iter_mut().zip(revenue.iter_mut()).zip(w) {
                             *n += x;
@@ -462,12 +470,12 @@ pub fn attribute_and_credit(
                     }
                     if markov {
                         states.set(channels, params.markov_order);
-                        group.chain.add(&states, 1, 0, c.revenue);
+                        sums.chain.add(&states, 1, 0, c.revenue);
                         for &(w, e) in &hits {
                             let test = &mut p.tests[w].chains[e];
-                            test.0.add(&states, 1, 0, c.revenue);
-                            test.1 += 1;
-                            test.2.add(c.revenue);
+                            test.chain.add(&states, 1, 0, c.revenue);
+                            test.conversions += 1;
+                            test.revenue.add(c.revenue);
                         }
                     }
                 }
@@ -480,15 +488,15 @@ pub fn attribute_and_credit(
                 let starts = &paths.non_converting_starts[i * k..(i + 1) * k];
                 for (a, b, start) in runs(starts, s.end) {
                     let channels = &tp.channel[start as usize..s.end as usize];
-                    let group = &mut p.groups[a * k + b];
-                    group.mark(channels);
+                    let sums = &mut p.shared[a * k + b];
+                    sums.mark(channels);
                     if markov {
                         states.set(channels, params.markov_order);
-                        group.chain.add(&states, 0, 1, 0.0);
+                        sums.chain.add(&states, 0, 1, 0.0);
                         let windows = members[a..=b].iter().zip(&mut p.tests[a..=b]);
                         for (members, tests) in windows {
                             for &(e, _) in members.of(tp, s.start) {
-                                tests.chains[e as usize].0.add(&states, 0, 1, 0.0);
+                                tests.chains[e as usize].chain.add(&states, 0, 1, 0.0);
                             }
                         }
                     }
@@ -498,59 +506,24 @@ pub fn attribute_and_credit(
         p
     };
 
-    // Partials are merged in task order as they arrive; the ones that
-    // arrive early wait (a few at most: tasks are taken in order).
-    struct Merge {
-        next: usize,
-        waiting: BTreeMap<usize, Partial>,
-        total: Partial,
-    }
-    let merge = Mutex::new(Merge {
-        next: 0,
-        waiting: BTreeMap::new(),
-        total: Partial::new(models.len(), &n_experiments, n_channels),
+    // The partials are merged in task order, whatever the order in which
+    // the threads finish them.
+    let mut total = Partial::new(models.len(), &n_experiments, n_channels);
+    let _ = ordered_map(0..n_tasks, threads.min(n_tasks), task, |partial| {
+        total.merge(partial);
+        ControlFlow::<()>::Continue(())
     });
-    let next_task = AtomicUsize::new(0);
-    let work = || {
-        loop {
-            let t = next_task.fetch_add(1, Ordering::Relaxed);
-            if t >= n_tasks {
-                break;
-            }
-            let partial = task(t);
-            let Ok(mut m) = merge.lock() else { break };
-            m.waiting.insert(t, partial);
-            loop {
-                let k = m.next;
-                let Some(p) = m.waiting.remove(&k) else {
-                    break;
-                };
-                m.total.merge(p);
-                m.next += 1;
-            }
-        }
-    };
-    std::thread::scope(|scope| {
-        for _ in 1..threads.clamp(1, n_tasks.max(1)) {
-            scope.spawn(work);
-        }
-        work();
-    });
-    let total = match merge.into_inner() {
-        Ok(m) => m.total,
-        Err(poisoned) => poisoned.into_inner().total,
-    };
 
-    // Each window's totals: the groups that hold it, in group order.
-    let Partial { groups, tests } = total;
-    let mut windows: Vec<(Group, Tests)> = tests
+    // Each window's totals: the runs of windows that hold it, in run order.
+    let Partial { shared, tests } = total;
+    let mut windows: Vec<(PathSums, Tests)> = tests
         .into_iter()
         .enumerate()
         .map(|(w, tests)| {
-            let mut window = Group::new(models.len(), n_channels);
+            let mut window = PathSums::new(models.len(), n_channels);
             for a in 0..=w {
                 for b in w..k {
-                    window.merge(groups[a * k + b].clone());
+                    window.merge(shared[a * k + b].clone());
                 }
             }
             (window, tests)
@@ -593,7 +566,7 @@ struct WindowChains {
 
 impl WindowChains {
     /// Takes the counted transitions out of the window's totals.
-    fn of(window: &mut Group, tests: &mut Tests, markov: bool, params: &Params) -> Self {
+    fn of(window: &mut PathSums, tests: &mut Tests, markov: bool, params: &Params) -> Self {
         if !markov {
             return Self {
                 all: None,
@@ -605,7 +578,7 @@ impl WindowChains {
             tests: tests
                 .chains
                 .iter_mut()
-                .map(|c| std::mem::take(&mut c.0).into_chain(params))
+                .map(|c| std::mem::take(&mut c.chain).into_chain(params))
                 .collect(),
         }
     }
@@ -620,10 +593,10 @@ impl WindowChains {
 }
 
 /// One window's models' results and `credited[model][experiment]` from its
-/// merged group and its experiments' tests.
+/// merged path sums and its experiments' tests.
 #[allow(clippy::too_many_arguments)]
 fn finish_window(
-    window: Group,
+    window: PathSums,
     tests: Tests,
     counted: WindowChains,
     totals: &crate::attribution::Totals,
@@ -632,8 +605,11 @@ fn finish_window(
     params: &Params,
     n_channels: usize,
 ) -> Result<WindowCredited, AttributionError> {
-    let (target_conversions, target_revenue) = totals.targets();
-    let Group {
+    let Targets {
+        conversions: target_conversions,
+        revenue: target_revenue,
+    } = totals.targets();
+    let PathSums {
         present, credits, ..
     } = window;
     let Tests {
@@ -667,15 +643,9 @@ fn finish_window(
         })
         .collect();
     if let Some(j) = models.iter().position(|&m| m == Model::Markov) {
-        let outcomes = chains
-            .into_iter()
-            .map(|(_, conversions, revenue)| (conversions, revenue));
-        for (e, (x, (chain, (conversions, revenue)))) in experiments
-            .iter()
-            .zip(tests.iter().zip(outcomes))
-            .enumerate()
+        for (e, (x, (chain, test))) in experiments.iter().zip(tests.iter().zip(chains)).enumerate()
         {
-            let (conversions, revenue) = (conversions as f64, revenue.value());
+            let (conversions, revenue) = (test.conversions as f64, test.revenue.value());
             let mut credits = Credits::new(n_channels);
             credits.add_shares(&chain.shares(params), conversions, revenue);
             credited[j][e] = credits

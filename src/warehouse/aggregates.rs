@@ -10,7 +10,7 @@ use crate::error::Error;
 use crate::io::FileInfo;
 use crate::io::problem::{Problem, show_value};
 use crate::io::read::{self, Kind, Value, Wanted};
-use crate::model::Micros;
+use crate::model::{DayNumber, Micros};
 use crate::warehouse::sql;
 use std::path::{Path, PathBuf};
 
@@ -23,15 +23,26 @@ enum Cell {
 }
 
 /// One aggregate file, read whole (aggregates are small).
-struct Table {
+struct AggregateTable {
     file: String,
     columns: Vec<&'static str>,
-    rows: Vec<(u64, Vec<Cell>)>,
+    rows: Vec<TableRow>,
 }
 
-impl Table {
-    fn problem(&self, line: u64, col: usize, value: &Cell, message: &str) -> Error {
-        let value = match value {
+/// One data row of an aggregate file.
+struct TableRow {
+    /// Its line in the file (for messages).
+    line: u64,
+    /// Its cells, in the order of the columns asked for.
+    cells: Vec<Cell>,
+}
+
+impl AggregateTable {
+    /// A usage error naming the file, the line of row `r`, column `col` and
+    /// its value.
+    fn problem(&self, r: usize, col: usize, message: &str) -> Error {
+        let row = &self.rows[r];
+        let value = match &row.cells[col] {
             Cell::Null => String::new(),
             Cell::Text(s) => show_value(s),
             Cell::Number(v) => v.to_string(),
@@ -41,7 +52,7 @@ impl Table {
         Error::Usage(
             Problem {
                 file: self.file.clone(),
-                line: Some(line),
+                line: Some(row.line),
                 column: Some(self.columns[col].to_string()),
                 value: Some(value),
                 message: message.to_string(),
@@ -51,7 +62,7 @@ impl Table {
     }
 
     fn text(&self, r: usize, col: usize) -> Option<String> {
-        match &self.rows[r].1[col] {
+        match &self.rows[r].cells[col] {
             Cell::Null => None,
             Cell::Text(s) if s.is_empty() => None,
             Cell::Text(s) => Some(s.clone()),
@@ -60,26 +71,18 @@ impl Table {
     }
 
     fn required_text(&self, r: usize, col: usize) -> Result<String, Error> {
-        let (line, cells) = &self.rows[r];
         self.text(r, col)
-            .ok_or_else(|| self.problem(*line, col, &cells[col], "is empty (expected a name)"))
+            .ok_or_else(|| self.problem(r, col, "is empty (expected a name)"))
     }
 
     fn number(&self, r: usize, col: usize) -> Result<f64, Error> {
-        let (line, cells) = &self.rows[r];
-        let v = match &cells[col] {
+        let v = match &self.rows[r].cells[col] {
             Cell::Number(v) => Some(*v),
             Cell::Text(s) => s.trim().parse::<f64>().ok(),
             Cell::Null => None,
         };
-        v.filter(|v| v.is_finite()).ok_or_else(|| {
-            self.problem(
-                *line,
-                col,
-                &cells[col],
-                "is not a number (expected a decimal like 12.5)",
-            )
-        })
+        v.filter(|v| v.is_finite())
+            .ok_or_else(|| self.problem(r, col, "is not a number (expected a decimal like 12.5)"))
     }
 
     fn count(&self, r: usize, col: usize) -> Result<u64, Error> {
@@ -87,13 +90,7 @@ impl Table {
         if v >= 0.0 && v.fract() == 0.0 && v < 9.0e15 {
             Ok(v as u64)
         } else {
-            let (line, cells) = &self.rows[r];
-            Err(self.problem(
-                *line,
-                col,
-                &cells[col],
-                "is not a count (expected a whole number >= 0)",
-            ))
+            Err(self.problem(r, col, "is not a count (expected a whole number >= 0)"))
         }
     }
 
@@ -102,11 +99,9 @@ impl Table {
         if v.fract() == 0.0 && v.abs() < 9.0e15 {
             Ok(v as i64)
         } else {
-            let (line, cells) = &self.rows[r];
             Err(self.problem(
-                *line,
+                r,
                 col,
-                &cells[col],
                 "is not a whole number (expected an integer like 20454)",
             ))
         }
@@ -117,15 +112,7 @@ impl Table {
         u16::try_from(v)
             .ok()
             .filter(|w| (1..=365).contains(w))
-            .ok_or_else(|| {
-                let (line, cells) = &self.rows[r];
-                self.problem(
-                    *line,
-                    col,
-                    &cells[col],
-                    "is not a window (expected whole days 1..=365)",
-                )
-            })
+            .ok_or_else(|| self.problem(r, col, "is not a window (expected whole days 1..=365)"))
     }
 }
 
@@ -143,7 +130,7 @@ fn read_table(
     path: &Path,
     columns: &[&'static str],
     optional: &[&str],
-) -> Result<(Table, FileInfo), Error> {
+) -> Result<(AggregateTable, FileInfo), Error> {
     let wanted: Vec<Wanted> = columns
         .iter()
         .map(|&c| Wanted {
@@ -164,7 +151,10 @@ fn read_table(
                 Value::Micros(m) => Cell::Number(*m as f64),
             })
             .collect();
-        rows.push((at.line, cells));
+        rows.push(TableRow {
+            line: at.line,
+            cells,
+        });
     })
     .map_err(|p| Error::Usage(p.to_string()))?;
     let info = FileInfo {
@@ -174,7 +164,7 @@ fn read_table(
         rejected_rows: 0,
     };
     Ok((
-        Table {
+        AggregateTable {
             file: meta.file,
             columns: columns.to_vec(),
             rows,
@@ -185,27 +175,45 @@ fn read_table(
 
 /// `meta`: one row of counts and settings.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Meta {
+pub struct AggregatesMeta {
     /// The settings line the SQL was generated with.
     pub settings: String,
     /// How touches with the same timestamp were ordered.
     pub tie_order: TieOrder,
     /// Rows of the exposures table, and those with every required value.
-    pub exposures_rows: (u64, u64),
+    pub exposures_rows: RowsRead,
     /// Exposures rows whose group label is neither exposed nor control.
     pub unknown_group_rows: u64,
     /// Channel names that are empty or contain the path separator.
     pub bad_channel_names: u64,
     /// Rows of the revenue table, and those with every required value.
-    pub revenue_rows: (u64, u64),
+    pub revenue_rows: RowsRead,
     /// The observation end in force.
     pub as_of: Micros,
-    /// Repeats of an order id (rows, revenue).
-    pub duplicates: (u64, f64),
-    /// Refunds after de-duplication (rows, revenue).
-    pub refunds: (u64, f64),
+    /// Repeats of an order id.
+    pub duplicates: RevenueRows,
+    /// Refunds after de-duplication.
+    pub refunds: RevenueRows,
     /// Net revenue of the orders.
     pub net_revenue: f64,
+}
+
+/// The rows of a table, and those read (with every required value).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RowsRead {
+    /// Rows of the table.
+    pub rows: u64,
+    /// Those with every required value.
+    pub read: u64,
+}
+
+/// Some revenue rows (repeated orders, refunds): how many, and their sum.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RevenueRows {
+    /// Rows.
+    pub rows: u64,
+    /// Their revenue.
+    pub revenue: f64,
 }
 
 /// How the SQL ordered a user's touches with the same timestamp
@@ -292,8 +300,19 @@ pub struct CreditRow {
     pub channel: String,
     /// Touches of the channel in the window's paths (> 0: present).
     pub touches: u64,
-    /// (model, conversions, revenue) of the six per-conversion models.
-    pub models: Vec<(Model, f64, f64)>,
+    /// The credits of the six per-conversion models ([`CREDIT_MODELS`]).
+    pub models: Vec<ModelCredit>,
+}
+
+/// One model's credit to a channel (`credits`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ModelCredit {
+    /// The model.
+    pub model: Model,
+    /// Credited conversions (fractional).
+    pub conversions: f64,
+    /// Credited revenue.
+    pub revenue: f64,
 }
 
 /// `calibration_credits`: per (experiment channel, window), the revenue each
@@ -304,8 +323,18 @@ pub struct CalibrationCreditRow {
     pub channel: String,
     /// Window in days.
     pub window_days: u16,
-    /// (model, revenue).
-    pub models: Vec<(Model, f64)>,
+    /// The revenue of the six per-conversion models ([`CREDIT_MODELS`]).
+    pub models: Vec<ModelRevenue>,
+}
+
+/// The revenue one model credits to an experiment's channel
+/// (`calibration_credits`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ModelRevenue {
+    /// The model.
+    pub model: Model,
+    /// Credited revenue.
+    pub revenue: f64,
 }
 
 /// `markov` / `calibration_markov`: one counted transition.
@@ -353,13 +382,42 @@ pub const CREDIT_MODELS: [Model; 6] = [
     Model::Shapley,
 ];
 
+/// `daily_revenue`: one UTC day.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DailyRevenueRow {
+    /// UTC day number.
+    pub day: DayNumber,
+    /// Net revenue of the day's orders.
+    pub net_revenue: f64,
+}
+
+/// `exposure_cost`: one channel's exposure cost on one UTC day.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExposureCostRow {
+    /// Channel name.
+    pub channel: String,
+    /// UTC day number.
+    pub day: DayNumber,
+    /// Summed cost.
+    pub cost: f64,
+}
+
+/// One aggregate file read.
+#[derive(Debug, Clone)]
+pub struct AggregateFile {
+    /// The aggregate's name (`meta`, `channels`, …).
+    pub name: &'static str,
+    /// What was read.
+    pub info: FileInfo,
+}
+
 /// Every aggregate of a directory.
 #[derive(Debug, Clone)]
 pub struct Aggregates {
-    /// Each file read: (aggregate name, what was read).
-    pub files: Vec<(&'static str, FileInfo)>,
+    /// Each file read.
+    pub files: Vec<AggregateFile>,
     /// `meta`.
-    pub meta: Meta,
+    pub meta: AggregatesMeta,
     /// `channels`.
     pub channels: Vec<ChannelRow>,
     /// `cohorts`.
@@ -374,10 +432,10 @@ pub struct Aggregates {
     pub markov: Vec<TransitionRow>,
     /// `calibration_markov`.
     pub calibration_markov: Vec<TransitionRow>,
-    /// `daily_revenue`: (UTC day number, net revenue).
-    pub daily_revenue: Vec<(i32, f64)>,
-    /// `exposure_cost`: (channel, UTC day number, cost).
-    pub exposure_cost: Vec<(String, i32, f64)>,
+    /// `daily_revenue`, by day.
+    pub daily_revenue: Vec<DailyRevenueRow>,
+    /// `exposure_cost`.
+    pub exposure_cost: Vec<ExposureCostRow>,
     /// `spend`, when saved in the directory.
     pub spend: Option<PathBuf>,
     /// `finance`, when saved in the directory.
@@ -405,20 +463,20 @@ pub fn load(dir: &Path, markov: bool) -> Result<Aggregates, Error> {
                     columns: &[&'static str],
                     required: bool,
                     hint: &str|
-     -> Result<Option<Table>, Error> {
+     -> Result<Option<AggregateTable>, Error> {
         match find(dir, name) {
             Some(p) => {
                 // N.B. `tie_order` is read even when absent, so that the
                 // aggregates of an older format are named as such below.
                 let (t, info) = read_table(&p, columns, &["tie_order"])?;
-                files.push((name, info));
+                files.push(AggregateFile { name, info });
                 Ok(Some(t))
             }
             None if required => Err(missing(dir, name, hint)),
             None => Ok(None),
         }
     };
-    let req = |t: Option<Table>| t.ok_or_else(|| Error::Internal("required table".into()));
+    let req = |t: Option<AggregateTable>| t.ok_or_else(|| Error::Internal("required table".into()));
 
     let t = req(open(
         "meta",
@@ -452,9 +510,8 @@ pub fn load(dir: &Path, markov: bool) -> Result<Aggregates, Error> {
     let format = settings.split(", ").next().unwrap_or_default();
     if format != sql::AGGREGATES_FORMAT {
         return Err(t.problem(
-            t.rows[0].0,
             0,
-            &t.rows[0].1[0],
+            0,
             &format!(
                 "the aggregates are of format \"{format}\" but this uplift reads \"{}\": generate the SQL again with this uplift (uplift sql …) and run it again",
                 sql::AGGREGATES_FORMAT
@@ -468,9 +525,8 @@ pub fn load(dir: &Path, markov: bool) -> Result<Aggregates, Error> {
         TieOrder::Column(c.to_string())
     } else {
         return Err(t.problem(
-            t.rows[0].0,
+            0,
             1,
-            &t.rows[0].1[1],
             &format!(
                 "is not a tie order (expected \"{}\" or \"{}COLUMN\")",
                 sql::TIES_BY_CHANNEL,
@@ -478,16 +534,28 @@ pub fn load(dir: &Path, markov: bool) -> Result<Aggregates, Error> {
             ),
         ));
     };
-    let meta = Meta {
+    let meta = AggregatesMeta {
         settings,
         tie_order,
-        exposures_rows: (t.count(0, 2)?, t.count(0, 3)?),
+        exposures_rows: RowsRead {
+            rows: t.count(0, 2)?,
+            read: t.count(0, 3)?,
+        },
         unknown_group_rows: t.count(0, 4)?,
         bad_channel_names: t.count(0, 5)?,
-        revenue_rows: (t.count(0, 6)?, t.count(0, 7)?),
+        revenue_rows: RowsRead {
+            rows: t.count(0, 6)?,
+            read: t.count(0, 7)?,
+        },
         as_of: t.integer(0, 8)?,
-        duplicates: (t.count(0, 9)?, t.number(0, 10)?),
-        refunds: (t.count(0, 11)?, t.number(0, 12)?),
+        duplicates: RevenueRows {
+            rows: t.count(0, 9)?,
+            revenue: t.number(0, 10)?,
+        },
+        refunds: RevenueRows {
+            rows: t.count(0, 11)?,
+            revenue: t.number(0, 12)?,
+        },
         net_revenue: t.number(0, 13)?,
     };
 
@@ -507,7 +575,8 @@ pub fn load(dir: &Path, markov: bool) -> Result<Aggregates, Error> {
     )?)?;
     let mut channels = Vec::with_capacity(t.rows.len());
     for r in 0..t.rows.len() {
-        let span = match (t.rows[r].1[1] != Cell::Null, t.rows[r].1[2] != Cell::Null) {
+        let cells = &t.rows[r].cells;
+        let span = match (cells[1] != Cell::Null, cells[2] != Cell::Null) {
             (true, true) if t.text(r, 1).is_some() => Some((t.integer(r, 1)?, t.integer(r, 2)?)),
             _ => None,
         };
@@ -544,11 +613,9 @@ pub fn load(dir: &Path, markov: bool) -> Result<Aggregates, Error> {
     for r in 0..t.rows.len() {
         let arm = t.required_text(r, 2)?;
         if !["exposed", "control", "contaminated"].contains(&arm.as_str()) {
-            let (line, cells) = &t.rows[r];
             return Err(t.problem(
-                *line,
+                r,
                 2,
-                &cells[2],
                 "is not an arm (expected exposed, control or contaminated)",
             ));
         }
@@ -601,7 +668,11 @@ pub fn load(dir: &Path, markov: bool) -> Result<Aggregates, Error> {
     for r in 0..t.rows.len() {
         let mut models = Vec::with_capacity(CREDIT_MODELS.len());
         for (k, &m) in CREDIT_MODELS.iter().enumerate() {
-            models.push((m, t.number(r, 3 + 2 * k)?, t.number(r, 4 + 2 * k)?));
+            models.push(ModelCredit {
+                model: m,
+                conversions: t.number(r, 3 + 2 * k)?,
+                revenue: t.number(r, 4 + 2 * k)?,
+            });
         }
         credits.push(CreditRow {
             window_days: t.window(r, 0)?,
@@ -617,7 +688,10 @@ pub fn load(dir: &Path, markov: bool) -> Result<Aggregates, Error> {
     for r in 0..t.rows.len() {
         let mut models = Vec::with_capacity(CREDIT_MODELS.len());
         for (k, &m) in CREDIT_MODELS.iter().enumerate() {
-            models.push((m, t.number(r, 2 + k)?));
+            models.push(ModelRevenue {
+                model: m,
+                revenue: t.number(r, 2 + k)?,
+            });
         }
         calibration_credits.push(CalibrationCreditRow {
             channel: t.required_text(r, 0)?,
@@ -626,26 +700,27 @@ pub fn load(dir: &Path, markov: bool) -> Result<Aggregates, Error> {
         });
     }
 
-    let read_transitions = |t: &Table, experiment: bool| -> Result<Vec<TransitionRow>, Error> {
-        let o = usize::from(experiment);
-        let mut out = Vec::with_capacity(t.rows.len());
-        for r in 0..t.rows.len() {
-            out.push(TransitionRow {
-                experiment: if experiment {
-                    Some(t.required_text(r, 0)?)
-                } else {
-                    None
-                },
-                window_days: t.window(r, o)?,
-                from: t.required_text(r, o + 1)?,
-                to: t.required_text(r, o + 2)?,
-                paths: t.count(r, o + 3)?,
-                revenue: t.number(r, o + 4)?,
-                longest: t.count(r, o + 5)?,
-            });
-        }
-        Ok(out)
-    };
+    let read_transitions =
+        |t: &AggregateTable, experiment: bool| -> Result<Vec<TransitionRow>, Error> {
+            let o = usize::from(experiment);
+            let mut out = Vec::with_capacity(t.rows.len());
+            for r in 0..t.rows.len() {
+                out.push(TransitionRow {
+                    experiment: if experiment {
+                        Some(t.required_text(r, 0)?)
+                    } else {
+                        None
+                    },
+                    window_days: t.window(r, o)?,
+                    from: t.required_text(r, o + 1)?,
+                    to: t.required_text(r, o + 2)?,
+                    paths: t.count(r, o + 3)?,
+                    revenue: t.number(r, o + 4)?,
+                    longest: t.count(r, o + 5)?,
+                });
+            }
+            Ok(out)
+        };
     let hint = " with --model markov (or without --model)";
     let transition_columns = [
         "window_days",
@@ -675,22 +750,24 @@ pub fn load(dir: &Path, markov: bool) -> Result<Aggregates, Error> {
     let mut daily_revenue = Vec::with_capacity(t.rows.len());
     for r in 0..t.rows.len() {
         let day = t.integer(r, 0)?;
-        let day = i32::try_from(day).map_err(|_| {
-            let (line, cells) = &t.rows[r];
-            t.problem(*line, 0, &cells[0], "is not a day number")
-        })?;
-        daily_revenue.push((day, t.number(r, 1)?));
+        let day = DayNumber::try_from(day).map_err(|_| t.problem(r, 0, "is not a day number"))?;
+        daily_revenue.push(DailyRevenueRow {
+            day,
+            net_revenue: t.number(r, 1)?,
+        });
     }
-    daily_revenue.sort_by_key(|d| d.0);
+    daily_revenue.sort_by_key(|d| d.day);
 
     let mut exposure_cost = Vec::new();
     if let Some(t) = open("exposure_cost", &["channel", "utc_day", "cost"], false, "")? {
         for r in 0..t.rows.len() {
-            let day = i32::try_from(t.integer(r, 1)?).map_err(|_| {
-                let (line, cells) = &t.rows[r];
-                t.problem(*line, 1, &cells[1], "is not a day number")
-            })?;
-            exposure_cost.push((t.required_text(r, 0)?, day, t.number(r, 2)?));
+            let day = DayNumber::try_from(t.integer(r, 1)?)
+                .map_err(|_| t.problem(r, 1, "is not a day number"))?;
+            exposure_cost.push(ExposureCostRow {
+                channel: t.required_text(r, 0)?,
+                day,
+                cost: t.number(r, 2)?,
+            });
         }
     }
     Ok(Aggregates {

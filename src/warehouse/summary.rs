@@ -13,7 +13,7 @@ use super::aggregates::{
 };
 use super::sql;
 use crate::attribution::markov::{self, Transition};
-use crate::attribution::{self, Model, ModelResult, Params, Totals};
+use crate::attribution::{self, ChannelCredit, Model, ModelResult, Params, Targets, Totals};
 use crate::economics::{DatedCost, channel_spend};
 use crate::error::Error;
 use crate::io::problem::Problem;
@@ -40,10 +40,10 @@ pub struct SideFiles {
 /// The revenue facts the SQL counted (refunds, repeated orders).
 pub fn revenue_facts(agg: &Aggregates) -> RevenueFacts {
     RevenueFacts {
-        duplicate_orders: agg.meta.duplicates.0,
-        refunds: agg.meta.refunds.0,
-        refund_total: agg.meta.refunds.1,
-        duplicate_total: agg.meta.duplicates.1,
+        duplicate_orders: agg.meta.duplicates.rows,
+        refunds: agg.meta.refunds.rows,
+        refund_total: agg.meta.refunds.revenue,
+        duplicate_total: agg.meta.duplicates.revenue,
     }
 }
 
@@ -61,7 +61,7 @@ pub fn summarize(
     let mut inputs: BTreeMap<String, FileInfo> = agg
         .files
         .iter()
-        .map(|(k, f)| (k.to_string(), f.clone()))
+        .map(|f| (f.name.to_string(), f.info.clone()))
         .collect();
     for loaded in side.spend.iter().chain(side.finance.iter()) {
         for (k, f) in &loaded.files {
@@ -86,11 +86,16 @@ pub fn summarize(
         .collect::<Result<Vec<_>, Error>>()?;
     let mut attribution_warnings = Vec::new();
     tie_order_warning(agg, &s.windows, &mut attribution_warnings);
-    let export: NeumaierSum = agg.daily_revenue.iter().map(|d| d.1).collect();
+    let export: NeumaierSum = agg.daily_revenue.iter().map(|d| d.net_revenue).collect();
     let (ts, revenue): (Vec<i64>, Vec<f64>) = agg
         .daily_revenue
         .iter()
-        .map(|d| (i64::from(d.0) * crate::model::MICROS_PER_DAY, d.1))
+        .map(|d| {
+            (
+                i64::from(d.day) * crate::model::MICROS_PER_DAY,
+                d.net_revenue,
+            )
+        })
         .unzip();
     Ok(Summary {
         as_of: Some(agg.meta.as_of),
@@ -257,14 +262,14 @@ fn spend(
         }
     }
     let mut any_cost = false;
-    for (ch, day, v) in &agg.exposure_cost {
-        if let Some(channel) = code(ch) {
-            any_cost |= *v != 0.0;
-            if *v != 0.0 {
+    for r in &agg.exposure_cost {
+        if let Some(channel) = code(&r.channel) {
+            any_cost |= r.cost != 0.0;
+            if r.cost != 0.0 {
                 costs.push(DatedCost {
                     channel,
-                    day: *day,
-                    amount: *v,
+                    day: r.day,
+                    amount: r.cost,
                 });
             }
         }
@@ -341,13 +346,12 @@ fn window_credits(
         .collect();
     let totals = window_totals(
         agg.totals.iter().find(|t| t.window_days == w),
-        agg.meta.refunds.1,
+        agg.meta.refunds.revenue,
     );
-    let target_conversions = (totals.conversions - totals.unattributed_conversions) as f64;
-    let mut target = NeumaierSum::default();
-    target.add(totals.revenue);
-    target.add(-totals.unattributed_revenue);
-    let target_revenue = target.value();
+    let Targets {
+        conversions: target_conversions,
+        revenue: target_revenue,
+    } = totals.targets();
     let mut models: Vec<ModelResult> = Vec::new();
     for &m in &s.models {
         models.push(if m == Model::Markov {
@@ -357,11 +361,15 @@ fn window_credits(
             let shares = markov_shares(&chain, &s.attribution)?;
             attribution::from_shares(m, &shares, &present, target_conversions, target_revenue)
         } else {
-            let given: Vec<(u16, f64, f64)> = credits
+            let given: Vec<ChannelCredit> = credits
                 .iter()
                 .filter_map(|c| {
-                    let (_, conv, rev) = c.models.iter().find(|x| x.0 == m)?;
-                    Some((code(&c.channel)?, *conv, *rev))
+                    let credit = c.models.iter().find(|x| x.model == m)?;
+                    Some(ChannelCredit {
+                        channel: code(&c.channel)?,
+                        conversions: credit.conversions,
+                        revenue: credit.revenue,
+                    })
                 })
                 .collect();
             attribution::from_credits(m, &given, &present, target_conversions, target_revenue)
@@ -400,8 +408,8 @@ fn window_credits(
                 agg.calibration_credits
                     .iter()
                     .find(|r: &&CalibrationCreditRow| r.window_days == w && r.channel == *name)
-                    .and_then(|r| r.models.iter().find(|x| x.0 == m))
-                    .map_or(0.0, |x| x.1)
+                    .and_then(|r| r.models.iter().find(|x| x.model == m))
+                    .map_or(0.0, |x| x.revenue)
             });
         }
         experiments.push(ExperimentCredits {
@@ -435,20 +443,34 @@ fn tie_order_warning(agg: &Aggregates, windows: &[u16], warnings: &mut Vec<Warni
     if agg.meta.tie_order != TieOrder::ChannelCampaign {
         return;
     }
-    let counts: Vec<(u16, u64, u64)> = windows
+    /// One window's tied conversions, of its attributed ones.
+    struct Tied {
+        window_days: u16,
+        tied: u64,
+        attributed: u64,
+    }
+    let counts: Vec<Tied> = windows
         .iter()
         .filter_map(|&w| {
             let t = agg.totals.iter().find(|t| t.window_days == w)?;
-            let attributed = t.conversions.saturating_sub(t.unattributed_conversions);
-            Some((w, t.tied_conversions, attributed))
+            Some(Tied {
+                window_days: w,
+                tied: t.tied_conversions,
+                attributed: t.conversions.saturating_sub(t.unattributed_conversions),
+            })
         })
         .collect();
-    if counts.iter().all(|c| c.1 == 0) {
+    if counts.iter().all(|c| c.tied == 0) {
         return;
     }
     let per_window: Vec<String> = counts
         .iter()
-        .map(|(w, tied, of)| format!("{tied} of {of} in the {w}-day window"))
+        .map(|c| {
+            format!(
+                "{} of {} in the {}-day window",
+                c.tied, c.attributed, c.window_days
+            )
+        })
         .collect();
     warnings.push(Warning::new(
         WarningCode::WarehouseTieOrder,
@@ -461,25 +483,25 @@ fn tie_order_warning(agg: &Aggregates, windows: &[u16], warnings: &mut Vec<Warni
 
 /// The attribution totals of one window (zero when it has no conversion).
 fn window_totals(t: Option<&TotalsRow>, refunds: f64) -> Totals {
-    let (conversions, revenue, uc, ur) = t.map_or((0, 0.0, 0, 0.0), |t| {
-        (
-            t.conversions,
-            t.revenue,
-            t.unattributed_conversions,
-            t.unattributed_revenue,
-        )
-    });
-    let mut net = NeumaierSum::default();
-    net.add(revenue);
-    net.add(refunds);
-    Totals {
-        conversions,
-        revenue,
-        unattributed_conversions: uc,
-        unattributed_revenue: ur,
+    let mut totals = Totals {
+        conversions: 0,
+        revenue: 0.0,
+        unattributed_conversions: 0,
+        unattributed_revenue: 0.0,
         refunds,
-        net_revenue: net.value(),
+        net_revenue: 0.0,
+    };
+    if let Some(t) = t {
+        totals.conversions = t.conversions;
+        totals.revenue = t.revenue;
+        totals.unattributed_conversions = t.unattributed_conversions;
+        totals.unattributed_revenue = t.unattributed_revenue;
     }
+    let mut net = NeumaierSum::default();
+    net.add(totals.revenue);
+    net.add(refunds);
+    totals.net_revenue = net.value();
+    totals
 }
 
 /// Every channel named anywhere, sorted by name (the codes of the run).
@@ -495,7 +517,7 @@ fn channel_table(agg: &Aggregates, spend: Option<&Loaded>) -> Vec<String> {
             }
         }
     }
-    names.extend(agg.exposure_cost.iter().map(|r| r.0.clone()));
+    names.extend(agg.exposure_cost.iter().map(|r| r.channel.clone()));
     if let Some(l) = spend {
         names.extend(l.data.channels.iter().cloned());
     }
@@ -509,8 +531,8 @@ pub fn check(agg: &Aggregates, s: &RunSettings) -> Result<(), Error> {
     let file = agg
         .files
         .iter()
-        .find(|(k, _)| *k == "meta")
-        .map_or_else(|| "meta.csv".to_string(), |(_, f)| f.path.clone());
+        .find(|f| f.name == "meta")
+        .map_or_else(|| "meta.csv".to_string(), |f| f.info.path.clone());
     let bad = |column: &str, value: String, message: String| -> Error {
         Error::Usage(
             Problem {
@@ -549,29 +571,29 @@ pub fn check(agg: &Aggregates, s: &RunSettings) -> Result<(), Error> {
             ));
         }
     }
-    if m.exposures_rows.1 < m.exposures_rows.0 {
+    if m.exposures_rows.read < m.exposures_rows.rows {
         let order = match &m.tie_order {
             TieOrder::Column(c) => format!(", or {c} (the --order-column)"),
             TieOrder::ChannelCampaign => String::new(),
         };
         return Err(bad(
             "exposures_rows_read",
-            m.exposures_rows.1.to_string(),
+            m.exposures_rows.read.to_string(),
             format!(
                 "{} of {} rows of the exposures table have no user_id, channel or timestamp{order} (every row needs them; fix or filter the table)",
-                m.exposures_rows.0 - m.exposures_rows.1,
-                m.exposures_rows.0
+                m.exposures_rows.rows - m.exposures_rows.read,
+                m.exposures_rows.rows
             ),
         ));
     }
-    if m.revenue_rows.1 < m.revenue_rows.0 {
+    if m.revenue_rows.read < m.revenue_rows.rows {
         return Err(bad(
             "revenue_rows_read",
-            m.revenue_rows.1.to_string(),
+            m.revenue_rows.read.to_string(),
             format!(
                 "{} of {} rows of the revenue table have no user_id, timestamp or revenue (every row needs them; fix or filter the table)",
-                m.revenue_rows.0 - m.revenue_rows.1,
-                m.revenue_rows.0
+                m.revenue_rows.rows - m.revenue_rows.read,
+                m.revenue_rows.rows
             ),
         ));
     }

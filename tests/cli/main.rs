@@ -9,6 +9,7 @@ mod bad_input;
 mod exit_codes;
 mod formats;
 mod help;
+mod layers;
 mod mutations;
 mod power;
 mod properties;

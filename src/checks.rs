@@ -5,7 +5,7 @@
 //! periods or rows that failed.
 
 pub use crate::report::FailOn;
-use crate::report::Report;
+use crate::report::{LiftRow, Report};
 
 /// The checks of `fail_on` that fail on `report`, each as a message.
 pub fn failed_checks(report: &Report, fail_on: &[FailOn]) -> Vec<String> {
@@ -30,48 +30,37 @@ pub fn failed_checks(report: &Report, fail_on: &[FailOn]) -> Vec<String> {
                     ));
                 }
             }
-            FailOn::Srm => {
-                let rows: Vec<String> = report
-                    .lift
-                    .iter()
-                    .filter(|r| r.srm.flag && r.segment.is_none())
-                    .map(|r| format!("{} ({} days)", r.channel, r.window_days))
-                    .collect();
-                if !rows.is_empty() {
-                    failed.push(format!(
-                        "check failed: sample-ratio mismatch for {}",
-                        rows.join(", ")
-                    ));
-                }
-            }
+            FailOn::Srm => failed.extend(rows_failing(report, "sample-ratio mismatch", |r| {
+                r.srm.flag
+            })),
             FailOn::NegativeLift => {
-                let rows: Vec<String> = report
-                    .lift
-                    .iter()
-                    .filter(|r| {
-                        r.segment.is_none()
-                            && r.revenue_per_user_lift.ci_high.is_some_and(|h| h < 0.0)
-                    })
-                    .map(|r| format!("{} ({} days)", r.channel, r.window_days))
-                    .collect();
-                if !rows.is_empty() {
-                    failed.push(format!(
-                        "check failed: significantly negative lift for {}",
-                        rows.join(", ")
-                    ));
-                }
+                failed.extend(rows_failing(report, "significantly negative lift", |r| {
+                    r.revenue_per_user_lift.ci_high.is_some_and(|h| h < 0.0)
+                }))
             }
         }
     }
     failed
 }
 
+/// The message of a check on the all-users lift rows, naming every row
+/// that fails it; `None` when none does.
+fn rows_failing(report: &Report, what: &str, fails: impl Fn(&LiftRow) -> bool) -> Option<String> {
+    let rows: Vec<String> = report
+        .lift
+        .iter()
+        .filter(|r| r.segment.is_none() && fails(r))
+        .map(|r| format!("{} ({} days)", r.channel, r.window_days))
+        .collect();
+    (!rows.is_empty()).then(|| format!("check failed: {what} for {}", rows.join(", ")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::report::{
-        Headline, LiftRow, ReconcileSettings, Reconciliation, ReconciliationPeriod, RowsAndAmount,
-        Sections, Settings, SrmCheck,
+        Headline, ReconcileSettings, Reconciliation, ReconciliationPeriod, RowsAndAmount, Sections,
+        Settings, SrmCheck,
     };
 
     fn period(start: &str, status: &str) -> ReconciliationPeriod {

@@ -21,7 +21,7 @@ use polars::prelude::*;
 use std::fs;
 use std::path::PathBuf;
 use uplift::config::Config;
-use uplift::io::read::{Kind, Wanted, scan};
+use uplift::io::read::{ValueKind, Wanted, scan};
 use uplift::io::{InputPaths, load};
 
 mod common;
@@ -127,13 +127,13 @@ fn load_parquet(bencher: Bencher, users: usize) {
 /// The exposures columns `io::load` asks for.
 fn exposures_columns() -> Vec<Wanted> {
     [
-        ("user_id", true, Kind::Text),
-        ("channel", true, Kind::Text),
-        ("timestamp", true, Kind::Timestamp),
-        ("group", false, Kind::Text),
-        ("campaign", false, Kind::Text),
-        ("segment", false, Kind::Text),
-        ("cost", false, Kind::Number),
+        ("user_id", true, ValueKind::Text),
+        ("channel", true, ValueKind::Text),
+        ("timestamp", true, ValueKind::Timestamp),
+        ("group", false, ValueKind::Text),
+        ("campaign", false, ValueKind::Text),
+        ("segment", false, ValueKind::Text),
+        ("cost", false, ValueKind::Number),
     ]
     .into_iter()
     .map(|(name, required, kind)| Wanted {

@@ -13,7 +13,7 @@ use crate::model::{MICROS_PER_DAY, Micros};
 
 /// What a model is for [`PathWeights`].
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Kind {
+enum WeightKind {
     Rule(rules::Rule),
     Shapley,
     /// Not split per conversion (Markov): no weights.
@@ -23,7 +23,7 @@ enum Kind {
 /// The weights of one path's distinct channels under each model.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct PathWeights {
-    kinds: Vec<Kind>,
+    kinds: Vec<WeightKind>,
     /// Per channel code: 1 + its slot in `channels`, 0 when not in the path.
     slot: Vec<u32>,
     /// The path's distinct channels, in the order they first appear.
@@ -48,9 +48,9 @@ impl PathWeights {
             kinds: models
                 .iter()
                 .map(|&m| match rules::Rule::of(m) {
-                    Some(r) => Kind::Rule(r),
-                    None if m == Model::Shapley => Kind::Shapley,
-                    None => Kind::None,
+                    Some(r) => WeightKind::Rule(r),
+                    None if m == Model::Shapley => WeightKind::Shapley,
+                    None => WeightKind::None,
                 })
                 .collect(),
             ..Self::default()
@@ -85,7 +85,10 @@ impl PathWeights {
     ) {
         self.decay.clear();
         self.decay_first = first;
-        if self.kinds.contains(&Kind::Rule(rules::Rule::TimeDecay)) {
+        if self
+            .kinds
+            .contains(&WeightKind::Rule(rules::Rule::TimeDecay))
+        {
             let age_days = |i: usize| (order_ts - ts[i]) as f64 / MICROS_PER_DAY as f64;
             rules::raw_decay(ts.len(), age_days, params.half_life_days, &mut self.decay);
         }
@@ -146,22 +149,24 @@ impl PathWeights {
             let w = &mut self.weights[j..];
             let slots = &self.touch_slot;
             match (kind, decay) {
-                (Kind::None, _) => {}
-                (Kind::Shapley, _) => {
+                (WeightKind::None, _) => {}
+                (WeightKind::Shapley, _) => {
                     let share = shapley::equal_share(d);
                     for x in w.iter_mut().step_by(m) {
                         *x = share;
                     }
                 }
-                (Kind::Rule(rules::Rule::FirstTouch), _) => w[slots[0] as usize * m] += 1.0,
-                (Kind::Rule(rules::Rule::LastTouch), _) => w[slots[n - 1] as usize * m] += 1.0,
-                (Kind::Rule(rules::Rule::Linear), _) => {
+                (WeightKind::Rule(rules::Rule::FirstTouch), _) => w[slots[0] as usize * m] += 1.0,
+                (WeightKind::Rule(rules::Rule::LastTouch), _) => {
+                    w[slots[n - 1] as usize * m] += 1.0
+                }
+                (WeightKind::Rule(rules::Rule::Linear), _) => {
                     let each = 1.0 / n as f64;
                     for &s in slots {
                         w[s as usize * m] += each;
                     }
                 }
-                (Kind::Rule(rules::Rule::PositionBased), _) => {
+                (WeightKind::Rule(rules::Rule::PositionBased), _) => {
                     // N.B. added in touch order, as `rules::touch_weights`'
                     // shares would be.
                     let [first, middle, last] = rules::position_shares(n, params);
@@ -173,7 +178,7 @@ impl PathWeights {
                         w[slots[n - 1] as usize * m] += last;
                     }
                 }
-                (Kind::Rule(rules::Rule::TimeDecay), Some(o)) => {
+                (WeightKind::Rule(rules::Rule::TimeDecay), Some(o)) => {
                     // N.B. divided by the sum as `rules::touch_weights`
                     // does (the sum is at least 1: the youngest touch
                     // weighs 1).
@@ -184,7 +189,7 @@ impl PathWeights {
                         w[s as usize * m] += x / sum;
                     }
                 }
-                (Kind::Rule(rule), _) => {
+                (WeightKind::Rule(rule), _) => {
                     let age_days = |i: usize| (order_ts - ts[i]) as f64 / MICROS_PER_DAY as f64;
                     rules::touch_weights(rule, n, age_days, params, &mut self.touch);
                     for (&s, &x) in slots.iter().zip(&self.touch) {

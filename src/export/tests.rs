@@ -60,7 +60,7 @@ fn arm(users: u64, converters: u64, revenue: f64) -> ArmSummary {
 
 /// What a lift row is built from: the arms, the CUPED-adjusted lift per
 /// user with its interval and p-values, and the spend.
-struct Spec {
+struct RowSpec {
     channel: &'static str,
     segment: Option<&'static str>,
     window: u16,
@@ -74,7 +74,7 @@ struct Spec {
 }
 
 /// A lift row with every other figure derived from `s`.
-fn lift_row(s: Spec) -> LiftRow {
+fn lift_row(s: RowSpec) -> LiftRow {
     let n = s.exposed.users as f64;
     let (est, lo, hi) = s.lift;
     let base = s.control.revenue_per_user.unwrap_or_default();
@@ -168,7 +168,7 @@ fn lift_row(s: Spec) -> LiftRow {
 
 fn lift() -> Vec<LiftRow> {
     let row = |channel, window, exposed, control, lift, p, spend| {
-        lift_row(Spec {
+        lift_row(RowSpec {
             channel,
             segment: None,
             window,
@@ -248,7 +248,7 @@ fn lift() -> Vec<LiftRow> {
             15_000.0,
         ),
         social_30,
-        lift_row(Spec {
+        lift_row(RowSpec {
             channel: "email",
             segment: Some("new"),
             window: 30,
@@ -277,7 +277,7 @@ fn lift() -> Vec<LiftRow> {
             15_000.0,
         ),
         social_60,
-        lift_row(Spec {
+        lift_row(RowSpec {
             channel: "email",
             segment: Some("new"),
             window: 60,

@@ -10,7 +10,7 @@
 //! should, and the `[columns.*]` mapping that fixes it.
 
 use super::problem::{ColumnVerdict, Finding, ProblemGroup, show_value, thousands};
-use super::read::{Cell, Kind, Wanted, first_rows};
+use super::read::{SampleCell, ValueKind, Wanted, first_rows};
 use super::{FileLoad, columns_of, time};
 use crate::config::{Config, GroupLabels};
 use std::path::Path;
@@ -58,13 +58,13 @@ pub struct Classified {
 }
 
 /// What one value is, or `None` for an empty one.
-fn class_of(cell: &Cell, labels: &GroupLabels) -> Option<(Holds, String)> {
+fn class_of(cell: &SampleCell, labels: &GroupLabels) -> Option<(Holds, String)> {
     match cell {
-        Cell::Null => None,
-        Cell::Number(x) => Some((Holds::Numbers, x.to_string())),
-        Cell::Timestamp(t) => Some((Holds::Timestamps, time::format_timestamp(*t))),
-        Cell::Date(t) => Some((Holds::Dates, time::format_date(time::day_of(*t)))),
-        Cell::Text(s) => {
+        SampleCell::Null => None,
+        SampleCell::Number(x) => Some((Holds::Numbers, x.to_string())),
+        SampleCell::Timestamp(t) => Some((Holds::Timestamps, time::format_timestamp(*t))),
+        SampleCell::Date(t) => Some((Holds::Dates, time::format_date(time::day_of(*t)))),
+        SampleCell::Text(s) => {
             let shown = show_value(s);
             if s.trim().is_empty() {
                 None
@@ -86,7 +86,7 @@ fn class_of(cell: &Cell, labels: &GroupLabels) -> Option<(Holds, String)> {
 /// What a column's values hold: their one kind when they share it
 /// (timestamps mixed with dates are timestamps), text when they do not,
 /// nothing when every value is empty.
-pub fn classify(cells: &[Cell], labels: &GroupLabels) -> Classified {
+pub fn classify(cells: &[SampleCell], labels: &GroupLabels) -> Classified {
     let classes: Vec<(Holds, String)> = cells.iter().filter_map(|c| class_of(c, labels)).collect();
     let Some((first, first_example)) = classes.first().cloned() else {
         return Classified {
@@ -117,11 +117,11 @@ pub fn classify(cells: &[Cell], labels: &GroupLabels) -> Classified {
 /// What a column of the file should hold, by its role.
 fn wants(w: &Wanted) -> Holds {
     match w.kind {
-        Kind::Timestamp => Holds::Timestamps,
-        Kind::Date => Holds::Dates,
-        Kind::Number => Holds::Numbers,
-        Kind::Text if w.canonical == "group" => Holds::GroupLabels,
-        Kind::Text => Holds::Text,
+        ValueKind::Timestamp => Holds::Timestamps,
+        ValueKind::Date => Holds::Dates,
+        ValueKind::Number => Holds::Numbers,
+        ValueKind::Text if w.canonical == "group" => Holds::GroupLabels,
+        ValueKind::Text => Holds::Text,
     }
 }
 
@@ -419,14 +419,14 @@ mod tests {
     use super::*;
     use crate::io::{InputPaths, load};
 
-    fn cells(values: &[&str]) -> Vec<Cell> {
+    fn cells(values: &[&str]) -> Vec<SampleCell> {
         values
             .iter()
             .map(|v| {
                 if v.is_empty() {
-                    Cell::Null
+                    SampleCell::Null
                 } else {
-                    Cell::Text(v.to_string())
+                    SampleCell::Text(v.to_string())
                 }
             })
             .collect()
@@ -463,7 +463,11 @@ mod tests {
         assert_eq!(holds(&["NaN", "inf"]), (Holds::Text, some("NaN")));
         assert_eq!(holds(&["", " "]), (Holds::Empty, None));
         assert_eq!(holds(&[]), (Holds::Empty, None));
-        let parquet = [Cell::Timestamp(0), Cell::Null, Cell::Date(0)];
+        let parquet = [
+            SampleCell::Timestamp(0),
+            SampleCell::Null,
+            SampleCell::Date(0),
+        ];
         let c = classify(&parquet, &Config::default().groups.labels());
         assert_eq!(
             (c.holds, c.example),

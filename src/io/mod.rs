@@ -38,7 +38,7 @@ use exposures::{RawExposures, load_exposures};
 use intern::{Interner, Interners};
 use order::{permute, sort_order};
 use problem::{Problem, ProblemGroup};
-use read::{Kind, Wanted};
+use read::{ValueKind, Wanted};
 use revenue::load_revenue;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -141,45 +141,45 @@ pub fn columns_of(kind: &str, cfg: &Config) -> Vec<Wanted> {
         "exposures" => {
             let m = &cfg.columns.exposures;
             wanted(&[
-                ("user_id", &m.user_id, true, Kind::Text),
-                ("channel", &m.channel, true, Kind::Text),
-                ("timestamp", &m.timestamp, true, Kind::Timestamp),
-                ("group", &m.group, false, Kind::Text),
-                ("campaign", &m.campaign, false, Kind::Text),
-                ("segment", &m.segment, false, Kind::Text),
-                ("cost", &m.cost, false, Kind::Number),
+                ("user_id", &m.user_id, true, ValueKind::Text),
+                ("channel", &m.channel, true, ValueKind::Text),
+                ("timestamp", &m.timestamp, true, ValueKind::Timestamp),
+                ("group", &m.group, false, ValueKind::Text),
+                ("campaign", &m.campaign, false, ValueKind::Text),
+                ("segment", &m.segment, false, ValueKind::Text),
+                ("cost", &m.cost, false, ValueKind::Number),
             ])
         }
         "revenue" => {
             let m = &cfg.columns.revenue;
             wanted(&[
-                ("user_id", &m.user_id, true, Kind::Text),
-                ("timestamp", &m.timestamp, true, Kind::Timestamp),
-                ("revenue", &m.revenue, true, Kind::Number),
-                ("order_id", &m.order_id, false, Kind::Text),
+                ("user_id", &m.user_id, true, ValueKind::Text),
+                ("timestamp", &m.timestamp, true, ValueKind::Timestamp),
+                ("revenue", &m.revenue, true, ValueKind::Number),
+                ("order_id", &m.order_id, false, ValueKind::Text),
             ])
         }
         "spend" => {
             let m = &cfg.columns.spend;
             wanted(&[
-                ("date", &m.date, true, Kind::Date),
-                ("channel", &m.channel, true, Kind::Text),
-                ("spend", &m.spend, true, Kind::Number),
+                ("date", &m.date, true, ValueKind::Date),
+                ("channel", &m.channel, true, ValueKind::Text),
+                ("spend", &m.spend, true, ValueKind::Number),
             ])
         }
         "finance" => {
             let m = &cfg.columns.finance;
             wanted(&[
-                ("period_start", &m.period_start, true, Kind::Date),
-                ("period_end", &m.period_end, true, Kind::Date),
-                ("revenue", &m.revenue, true, Kind::Number),
+                ("period_start", &m.period_start, true, ValueKind::Date),
+                ("period_end", &m.period_end, true, ValueKind::Date),
+                ("revenue", &m.revenue, true, ValueKind::Number),
             ])
         }
         _ => Vec::new(),
     }
 }
 
-fn wanted(specs: &[(&'static str, &Option<String>, bool, Kind)]) -> Vec<Wanted> {
+fn wanted(specs: &[(&'static str, &Option<String>, bool, ValueKind)]) -> Vec<Wanted> {
     specs
         .iter()
         .map(|(canonical, mapped, required, kind)| Wanted {

@@ -21,7 +21,7 @@ use super::spec::{
 
 /// Holdout arm of a labeled user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Arm {
+pub(super) enum DrawnArm {
     Exposed,
     Control,
 }
@@ -34,7 +34,7 @@ pub(super) struct User {
     pub(super) lambda: f64,
     pub(super) value_mean: f64,
     pub(super) rho: f64,
-    pub(super) arm: [Option<Arm>; N_CHANNELS],
+    pub(super) arm: [Option<DrawnArm>; N_CHANNELS],
     /// Entry time, whole seconds since the start of the data span.
     pub(super) t0_seconds: [i64; N_CHANNELS],
     /// The same entry time in days.
@@ -43,7 +43,7 @@ pub(super) struct User {
 
 impl User {
     pub(super) fn exposed(&self) -> [bool; N_CHANNELS] {
-        self.arm.map(|a| a == Some(Arm::Exposed))
+        self.arm.map(|a| a == Some(DrawnArm::Exposed))
     }
 }
 
@@ -53,7 +53,7 @@ pub(super) struct Touch {
     pub(super) seconds: i64,
     pub(super) channel: usize,
     /// `None` for an organic touch.
-    pub(super) arm: Option<Arm>,
+    pub(super) arm: Option<DrawnArm>,
 }
 
 /// One revenue row before it is written.
@@ -128,10 +128,10 @@ pub(super) fn draw_user(rng: &mut ChaCha8Rng, state: &mut StreamState) -> User {
         }
         let arm = if rng.random_bool(spec.control_share) {
             state.control_users[c] += 1;
-            Arm::Control
+            DrawnArm::Control
         } else {
             state.exposed_users[c] += 1;
-            Arm::Exposed
+            DrawnArm::Exposed
         };
         let from = spec.entry_from_day.max(signup);
         let t0_seconds = to_seconds(uniform(rng, from, ENTRY_END_DAY));

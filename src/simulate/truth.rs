@@ -395,7 +395,7 @@ pub(super) fn build_truth(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::simulate::draw::Arm;
+    use crate::simulate::draw::DrawnArm;
     use crate::simulate::tests::sim;
 
     #[test]
@@ -428,7 +428,7 @@ mod tests {
             lambda: 0.05,
             value_mean: 60.0,
             rho: 1.2,
-            arm: [Some(Arm::Exposed); N_CHANNELS],
+            arm: [Some(DrawnArm::Exposed); N_CHANNELS],
             t0_seconds: [0; N_CHANNELS],
             t0: [40.0, 45.5, 50.25, 55.0, 60.0, 52.0],
         };

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use chrono::{Datelike, Days, NaiveDate};
 use rand_chacha::ChaCha8Rng;
 
-use super::draw::{Arm, User, uniform};
+use super::draw::{DrawnArm, User, uniform};
 use super::spec::{
     CAMPAIGN_PERIOD_ENDS, CHANNELS, COST_SPREAD, END_SECONDS, FINANCE_NOISE_MAX_PCT,
     MISMATCH_GAP_PCT, N_CHANNELS, SECONDS_PER_DAY, SPAN_DAYS, SPEND_NOISE,
@@ -141,8 +141,8 @@ pub(super) fn write_touches(
         calendar.push_timestamp(line, touch.seconds);
         line.push(b',');
         line.extend_from_slice(match touch.arm {
-            Some(Arm::Exposed) => b"exposed",
-            Some(Arm::Control) => b"control",
+            Some(DrawnArm::Exposed) => b"exposed",
+            Some(DrawnArm::Control) => b"control",
             None => b"",
         });
         line.push(b',');
@@ -157,7 +157,7 @@ pub(super) fn write_touches(
         line.push(b',');
         line.extend_from_slice(user.segment.as_bytes());
         line.push(b',');
-        if touch.arm == Some(Arm::Exposed) {
+        if touch.arm == Some(DrawnArm::Exposed) {
             state.touches_per_day[touch.channel][Calendar::day_of(touch.seconds)] += 1;
             if spec.cost_per_touch > 0.0 {
                 let cost = spec.cost_per_touch * uniform(rng, 1.0 - COST_SPREAD, 1.0 + COST_SPREAD);

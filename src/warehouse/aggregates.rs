@@ -9,14 +9,14 @@ use crate::attribution::Model;
 use crate::error::Error;
 use crate::io::FileInfo;
 use crate::io::problem::{Problem, show_value};
-use crate::io::read::{self, Kind, Value, Wanted};
+use crate::io::read::{self, Value, ValueKind, Wanted};
 use crate::model::{DayNumber, Micros};
 use crate::warehouse::sql;
 use std::path::{Path, PathBuf};
 
 /// One cell as read.
 #[derive(Debug, Clone, PartialEq)]
-enum Cell {
+enum AggregateCell {
     Null,
     Text(String),
     Number(f64),
@@ -34,7 +34,7 @@ struct TableRow {
     /// Its line in the file (for messages).
     line: u64,
     /// Its cells, in the order of the columns asked for.
-    cells: Vec<Cell>,
+    cells: Vec<AggregateCell>,
 }
 
 impl AggregateTable {
@@ -43,9 +43,9 @@ impl AggregateTable {
     fn problem(&self, r: usize, col: usize, message: &str) -> Error {
         let row = &self.rows[r];
         let value = match &row.cells[col] {
-            Cell::Null => String::new(),
-            Cell::Text(s) => show_value(s),
-            Cell::Number(v) => v.to_string(),
+            AggregateCell::Null => String::new(),
+            AggregateCell::Text(s) => show_value(s),
+            AggregateCell::Number(v) => v.to_string(),
         };
         // N.B. a usage error (exit 2): the advice of an input error, to run
         // `uplift validate`, does not apply to aggregates.
@@ -63,10 +63,10 @@ impl AggregateTable {
 
     fn text(&self, r: usize, col: usize) -> Option<String> {
         match &self.rows[r].cells[col] {
-            Cell::Null => None,
-            Cell::Text(s) if s.is_empty() => None,
-            Cell::Text(s) => Some(s.clone()),
-            Cell::Number(v) => Some(v.to_string()),
+            AggregateCell::Null => None,
+            AggregateCell::Text(s) if s.is_empty() => None,
+            AggregateCell::Text(s) => Some(s.clone()),
+            AggregateCell::Number(v) => Some(v.to_string()),
         }
     }
 
@@ -77,9 +77,9 @@ impl AggregateTable {
 
     fn number(&self, r: usize, col: usize) -> Result<f64, Error> {
         let v = match &self.rows[r].cells[col] {
-            Cell::Number(v) => Some(*v),
-            Cell::Text(s) => s.trim().parse::<f64>().ok(),
-            Cell::Null => None,
+            AggregateCell::Number(v) => Some(*v),
+            AggregateCell::Text(s) => s.trim().parse::<f64>().ok(),
+            AggregateCell::Null => None,
         };
         v.filter(|v| v.is_finite())
             .ok_or_else(|| self.problem(r, col, "is not a number (expected a decimal like 12.5)"))
@@ -137,7 +137,7 @@ fn read_table(
             canonical: c,
             name: c.to_string(),
             required: !optional.contains(&c),
-            kind: Kind::Text,
+            kind: ValueKind::Text,
         })
         .collect();
     let mut rows = Vec::new();
@@ -145,10 +145,10 @@ fn read_table(
         let cells = values
             .iter()
             .map(|v| match v {
-                Value::Absent => Cell::Null,
-                Value::Text(s) => Cell::Text((*s).to_string()),
-                Value::Number(x) => Cell::Number(*x),
-                Value::Micros(m) => Cell::Number(*m as f64),
+                Value::Absent => AggregateCell::Null,
+                Value::Text(s) => AggregateCell::Text((*s).to_string()),
+                Value::Number(x) => AggregateCell::Number(*x),
+                Value::Micros(m) => AggregateCell::Number(*m as f64),
             })
             .collect();
         rows.push(TableRow {
@@ -576,7 +576,10 @@ pub fn load(dir: &Path, markov: bool) -> Result<Aggregates, Error> {
     let mut channels = Vec::with_capacity(t.rows.len());
     for r in 0..t.rows.len() {
         let cells = &t.rows[r].cells;
-        let span = match (cells[1] != Cell::Null, cells[2] != Cell::Null) {
+        let span = match (
+            cells[1] != AggregateCell::Null,
+            cells[2] != AggregateCell::Null,
+        ) {
             (true, true) if t.text(r, 1).is_some() => Some((t.integer(r, 1)?, t.integer(r, 2)?)),
             _ => None,
         };

@@ -43,14 +43,14 @@ fn last_record_end(bytes: &[u8]) -> Option<usize> {
 }
 
 /// A block of whole records and the line its first byte is on.
-pub(super) struct Block {
+pub(super) struct ByteBlock {
     pub(super) bytes: Vec<u8>,
     /// Where its data begins (after the header, in the first block).
     pub(super) start: usize,
     pub(super) line: u64,
 }
 
-/// Cuts a byte stream into [`Block`]s of whole records.
+/// Cuts a byte stream into [`ByteBlock`]s of whole records.
 pub(super) struct Cutter<R> {
     src: R,
     /// Bytes to read per block.
@@ -74,7 +74,7 @@ impl<R: Read> Cutter<R> {
     }
 
     /// The next block (`None` at the end of the stream).
-    pub(super) fn next_block(&mut self) -> Result<Option<Block>, (std::io::Error, u64)> {
+    pub(super) fn next_block(&mut self) -> Result<Option<ByteBlock>, (std::io::Error, u64)> {
         if self.done {
             return Ok(None);
         }
@@ -118,7 +118,7 @@ impl<R: Read> Cutter<R> {
             buf.truncate(cut);
             let line = self.newlines + 1;
             self.newlines += memchr::memchr_iter(b'\n', &buf).count() as u64;
-            return Ok(Some(Block {
+            return Ok(Some(ByteBlock {
                 bytes: buf,
                 start: 0,
                 line,

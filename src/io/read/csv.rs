@@ -5,7 +5,7 @@
 //! path that splits it at its delimiters; any other block goes through the
 //! `csv` crate's parser. Both give the same rows and the same exact lines.
 
-use super::blocks::{Block, Cutter};
+use super::blocks::{ByteBlock, Cutter};
 use super::delimiters::Delimiters;
 use super::header::{Header, blank, io_problem, not_utf8, read_header};
 use super::{At, MAX_WANTED, Part, Value, Wanted};
@@ -67,7 +67,7 @@ impl CsvJob<'_> {
                 }
             }
         }));
-        let parse = |block: Result<Block, Problem>| {
+        let parse = |block: Result<ByteBlock, Problem>| {
             let block = block?;
             let mut state = new_state();
             self.parse_block(&block, header, &mut state, &visit)
@@ -97,7 +97,7 @@ impl CsvJob<'_> {
     /// the number of rows.
     fn parse_block<S>(
         &self,
-        block: &Block,
+        block: &ByteBlock,
         header: &Header,
         state: &mut S,
         visit: &impl Fn(&mut S, At, &[Value<'_>]),
@@ -265,7 +265,7 @@ fn plain_text(bytes: &[u8]) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::io::read::Kind;
+    use crate::io::read::ValueKind;
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
 
@@ -276,7 +276,7 @@ mod tests {
                 canonical: n,
                 name: n.to_string(),
                 required,
-                kind: Kind::Text,
+                kind: ValueKind::Text,
             })
             .collect()
     }

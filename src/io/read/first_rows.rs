@@ -4,14 +4,14 @@
 
 use super::header::blank;
 use super::parquet::parquet_first_rows;
-use super::{Format, format_of};
+use super::{FileFormat, format_of};
 use crate::model::Micros;
 use std::io::Read;
 use std::path::Path;
 
 /// One value of a file's first rows, as [`first_rows`] found it.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Cell {
+pub enum SampleCell {
     /// An empty CSV field, a missing one, or a Parquet null.
     Null,
     /// Text as written (CSV, and Parquet text columns).
@@ -29,7 +29,7 @@ pub enum Cell {
 #[derive(Debug, Clone, PartialEq)]
 pub struct FirstRows {
     /// Every column of the file in header order, with its first values.
-    pub columns: Vec<(String, Vec<Cell>)>,
+    pub columns: Vec<(String, Vec<SampleCell>)>,
     /// The file's data rows, when known without reading them (Parquet).
     pub rows: Option<u64>,
 }
@@ -41,9 +41,9 @@ pub struct FirstRows {
 pub fn first_rows(path: &Path, n: usize) -> Option<FirstRows> {
     let f = std::fs::File::open(path).ok()?;
     match format_of(path)? {
-        Format::Parquet => parquet_first_rows(f, n),
-        Format::CsvGz => csv_first_rows(flate2::read::MultiGzDecoder::new(f), n),
-        Format::Csv => csv_first_rows(f, n),
+        FileFormat::Parquet => parquet_first_rows(f, n),
+        FileFormat::CsvGz => csv_first_rows(flate2::read::MultiGzDecoder::new(f), n),
+        FileFormat::Csv => csv_first_rows(f, n),
     }
 }
 
@@ -56,7 +56,7 @@ fn csv_first_rows(reader: impl Read, n: usize) -> Option<FirstRows> {
         .byte_records()
         .filter(|r| r.as_ref().map_or(true, |r| !blank(r)));
     let header = records.next()?.ok()?;
-    let mut columns: Vec<(String, Vec<Cell>)> = header
+    let mut columns: Vec<(String, Vec<SampleCell>)> = header
         .iter()
         .enumerate()
         .map(|(i, field)| {
@@ -75,8 +75,8 @@ fn csv_first_rows(reader: impl Read, n: usize) -> Option<FirstRows> {
         let Ok(record) = record else { break };
         for (i, (_, cells)) in columns.iter_mut().enumerate() {
             cells.push(match record.get(i) {
-                Some(b"") | None => Cell::Null,
-                Some(field) => Cell::Text(String::from_utf8_lossy(field).into_owned()),
+                Some(b"") | None => SampleCell::Null,
+                Some(field) => SampleCell::Text(String::from_utf8_lossy(field).into_owned()),
             });
         }
     }

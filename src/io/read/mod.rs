@@ -30,7 +30,7 @@ mod hash;
 mod header;
 mod parquet;
 
-pub use first_rows::{Cell, FirstRows, first_rows};
+pub use first_rows::{FirstRows, SampleCell, first_rows};
 pub use hash::sha256_hex;
 
 use super::problem::Problem;
@@ -45,7 +45,7 @@ use std::sync::{Mutex, PoisonError};
 /// The kind of value a column holds, which decides how Parquet columns are
 /// converted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub enum ValueKind {
     /// Free text (ids, names, labels).
     Text,
     /// A decimal amount.
@@ -66,7 +66,7 @@ pub struct Wanted {
     /// Whether the file must have it.
     pub required: bool,
     /// What it holds.
-    pub kind: Kind,
+    pub kind: ValueKind,
 }
 
 /// One value of a wanted column in a row.
@@ -97,7 +97,7 @@ pub(super) const MAX_WANTED: usize = 16;
 
 /// The file format, chosen by extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
+pub enum FileFormat {
     /// `.csv`
     Csv,
     /// `.csv.gz`
@@ -129,14 +129,14 @@ pub struct At {
 }
 
 /// The format of `path`, from its extension.
-pub fn format_of(path: &Path) -> Option<Format> {
+pub fn format_of(path: &Path) -> Option<FileFormat> {
     let name = path.file_name()?.to_str()?.to_ascii_lowercase();
     if name.ends_with(".csv.gz") {
-        Some(Format::CsvGz)
+        Some(FileFormat::CsvGz)
     } else if name.ends_with(".csv") {
-        Some(Format::Csv)
+        Some(FileFormat::Csv)
     } else if name.ends_with(".parquet") || name.ends_with(".pq") {
-        Some(Format::Parquet)
+        Some(FileFormat::Parquet)
     } else {
         None
     }
@@ -221,7 +221,7 @@ pub fn scan_parts<S: Send>(
     let f = std::fs::File::open(path)
         .map_err(|e| Problem::file(&file, format!("cannot be read: {}", io_reason(&e))))?;
     match format {
-        Format::Parquet => {
+        FileFormat::Parquet => {
             let mut raw = Vec::new();
             std::io::BufReader::new(f)
                 .read_to_end(&mut raw)
@@ -235,7 +235,7 @@ pub fn scan_parts<S: Send>(
             });
             Ok(Meta { file, sha256, rows })
         }
-        Format::Csv | Format::CsvGz => {
+        FileFormat::Csv | FileFormat::CsvGz => {
             // The hashing thread sees every byte the parser reads.
             let (tee, hasher) = hashing_reader(f);
             let csv = CsvJob {
@@ -245,7 +245,7 @@ pub fn scan_parts<S: Send>(
                 block: BLOCK,
                 plain: true,
             };
-            let rows = if format == Format::CsvGz {
+            let rows = if format == FileFormat::CsvGz {
                 csv.run(
                     flate2::read::MultiGzDecoder::new(tee),
                     new_state,

@@ -2,9 +2,9 @@
 //! does. Only the wanted columns are read; timestamp, date and numeric
 //! columns keep their types.
 
-use super::first_rows::{Cell, FirstRows};
+use super::first_rows::{FirstRows, SampleCell};
 use super::header::locate;
-use super::{At, Kind, Value, Wanted};
+use super::{At, Value, ValueKind, Wanted};
 use crate::io::problem::Problem;
 use crate::model::{MICROS_PER_DAY, Micros};
 use polars::prelude::*;
@@ -30,7 +30,11 @@ pub(super) fn parquet_first_rows(f: std::fs::File, n: usize) -> Option<FirstRows
                         |_| Vec::new(),
                         |ca| {
                             ca.iter()
-                                .map(|v| v.map_or(Cell::Null, |v| Cell::Timestamp(to_micros(v))))
+                                .map(|v| {
+                                    v.map_or(SampleCell::Null, |v| {
+                                        SampleCell::Timestamp(to_micros(v))
+                                    })
+                                })
                                 .collect()
                         },
                     )
@@ -40,7 +44,9 @@ pub(super) fn parquet_first_rows(f: std::fs::File, n: usize) -> Option<FirstRows
                     |ca| {
                         ca.iter()
                             .map(|v| {
-                                v.map_or(Cell::Null, |d| Cell::Date(i64::from(d) * MICROS_PER_DAY))
+                                v.map_or(SampleCell::Null, |d| {
+                                    SampleCell::Date(i64::from(d) * MICROS_PER_DAY)
+                                })
                             })
                             .collect()
                     },
@@ -51,7 +57,7 @@ pub(super) fn parquet_first_rows(f: std::fs::File, n: usize) -> Option<FirstRows
                     .and_then(|f| f.f64().ok().map(|ca| ca.iter().collect::<Vec<_>>()))
                     .map_or_else(Vec::new, |v| {
                         v.into_iter()
-                            .map(|v| v.map_or(Cell::Null, Cell::Number))
+                            .map(|v| v.map_or(SampleCell::Null, SampleCell::Number))
                             .collect()
                     }),
                 _ => s
@@ -61,8 +67,8 @@ pub(super) fn parquet_first_rows(f: std::fs::File, n: usize) -> Option<FirstRows
                         t.str().ok().map(|ca| {
                             ca.iter()
                                 .map(|v| match v {
-                                    None | Some("") => Cell::Null,
-                                    Some(v) => Cell::Text(v.to_string()),
+                                    None | Some("") => SampleCell::Null,
+                                    Some(v) => SampleCell::Text(v.to_string()),
                                 })
                                 .collect()
                         })
@@ -131,7 +137,7 @@ pub(super) fn scan_parquet(
         };
         let col = match (w.kind, s.dtype()) {
             (_, DataType::String) => ParquetColumn::Text(s.str().map_err(bad)?.clone()),
-            (Kind::Timestamp | Kind::Date, DataType::Datetime(unit, _)) => {
+            (ValueKind::Timestamp | ValueKind::Date, DataType::Datetime(unit, _)) => {
                 let phys = s.to_physical_repr();
                 let ca = phys.i64().map_err(bad)?;
                 let to_micros = |v: i64| match unit {
@@ -141,7 +147,7 @@ pub(super) fn scan_parquet(
                 };
                 ParquetColumn::Micros(ca.iter().map(|v| v.map(to_micros)).collect())
             }
-            (Kind::Timestamp | Kind::Date, DataType::Date) => {
+            (ValueKind::Timestamp | ValueKind::Date, DataType::Date) => {
                 let phys = s.to_physical_repr();
                 let ca = phys.i32().map_err(bad)?;
                 ParquetColumn::Micros(
@@ -150,11 +156,11 @@ pub(super) fn scan_parquet(
                         .collect(),
                 )
             }
-            (Kind::Number, dt) if dt.is_primitive_numeric() => {
+            (ValueKind::Number, dt) if dt.is_primitive_numeric() => {
                 let f = s.cast(&DataType::Float64).map_err(bad)?;
                 ParquetColumn::Number(f.f64().map_err(bad)?.iter().collect())
             }
-            (Kind::Text, dt) if dt.is_primitive_numeric() || dt.is_bool() => {
+            (ValueKind::Text, dt) if dt.is_primitive_numeric() || dt.is_bool() => {
                 let t = s.cast(&DataType::String).map_err(bad)?;
                 ParquetColumn::Text(t.str().map_err(bad)?.clone())
             }

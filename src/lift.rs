@@ -13,7 +13,7 @@
 use crate::stats::describe::BiMoments;
 use crate::stats::welch::{GroupSummary, RelativeInputs, relative, welch};
 use crate::stats::{Estimate, bootstrap, finite, proportion};
-use crate::warning::WarningCode;
+use crate::warning::{Warning, WarningCode};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
@@ -106,7 +106,7 @@ pub struct LiftEstimate {
     /// Bootstrap interval, when asked for and defined.
     pub bootstrap: Option<Bootstrap>,
     /// Why estimates are null or limited (warning codes with messages).
-    pub notes: Vec<(WarningCode, String)>,
+    pub notes: Vec<Warning>,
 }
 
 /// What the estimate needs of one arm: the moments of (X, Y), the
@@ -173,7 +173,7 @@ fn estimate_inner(
     let conf = settings.confidence;
     let ne = out.exposed.users as f64;
     if e.moments.n < 2 || c.moments.n < 2 {
-        out.notes.push((
+        out.notes.push(Warning::new(
             WarningCode::SmallArm,
             format!(
                 "the exposed arm has {} and the control arm {} mature users; estimates need at least 2 in each",
@@ -199,9 +199,9 @@ fn estimate_inner(
     };
     out.revenue_per_user_lift_raw = raw.estimate;
     if raw.df.is_none() {
-        out.notes.push((
+        out.notes.push(Warning::new(
             WarningCode::ZeroVariance,
-            "revenue per user does not vary within either arm: no interval or p-value".to_string(),
+            "revenue per user does not vary within either arm: no interval or p-value",
         ));
     }
     let raw_inputs = RelativeInputs {
@@ -264,9 +264,9 @@ fn estimate_inner(
     out.incremental_revenue = headline.estimate.scaled(ne).without_p();
     match relative(headline.diff, &rel_inputs, headline.df, conf) {
         Some(r) => out.relative_lift = r,
-        None => out.notes.push((
+        None => out.notes.push(Warning::new(
             WarningCode::ZeroBaseline,
-            "the control arm's revenue per user is 0: relative lift is undefined".to_string(),
+            "the control arm's revenue per user is 0: relative lift is undefined",
         )),
     }
     (out, adjusted)
@@ -372,7 +372,7 @@ mod tests {
         assert_eq!(r.revenue_per_user_lift.estimate, None);
         assert_eq!(r.relative_lift.estimate, None);
         assert_eq!(r.conversion_rate_lift.estimate, None);
-        assert_eq!(r.notes[0].0, WarningCode::SmallArm);
+        assert_eq!(r.notes[0].code, WarningCode::SmallArm);
         assert_eq!(r.exposed.users, 1);
     }
 
@@ -384,8 +384,8 @@ mod tests {
         assert_eq!(r.revenue_per_user_lift.estimate, Some(0.0));
         assert_eq!(r.revenue_per_user_lift.ci_low, None);
         assert_eq!(r.conversion_rate_lift.p_value, None);
-        assert!(r.notes.iter().any(|(c, _)| *c == WarningCode::ZeroVariance));
-        assert!(r.notes.iter().any(|(c, _)| *c == WarningCode::ZeroBaseline));
+        assert!(r.notes.iter().any(|n| n.code == WarningCode::ZeroVariance));
+        assert!(r.notes.iter().any(|n| n.code == WarningCode::ZeroBaseline));
     }
 }
 

@@ -507,10 +507,18 @@ impl Settings {
         }
     }
 
-    /// Bootstrap resamples and seed, when the bootstrap is on.
-    pub fn bootstrap(&self) -> Option<(usize, u64)> {
+    /// Bootstrap resamples, when the bootstrap is on.
+    pub fn bootstrap(&self) -> Option<usize> {
         match self {
-            Self::Run(s) => s.bootstrap.map(|n| (n, s.seed)),
+            Self::Run(s) => s.bootstrap,
+            _ => None,
+        }
+    }
+
+    /// The seed of the bootstrap (`uplift run` only).
+    pub fn seed(&self) -> Option<u64> {
+        match self {
+            Self::Run(s) => Some(s.seed),
             _ => None,
         }
     }

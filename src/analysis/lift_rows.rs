@@ -93,15 +93,16 @@ fn lift_row(
     warnings: &mut Vec<Warning>,
 ) -> LiftRow {
     let w = cell.window_days;
-    for (code, msg) in &est.notes {
+    for note in &est.notes {
         warnings.push(Warning::new(
-            *code,
+            note.code,
             format!(
-                "channel {name}, window {w}{}: {msg}",
+                "channel {name}, window {w}{}: {}",
                 cell.segment
                     .as_ref()
                     .map(|s| format!(", segment {s}"))
-                    .unwrap_or_default()
+                    .unwrap_or_default(),
+                note.message
             ),
         ));
     }

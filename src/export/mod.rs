@@ -133,7 +133,8 @@ fn settings_line(report: &Report) -> String {
     if let Some(b) = c.cuped() {
         parts.push(format!("CUPED {}", if b { "on" } else { "off" }));
     }
-    if let Some((n, seed)) = c.bootstrap() {
+    if let Some(n) = c.bootstrap() {
+        let seed = c.seed().unwrap_or(0);
         parts.push(format!("bootstrap {n} resamples (seed {seed})"));
     }
     if let Some(h) = c.hurdle_iroas() {

@@ -7,7 +7,7 @@
 //! `n_e_all` counts every user with an exposed row (contaminated and immature
 //! included), so that a segment row gets its share.
 
-use crate::model::{DayNumber, Exposures, MICROS_PER_DAY, SpendRow};
+use crate::model::{DayNumber, Exposures, MICROS_PER_DAY, SpendRow, TimeSpan};
 use crate::stats::sum::NeumaierSum;
 
 /// Default hurdle iROAS (the opportunity cost of a unit of spend).
@@ -29,7 +29,7 @@ pub struct DatedCost {
 /// in their order; `None` for a channel without exposed rows.
 pub fn channel_spend(
     costs: impl IntoIterator<Item = DatedCost>,
-    spans: &[Option<(i64, i64)>],
+    spans: &[Option<TimeSpan>],
 ) -> Vec<Option<f64>> {
     let day = |ts: i64| ts.div_euclid(MICROS_PER_DAY) as DayNumber;
     let mut totals: Vec<NeumaierSum> = vec![NeumaierSum::default(); spans.len()];
@@ -39,7 +39,7 @@ pub fn channel_spend(
             .get(ch)
             .copied()
             .flatten()
-            .is_some_and(|(a, b)| day(a) <= c.day && c.day <= day(b));
+            .is_some_and(|s| day(s.first) <= c.day && c.day <= day(s.last));
         if within {
             totals[ch].add(c.amount);
         }
@@ -132,7 +132,16 @@ mod tests {
                 spend: 1000.0,
             },
         ];
-        let s = channel_spend(dated_costs(&ex, &spend), &[Some((2 * d + 5, 4 * d)), None]);
+        let s = channel_spend(
+            dated_costs(&ex, &spend),
+            &[
+                Some(TimeSpan {
+                    first: 2 * d + 5,
+                    last: 4 * d,
+                }),
+                None,
+            ],
+        );
         // Days 2..=4: 10 + 20 + 0.5 + 0.25; the organic touch on day 9 is outside.
         assert_eq!(s, vec![Some(30.75), None]);
     }

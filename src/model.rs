@@ -15,6 +15,30 @@ pub type DayNumber = i32;
 /// Microseconds in one day.
 pub const MICROS_PER_DAY: i64 = 86_400_000_000;
 
+/// The first and last time of something (a channel's exposed rows).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeSpan {
+    /// The first time.
+    pub first: Micros,
+    /// The last time.
+    pub last: Micros,
+}
+
+impl TimeSpan {
+    /// The span of one instant.
+    pub fn at(t: Micros) -> Self {
+        Self { first: t, last: t }
+    }
+
+    /// The span widened to hold `t`.
+    pub fn with(self, t: Micros) -> Self {
+        Self {
+            first: self.first.min(t),
+            last: self.last.max(t),
+        }
+    }
+}
+
 /// A window of whole days (1..=365): a user's outcome window `[t0, t0 + W)`,
 /// their pre-period `[t0 − W, t0)`, an attribution lookback.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -15,7 +15,7 @@
 use crate::attribution::{MarkovExplain, ModelResult, Totals};
 use crate::io::{FileInfo, RevenueFacts};
 use crate::lift::ArmStats;
-use crate::model::{FinancePeriod, Micros};
+use crate::model::{FinancePeriod, Micros, TimeSpan};
 use crate::reconcile::DailyRevenue;
 use crate::warning::Warning;
 use std::collections::BTreeMap;
@@ -70,7 +70,7 @@ pub struct CohortCounts {
     /// Users with at least one exposed row, contaminated included (`n_e_all`).
     pub exposed_all: u64,
     /// Time of the channel's first and last exposed row.
-    pub exposed_span: Option<(Micros, Micros)>,
+    pub exposed_span: Option<TimeSpan>,
 }
 
 /// Both arms of one (channel, window, segment).

@@ -113,8 +113,8 @@ fn lift_row(
         channel: name.to_string(),
         segment: cell.segment.clone(),
         window_days: w,
-        test_start: cohort.exposed_span.map(|(a, _)| date(a)),
-        test_end: cohort.exposed_span.map(|(_, b)| date(b)),
+        test_start: cohort.exposed_span.map(|s| date(s.first)),
+        test_end: cohort.exposed_span.map(|s| date(s.last)),
         exposed: est.exposed,
         control: est.control,
         excluded: Excluded {

@@ -24,7 +24,7 @@ use crate::attribution::{self, ConversionPath, Totals, WindowPaths};
 use crate::attribution::{
     AttributionError, Credits, Model, ModelResult, NestedPaths, Params, Targets, Touchpoints,
 };
-use crate::model::{MICROS_PER_DAY, Micros};
+use crate::model::{Micros, Window};
 use crate::parallel::ordered_map;
 use crate::reduce::cohort::Member;
 use crate::stats::sum::NeumaierSum;
@@ -78,7 +78,7 @@ fn test_paths(
     members: &[Member],
     as_of: Micros,
 ) -> WindowPaths {
-    let span = i64::from(paths.window_days) * MICROS_PER_DAY;
+    let span = Window(paths.window_days).span();
     // members are sorted by user id (cohort::build walks users in order).
     let t0_of = |u: u32| {
         members
@@ -398,11 +398,7 @@ pub fn attribute_and_credit(
     threads: usize,
 ) -> Result<Vec<WindowCredited>, AttributionError> {
     let k = paths.windows.len();
-    let spans: Vec<i64> = paths
-        .windows
-        .iter()
-        .map(|&w| i64::from(w) * MICROS_PER_DAY)
-        .collect();
+    let spans: Vec<i64> = paths.windows.iter().map(|&w| Window(w).span()).collect();
     let n_users = tp.user.iter().max().map_or(0, |&u| u as usize + 1);
     let no_experiments = Vec::new();
     let experiments: Vec<&Vec<&Experiment<'_>>> = (0..k)
@@ -667,7 +663,7 @@ mod tests {
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
 
-    const D: i64 = MICROS_PER_DAY;
+    const D: i64 = crate::model::MICROS_PER_DAY;
 
     /// Random users with touches on 4 channels (some labeled) and orders.
     fn data(seed: u64) -> (Exposures, Orders) {

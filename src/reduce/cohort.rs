@@ -6,7 +6,7 @@
 //! of every window at once (binary search in the user's sorted orders).
 //! See the contract, "Cohorts" and "Outcome".
 
-use crate::model::{Exposures, Group, Micros, Orders, Window};
+use crate::model::{Exposures, Group, Micros, Orders, TimeSpan, Window};
 
 /// A user in one arm of a channel's test, with the entry time `t0`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,7 +33,7 @@ pub struct ChannelCohort {
     /// Users with at least one exposed row, contaminated included (`n_e_all`).
     pub exposed_all: u64,
     /// Time of the channel's first and last exposed row.
-    pub exposed_span: Option<(Micros, Micros)>,
+    pub exposed_span: Option<TimeSpan>,
     /// Rows of the channel, by group: exposed, control, organic.
     pub rows: [u64; 3],
 }
@@ -68,10 +68,11 @@ pub fn build(ex: &Exposures, n_channels: usize) -> Vec<ChannelCohort> {
                     s.0 = true;
                     s.3 = s.3.min(ts);
                     cohort.rows[0] += 1;
-                    cohort.exposed_span = Some(match cohort.exposed_span {
-                        None => (ts, ts),
-                        Some((a, b)) => (a.min(ts), b.max(ts)),
-                    });
+                    cohort.exposed_span = Some(
+                        cohort
+                            .exposed_span
+                            .map_or_else(|| TimeSpan::at(ts), |s| s.with(ts)),
+                    );
                 }
                 Group::Control => {
                     s.1 = true;
@@ -235,7 +236,13 @@ mod tests {
         assert_eq!(c[0].contaminated, vec![2]);
         assert_eq!(c[0].exposed_all, 2);
         // Every exposed row counts for the span, a contaminated user's too.
-        assert_eq!(c[0].exposed_span, Some((2 * D, 5 * D)));
+        assert_eq!(
+            c[0].exposed_span,
+            Some(TimeSpan {
+                first: 2 * D,
+                last: 5 * D
+            })
+        );
         assert_eq!(c[1].organic_users, 1);
         assert_eq!(c[1].exposed, vec![Member { user: 3, t0: 9 * D }]);
         assert_eq!(c[0].rows, [3, 2, 1]);

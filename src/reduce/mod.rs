@@ -15,7 +15,7 @@ pub mod cohort;
 use crate::attribution::{Model, Params, Touchpoints};
 use crate::error::Error;
 use crate::io::{FileInfo, Loaded};
-use crate::model::{Dataset, Micros};
+use crate::model::{Dataset, Micros, TimeSpan};
 use crate::reconcile;
 use crate::report::RunSettings;
 use crate::stats::sum::NeumaierSum;
@@ -81,7 +81,7 @@ pub fn summarize(
     let cohorts = cohorts_of();
     let has_spend = given.spend || data.exposures.cost.iter().any(|&c| c != 0.0);
     let spend = has_spend.then(|| {
-        let spans: Vec<Option<(Micros, Micros)>> = cohorts.iter().map(|c| c.exposed_span).collect();
+        let spans: Vec<Option<TimeSpan>> = cohorts.iter().map(|c| c.exposed_span).collect();
         crate::economics::channel_spend(
             crate::economics::dated_costs(&data.exposures, &data.spend),
             &spans,

@@ -10,7 +10,7 @@ use crate::error::Error;
 use crate::io::FileInfo;
 use crate::io::problem::{Problem, show_value};
 use crate::io::read::{self, Value, ValueKind, Wanted};
-use crate::model::{DayNumber, Micros};
+use crate::model::{DayNumber, Micros, TimeSpan};
 use crate::warehouse::sql;
 use std::path::{Path, PathBuf};
 
@@ -232,7 +232,7 @@ pub struct ChannelRow {
     /// Channel name.
     pub channel: String,
     /// First and last exposed row.
-    pub exposed_span: Option<(Micros, Micros)>,
+    pub exposed_span: Option<TimeSpan>,
     /// Users with an exposed row (contaminated included).
     pub exposed_all: u64,
     /// Users with only exposed rows.
@@ -580,7 +580,10 @@ pub fn load(dir: &Path, markov: bool) -> Result<Aggregates, Error> {
             cells[1] != AggregateCell::Null,
             cells[2] != AggregateCell::Null,
         ) {
-            (true, true) if t.text(r, 1).is_some() => Some((t.integer(r, 1)?, t.integer(r, 2)?)),
+            (true, true) if t.text(r, 1).is_some() => Some(TimeSpan {
+                first: t.integer(r, 1)?,
+                last: t.integer(r, 2)?,
+            }),
             _ => None,
         };
         channels.push(ChannelRow {

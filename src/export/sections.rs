@@ -47,6 +47,9 @@ pub fn document(report: &Report) -> Document {
     if !report.calibration.is_empty() {
         sections.push(calibration_section(report, &ci));
     }
+    if let Some(s) = markov_section(report) {
+        sections.push(s);
+    }
     if let Some(s) = reconciliation_section(report) {
         sections.push(s);
     }
@@ -647,6 +650,66 @@ fn totals_section(report: &Report) -> Section {
             Block::Table(t),
         ],
     }
+}
+
+/// The Markov chain of each window (`--explain markov`): its transitions
+/// and each channel's removal effect.
+fn markov_section(report: &Report) -> Option<Section> {
+    let chains = report.markov.as_ref()?;
+    let mut blocks = Vec::new();
+    for m in chains {
+        let horizon = m
+            .horizon
+            .map_or_else(|| "unlimited".to_string(), |h| h.to_string());
+        blocks.push(Block::Heading(format!("{}-day lookback", m.window_days)));
+        blocks.push(Block::Text(vec![plain(format!(
+            "Order {}, {} states, horizon {horizon}, longest path {}, {} distinct paths, P(conversion) = {:.6}.",
+            m.order,
+            m.states.len(),
+            m.longest_path,
+            m.distinct_paths,
+            m.base_conversion_probability
+        ))]));
+        let mut t = Table::new(&[
+            ("from", false),
+            ("to", false),
+            ("paths", true),
+            ("probability", true),
+        ]);
+        for tr in &m.transitions {
+            t.rows.push(vec![
+                Cell::text(tr.from.clone()),
+                Cell::text(tr.to.clone()),
+                Cell::text(count(tr.count)),
+                Cell::text(format!("{:.6}", tr.probability)),
+            ]);
+        }
+        blocks.push(Block::Table(t));
+        let mut r = Table::new(&[
+            ("channel", false),
+            ("removal effect", true),
+            ("P(conv) without", true),
+            ("value removal effect", true),
+            ("conversion share", true),
+            ("revenue share", true),
+        ]);
+        for e in &m.removal_effects {
+            r.rows.push(vec![
+                Cell::strong(e.channel.clone()),
+                Cell::text(format!("{:.6}", e.removal_effect)),
+                Cell::text(format!("{:.6}", e.conversion_probability_without)),
+                Cell::text(format!("{:.6}", e.value_removal_effect)),
+                Cell::text(pct(Some(e.conversion_share))),
+                Cell::text(pct(Some(e.value_share))),
+            ]);
+        }
+        blocks.push(Block::Table(r));
+    }
+    Some(Section {
+        id: "markov",
+        title: "Markov chain".to_string(),
+        blocks,
+    })
 }
 
 fn reconciliation_section(report: &Report) -> Option<Section> {

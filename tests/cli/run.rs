@@ -164,8 +164,10 @@ fn the_table_shows_one_table_per_window() {
         .output()
         .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("Lift, 30-day window, all users"), "{text}");
-    assert!(text.contains("Lift, 60-day window, all users"), "{text}");
+    let lift = &text[text.find("Lift per window").expect("a lift section")..];
+    let w30 = lift.find("\n30-day window\n").expect("a 30-day table");
+    let w60 = lift.find("\n60-day window\n").expect("a 60-day table");
+    assert!(w30 < w60, "{text}");
     assert!(text.contains("email"));
 }
 

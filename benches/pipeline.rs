@@ -30,7 +30,7 @@ use uplift::cli::{Cli, Command};
 use uplift::config::Config;
 use uplift::io::{InputPaths, load};
 use uplift::lift::{Arm, LiftSettings, estimate};
-use uplift::model::Dataset;
+use uplift::model::{Dataset, Window};
 use uplift::reduce::cohort::{self, ArmOutcomes, OrderIndex};
 use uplift::settings::RunSettings;
 
@@ -45,7 +45,7 @@ fn main() {
 }
 
 /// The windows of the comparison run.
-const WINDOWS: [u16; 3] = [30, 60, 90];
+const WINDOWS: [Window; 3] = [Window(30), Window(60), Window(90)];
 
 /// The loaded data set of `users` (loaded once per process).
 fn data(users: usize) -> Arc<Dataset> {

@@ -41,7 +41,10 @@ impl TimeSpan {
 
 /// A window of whole days (1..=365): a user's outcome window `[t0, t0 + W)`,
 /// their pre-period `[t0 − W, t0)`, an attribution lookback.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+///
+/// Serialized as its number of days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(transparent)]
 pub struct Window(pub u16);
 
 impl Window {
@@ -53,6 +56,17 @@ impl Window {
     /// Its length in microseconds.
     pub fn span(self) -> Micros {
         i64::from(self.0) * MICROS_PER_DAY
+    }
+
+    /// The days of each window.
+    pub fn days_of(windows: &[Window]) -> Vec<u16> {
+        windows.iter().map(|w| w.0).collect()
+    }
+}
+
+impl std::fmt::Display for Window {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
     }
 }
 /// Microseconds in one second.

@@ -11,7 +11,7 @@ use crate::attribution::{Model, Params};
 use crate::config::{Columns, GroupLabels, Srm};
 use crate::io::{FileInfo, OnBadRows};
 use crate::lift::{ArmSummary, Bootstrap, Cuped};
-use crate::model::Micros;
+use crate::model::{Micros, Window};
 use crate::stats::Estimate;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -483,7 +483,7 @@ pub enum Settings {
 
 impl Settings {
     /// The windows in days, when the subcommand has windows.
-    pub fn windows(&self) -> Option<&[u16]> {
+    pub fn windows(&self) -> Option<&[Window]> {
         match self {
             Self::Run(s) => Some(&s.windows),
             Self::Attribute(s) => Some(&s.windows),
@@ -553,8 +553,8 @@ impl Settings {
 /// Every setting in force for a run (reported as `config`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RunSettings {
-    /// Windows in days, ascending.
-    pub windows: Vec<u16>,
+    /// Windows, ascending.
+    pub windows: Vec<Window>,
     /// Confidence level.
     pub confidence: f64,
     /// CUPED on.
@@ -598,8 +598,8 @@ pub struct RunSettings {
 /// Every setting of `uplift attribute` (reported as `config`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AttributeSettings {
-    /// Windows in days, ascending.
-    pub windows: Vec<u16>,
+    /// Windows, ascending.
+    pub windows: Vec<Window>,
     /// Attribution models.
     pub models: Vec<Model>,
     /// Attribution parameters.

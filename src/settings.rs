@@ -13,7 +13,7 @@ use crate::config::Config;
 use crate::economics::DEFAULT_HURDLE_IROAS;
 use crate::error::Error;
 use crate::io::time;
-use crate::model::{MICROS_PER_SECOND, Micros};
+use crate::model::{MICROS_PER_SECOND, Micros, Window};
 use crate::reconcile::DEFAULT_TOLERANCE;
 pub use crate::report::{AttributeSettings, ReconcileSettings, RunSettings};
 use std::path::Path;
@@ -29,7 +29,7 @@ pub const DEFAULT_WINDOW_DAYS: u16 = 30;
 pub const DEFAULT_CONFIDENCE: f64 = 0.95;
 
 /// The windows in force: the flags, else the config, else 30 days; sorted.
-pub fn resolve_windows(flags: &[u16], cfg: &Config) -> Result<Vec<u16>, Error> {
+pub fn resolve_windows(flags: &[u16], cfg: &Config) -> Result<Vec<Window>, Error> {
     let mut windows = if flags.is_empty() {
         cfg.analysis
             .windows
@@ -45,7 +45,7 @@ pub fn resolve_windows(flags: &[u16], cfg: &Config) -> Result<Vec<u16>, Error> {
     }
     windows.sort_unstable();
     windows.dedup();
-    Ok(windows)
+    Ok(windows.into_iter().map(Window).collect())
 }
 
 /// `--as-of DATE`: the last second of that UTC day.

@@ -15,7 +15,7 @@
 use crate::attribution::{MarkovExplain, ModelResult, Totals};
 use crate::io::{FileInfo, RevenueFacts};
 use crate::lift::ArmStats;
-use crate::model::{FinancePeriod, Micros, TimeSpan};
+use crate::model::{FinancePeriod, Micros, TimeSpan, Window};
 use crate::reconcile::DailyRevenue;
 use crate::warning::Warning;
 use std::collections::BTreeMap;
@@ -78,8 +78,8 @@ pub struct CohortCounts {
 pub struct LiftCell {
     /// Channel code.
     pub channel: u16,
-    /// Window in days.
-    pub window_days: u16,
+    /// The window.
+    pub window: Window,
     /// Segment name (`None` = all users).
     pub segment: Option<String>,
     /// The exposed arm's mature users.

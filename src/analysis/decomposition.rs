@@ -2,16 +2,22 @@
 //! sum of the tested channels' incremental revenue and a baseline (what the
 //! tests do not attribute to any tested channel).
 
+use crate::model::Window;
 use crate::reconcile::round_cents;
 use crate::report::{ChannelAmount, Decomposition, LiftRow};
 use crate::stats::sum::NeumaierSum;
 
 /// Export revenue = Σ incremental revenue of the tested channels + baseline.
-pub fn decompose(export_net_revenue: f64, lift: &[LiftRow], windows: &[u16]) -> Vec<Decomposition> {
+pub fn decompose(
+    export_net_revenue: f64,
+    lift: &[LiftRow],
+    windows: &[Window],
+) -> Vec<Decomposition> {
     let export = round_cents(export_net_revenue);
     windows
         .iter()
         .map(|&w| {
+            let w = w.days();
             let incremental: Vec<ChannelAmount> = lift
                 .iter()
                 .filter(|r| r.window_days == w && r.segment.is_none())
@@ -64,7 +70,7 @@ mod tests {
                 ..row("email", 30, Some(1e6))
             },
         ];
-        let d = decompose(1000.004, &lift, &[30, 60]);
+        let d = decompose(1000.004, &lift, &[Window(30), Window(60)]);
         assert_eq!(d[0].export_revenue, 1000.0, "rounded to the cent");
         assert_eq!(d[0].incremental.len(), 2, "no estimate, no segment rows");
         assert_eq!(d[0].incremental_total, 150.5);

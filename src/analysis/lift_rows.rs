@@ -28,7 +28,7 @@ pub fn rows(summary: &Summary, s: &RunSettings, warnings: &mut Vec<Warning>) -> 
         .enumerate()
         .map(|(i, cell)| {
             let name = &summary.channels[usize::from(cell.channel)];
-            let settings = lift_settings(s, name, cell.segment.as_deref(), cell.window_days);
+            let settings = lift_settings(s, name, cell.segment.as_deref(), cell.window.days());
             let users = summary
                 .users
                 .as_ref()
@@ -92,7 +92,7 @@ fn lift_row(
     s: &RunSettings,
     warnings: &mut Vec<Warning>,
 ) -> LiftRow {
-    let w = cell.window_days;
+    let w = cell.window.days();
     for note in &est.notes {
         warnings.push(Warning::new(
             note.code,
@@ -213,7 +213,7 @@ mod tests {
     fn cell(channel: u16, w: u16, e: &Users, c: &Users) -> LiftCell {
         LiftCell {
             channel,
-            window_days: w,
+            window: crate::model::Window(w),
             segment: None,
             exposed: ArmStats::of(&e.arm()),
             control: ArmStats::of(&c.arm()),

@@ -29,6 +29,7 @@ pub use facts::{ChannelDecision, all_users, decisions, lift_channels, lift_windo
 pub use sections::{document, incremental_by_channel};
 
 use crate::error::Error;
+use crate::model::Window;
 pub use crate::report::Format;
 use crate::report::Report;
 use document::{code, plain};
@@ -124,7 +125,7 @@ fn settings_line(report: &Report) -> String {
     let c = &report.config;
     let mut parts = Vec::new();
     if let Some(w) = c.windows() {
-        let w: Vec<String> = w.iter().map(u16::to_string).collect();
+        let w: Vec<String> = w.iter().map(Window::to_string).collect();
         parts.push(format!("windows {} days", w.join(", ")));
     }
     if c.confidence().is_some() {

@@ -4,7 +4,7 @@
 
 use super::cohort::{self, ArmOutcomes, ChannelCohort, OrderIndex};
 use crate::lift::{Arm, ArmStats};
-use crate::model::{Dataset, Micros};
+use crate::model::{Dataset, Micros, Window};
 use crate::summary::{CohortCounts, LiftCell, LiftCellOutcomes, Outcomes};
 
 /// The counts of every channel's cohorts, in channel-code order.
@@ -28,7 +28,7 @@ pub fn counts(cohorts: &[ChannelCohort]) -> Vec<CohortCounts> {
 pub fn cells(
     data: &Dataset,
     cohorts: &[ChannelCohort],
-    windows: &[u16],
+    windows: &[Window],
     as_of: Micros,
     keep_users: bool,
 ) -> (Vec<LiftCell>, Option<Vec<LiftCellOutcomes>>) {
@@ -51,7 +51,7 @@ fn channel_cells(
     data: &Dataset,
     index: &OrderIndex,
     c: &ChannelCohort,
-    windows: &[u16],
+    windows: &[Window],
     as_of: Micros,
     keep_users: bool,
 ) -> (Vec<LiftCell>, Vec<LiftCellOutcomes>) {
@@ -90,7 +90,7 @@ fn channel_cells(
             }
             cells.push(LiftCell {
                 channel: c.channel,
-                window_days: w,
+                window: w,
                 segment: seg.map(|i| data.segments[usize::from(i)].clone()),
                 exposed: ArmStats::of(&view(e)),
                 control: ArmStats::of(&view(k_arm)),

@@ -160,7 +160,7 @@ pub fn outcomes(
     members: &[Member],
     orders: &Orders,
     index: &OrderIndex,
-    windows: &[u16],
+    windows: &[Window],
     as_of: Micros,
 ) -> Vec<ArmOutcomes> {
     let mut out: Vec<ArmOutcomes> = windows.iter().map(|_| ArmOutcomes::default()).collect();
@@ -169,7 +169,7 @@ pub fn outcomes(
         let ts = &orders.ts[r.clone()];
         let rev = &orders.revenue[r];
         for (k, &w) in windows.iter().enumerate() {
-            let span = Window(w).span();
+            let span = w.span();
             let arm = &mut out[k];
             if m.t0.saturating_add(span) > as_of {
                 arm.immature_users.push(m.user);
@@ -267,7 +267,7 @@ mod tests {
                 t0: 10 * D,
             },
         ];
-        let out = outcomes(&members, &orders, &index, &[7, 30], 20 * D);
+        let out = outcomes(&members, &orders, &index, &[Window(7), Window(30)], 20 * D);
         // W = 7: Y = [10, 17) = 11 − 3 = 8, X = [3, 10) = 7; 17 is excluded.
         assert_eq!(out[0].y, vec![8.0, 0.0]);
         assert_eq!(out[0].x, vec![7.0, 0.0]);
@@ -305,7 +305,7 @@ mod tests {
             })
             .collect();
         let as_of = 100 * D;
-        let out = outcomes(&members, &orders, &index, &windows, as_of);
+        let out = outcomes(&members, &orders, &index, &windows.map(Window), as_of);
         for (k, &w) in windows.iter().enumerate() {
             let span = i64::from(w) * D;
             for (i, m) in members.iter().enumerate() {
@@ -331,7 +331,13 @@ mod tests {
             row: vec![0],
         };
         let index = OrderIndex::new(&orders, 1);
-        let out = outcomes(&[Member { user: 0, t0: D }], &orders, &index, &[7], 100 * D);
+        let out = outcomes(
+            &[Member { user: 0, t0: D }],
+            &orders,
+            &index,
+            &[Window(7)],
+            100 * D,
+        );
         assert_eq!(out[0].y, vec![-4.0]);
         assert_eq!(out[0].converted, vec![false]);
     }

@@ -15,7 +15,7 @@ pub mod cohort;
 use crate::attribution::{Model, Params, Touchpoints};
 use crate::error::Error;
 use crate::io::{FileInfo, Loaded};
-use crate::model::{Dataset, Micros, TimeSpan};
+use crate::model::{Dataset, Micros, TimeSpan, Window};
 use crate::reconcile;
 use crate::report::RunSettings;
 use crate::stats::sum::NeumaierSum;
@@ -123,7 +123,7 @@ fn attribute_all<'c>(
     as_of: Micros,
 ) -> Result<Vec<WindowCredits>, Error> {
     let tp = Touchpoints::from_exposures(&data.exposures);
-    let paths = crate::attribution::build_nested(&tp, &data.orders, &s.windows);
+    let paths = crate::attribution::build_nested(&tp, &data.orders, &Window::days_of(&s.windows));
     let cohorts = cohorts();
     let here = experiments_per_window(cohorts, &paths.windows, |c| !c.exposed.is_empty());
     let refs: Vec<Vec<&Experiment<'_>>> = here.iter().map(|e| e.iter().collect()).collect();
@@ -139,7 +139,7 @@ fn attribute_all<'c>(
     )
     .map_err(|e| Error::Usage(e.to_string()))?;
     let mut windows = Vec::with_capacity(s.windows.len());
-    for &w in &s.windows {
+    for w in Window::days_of(&s.windows) {
         let Some(i) = paths.windows.iter().position(|&x| x == w) else {
             continue;
         };
@@ -173,7 +173,7 @@ fn attribute_all<'c>(
 /// the limit.
 pub fn attribution_only(
     loaded: &Loaded,
-    windows: &[u16],
+    windows: &[Window],
     models: &[Model],
     params: &Params,
     explain: bool,
@@ -181,7 +181,8 @@ pub fn attribution_only(
 ) -> Result<Summary, Error> {
     let data = &loaded.data;
     let tp = Touchpoints::from_exposures(&data.exposures);
-    let paths = crate::attribution::build_nested(&tp, &data.orders, windows);
+    let days = Window::days_of(windows);
+    let paths = crate::attribution::build_nested(&tp, &data.orders, &days);
     let mut per_window = attribute_and_credit(
         &tp,
         &paths,
@@ -194,7 +195,7 @@ pub fn attribution_only(
     )
     .map_err(|e| Error::Usage(e.to_string()))?;
     let mut out = Vec::with_capacity(windows.len());
-    for &w in windows {
+    for w in days {
         let Some(i) = paths.windows.iter().position(|&x| x == w) else {
             continue;
         };

@@ -19,6 +19,7 @@ use crate::error::Error;
 use crate::io::problem::Problem;
 use crate::io::{FileInfo, Loaded, RevenueFacts};
 use crate::lift::ArmStats;
+use crate::model::Window;
 use crate::reconcile;
 use crate::report::RunSettings;
 use crate::stats::describe::BiMoments;
@@ -82,7 +83,7 @@ pub fn summarize(
     let attribution = s
         .windows
         .iter()
-        .map(|&w| window_credits(agg, s, w, &cohorts, &channels, &code))
+        .map(|&w| window_credits(agg, s, w.days(), &cohorts, &channels, &code))
         .collect::<Result<Vec<_>, Error>>()?;
     let mut attribution_warnings = Vec::new();
     tie_order_warning(agg, &s.windows, &mut attribution_warnings);
@@ -156,7 +157,7 @@ fn cells(
                         .iter()
                         .filter(|r| {
                             r.channel == c.channel
-                                && r.window_days == w
+                                && r.window_days == w.days()
                                 && r.arm == arm
                                 && (seg.is_none() || r.segment == *seg)
                         })
@@ -178,7 +179,7 @@ fn cells(
                 }
                 cells.push(LiftCell {
                     channel,
-                    window_days: w,
+                    window: w,
                     segment: seg.clone(),
                     exposed: exposed.stats,
                     control: control.stats,
@@ -439,7 +440,7 @@ fn markov_shares(counted: &CountedChain, params: &Params) -> Result<markov::Shar
 /// with the same timestamp by channel name (then campaign), where a run on
 /// the files keeps their file order; says how many attributed conversions,
 /// per window, had such a tie between different channels in their path.
-fn tie_order_warning(agg: &Aggregates, windows: &[u16], warnings: &mut Vec<Warning>) {
+fn tie_order_warning(agg: &Aggregates, windows: &[Window], warnings: &mut Vec<Warning>) {
     if agg.meta.tie_order != TieOrder::ChannelCampaign {
         return;
     }
@@ -452,9 +453,9 @@ fn tie_order_warning(agg: &Aggregates, windows: &[u16], warnings: &mut Vec<Warni
     let counts: Vec<Tied> = windows
         .iter()
         .filter_map(|&w| {
-            let t = agg.totals.iter().find(|t| t.window_days == w)?;
+            let t = agg.totals.iter().find(|t| t.window_days == w.days())?;
             Some(Tied {
-                window_days: w,
+                window_days: w.days(),
                 tied: t.tied_conversions,
                 attributed: t.conversions.saturating_sub(t.unattributed_conversions),
             })

@@ -33,7 +33,7 @@ pub use dialect::Dialect;
 
 use crate::attribution::{Model, Params};
 use crate::config::GroupLabels;
-use crate::model::Micros;
+use crate::model::{Micros, Window};
 use attribution::{
     ATTRIBUTION_TOTALS, CALIBRATION_CREDITS, CALIBRATION_MARKOV, CREDITS, MARKOV, PATHS,
 };
@@ -107,7 +107,7 @@ pub struct Spec {
     /// Group labels.
     pub groups: GroupLabels,
     /// Windows in days, ascending.
-    pub windows: Vec<u16>,
+    pub windows: Vec<Window>,
     /// `--as-of` in microseconds (None = latest revenue timestamp).
     pub as_of: Option<Micros>,
     /// The attribution models asked for.
@@ -147,13 +147,13 @@ pub const ORDER_COLUMN_PREFIX: &str = "order_column ";
 /// `name value`, parts separated by `, `; a model's parameter is written
 /// only when the model is asked for.
 pub fn settings_line(
-    windows: &[u16],
+    windows: &[Window],
     as_of: Option<&str>,
     models: &[Model],
     params: &Params,
     groups: &GroupLabels,
 ) -> String {
-    let w: Vec<String> = windows.iter().map(u16::to_string).collect();
+    let w: Vec<String> = windows.iter().map(Window::to_string).collect();
     let mut parts = vec![
         AGGREGATES_FORMAT.to_string(),
         format!("windows {}", w.join("/")),
@@ -242,14 +242,14 @@ mod tests {
                 fi_revenue: "revenue".into(),
             },
             settings: settings_line(
-                &[7, 30],
+                &[Window(7), Window(30)],
                 Some("2026-06-30"),
                 &[Model::Linear, Model::PositionBased],
                 &Params::default(),
                 &groups,
             ),
             groups,
-            windows: vec![7, 30],
+            windows: vec![Window(7), Window(30)],
             as_of: Some(1_782_863_999_000_000),
             models: vec![Model::Linear, Model::PositionBased],
             params: Params::default(),

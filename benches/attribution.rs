@@ -8,7 +8,7 @@
 //! - `attribute_window::<model>`: `attribution::attribute_window` of each of
 //!   the seven models on the 30-day paths.
 //! - `markov_order`: the Markov model at order 1, 2 and 3 on 100k users.
-//! - `run_all_3_windows`: `attribution::run_all`, the seven models at 30, 60
+//! - `run_all_3_windows`: `attribution::reference_run`, the seven models at 30, 60
 //!   and 90 days, one model after the other (the reference implementation).
 //! - `build_nested_3_windows`: `attribution::build_nested`, the paths of
 //!   the 30, 60 and 90-day windows in one pass.
@@ -42,7 +42,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use uplift::attribution::{
     GroupedPath, Model, NestedPaths, Params, Touchpoints, WindowPaths, attribute_paths,
-    attribute_window, build_nested, build_paths, run_all,
+    attribute_window, build_nested, build_paths, reference_run,
 };
 use uplift::config::Config;
 use uplift::io::{InputPaths, load};
@@ -208,7 +208,7 @@ fn run_all_3_windows(bencher: Bencher, users: usize) {
     let p = prepared(users);
     let params = Params::default();
     bencher.counter(ItemsCount::new(users)).bench(|| {
-        run_all(
+        reference_run(
             divan::black_box(&p.data.exposures),
             &p.data.orders,
             p.data.channels.len(),

@@ -36,11 +36,29 @@ pub struct PeriodResult {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Coverage {
     /// Pairs of periods (by index) that share at least one day.
-    pub overlaps: Vec<(usize, usize)>,
+    pub overlaps: Vec<Overlap>,
     /// Ranges of days `[from, to]` inside the covered span that no period covers.
-    pub uncovered: Vec<(DayNumber, DayNumber)>,
+    pub uncovered: Vec<DayRange>,
     /// Net revenue of orders outside every period.
     pub revenue_outside: f64,
+}
+
+/// Two finance periods that share days, by their index (`first < second`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Overlap {
+    /// The earlier period's index.
+    pub first: usize,
+    /// The later period's index.
+    pub second: usize,
+}
+
+/// A run of days, both ends included.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DayRange {
+    /// The first day.
+    pub from: DayNumber,
+    /// The last day.
+    pub to: DayNumber,
 }
 
 /// Compares every finance period with the export's net revenue per UTC day
@@ -88,7 +106,10 @@ pub fn coverage(days: &[DailyRevenue], periods: &[FinancePeriod]) -> Coverage {
             if periods[j].period_start > periods[i].period_end {
                 break;
             }
-            out.overlaps.push((i.min(j), i.max(j)));
+            out.overlaps.push(Overlap {
+                first: i.min(j),
+                second: i.max(j),
+            });
         }
     }
     out.overlaps.sort_unstable();
@@ -98,7 +119,10 @@ pub fn coverage(days: &[DailyRevenue], periods: &[FinancePeriod]) -> Coverage {
         if let Some(c) = covered_to
             && p.period_start > c + 1
         {
-            out.uncovered.push((c + 1, p.period_start - 1));
+            out.uncovered.push(DayRange {
+                from: c + 1,
+                to: p.period_start - 1,
+            });
         }
         covered_to = Some(covered_to.map_or(p.period_end, |c| c.max(p.period_end)));
     }
@@ -209,8 +233,14 @@ mod tests {
         let o = orders(&[(5 * D, 10.0), (20 * D, 7.0)]);
         let p = [period(0, 9, 10.0), period(5, 12, 10.0), period(15, 19, 0.0)];
         let c = coverage(&daily(&o.ts, &o.revenue), &p);
-        assert_eq!(c.overlaps, vec![(0, 1)]);
-        assert_eq!(c.uncovered, vec![(13, 14)]);
+        assert_eq!(
+            c.overlaps,
+            vec![Overlap {
+                first: 0,
+                second: 1
+            }]
+        );
+        assert_eq!(c.uncovered, vec![DayRange { from: 13, to: 14 }]);
         assert_eq!(c.revenue_outside, 7.0);
     }
 }

@@ -60,7 +60,7 @@ fn check_loaded(loaded: &io::Loaded, path: &Path, content: &[u8]) {
     let shown = path.display().to_string();
     // Lines as a text editor counts them: a last line without '\n' counts too.
     let lines = content.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
-    for (kind, f) in &loaded.files {
+    for io::LoadedFile { kind, load: f } in &loaded.files {
         assert!(
             f.problem_count >= f.problems.len(),
             "{kind}: {} problems kept but {} counted",

@@ -29,23 +29,23 @@ pub fn section(
             format_date(p.period_end)
         )
     };
-    for (a, b) in &cov.overlaps {
+    for o in &cov.overlaps {
         warnings.push(Warning::new(
             WarningCode::FinanceOverlap,
             format!(
                 "finance periods {} and {} overlap: their days are counted in both",
-                name(*a),
-                name(*b)
+                name(o.first),
+                name(o.second)
             ),
         ));
     }
-    for (from, to) in &cov.uncovered {
+    for r in &cov.uncovered {
         warnings.push(Warning::new(
             WarningCode::FinanceGap,
             format!(
                 "no finance period covers {}..{}",
-                format_date(*from),
-                format_date(*to)
+                format_date(r.from),
+                format_date(r.to)
             ),
         ));
     }

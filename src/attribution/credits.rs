@@ -285,7 +285,7 @@ fn settle(
 mod tests {
     use super::*;
     use crate::attribution::test_data::{close, random_data};
-    use crate::attribution::{Touchpoints, build_paths, group_paths, run_all};
+    use crate::attribution::{Touchpoints, build_paths, group_paths, reference_run};
 
     #[test]
     fn time_decay_is_refused_on_grouped_paths() {
@@ -313,8 +313,8 @@ mod tests {
             Model::Markov,
             Model::Shapley,
         ];
-        let a = run_all(&e, &o, 4, &[30], &models, &params);
-        let b = run_all(&e, &o, 4, &[30], &models, &params);
+        let a = reference_run(&e, &o, 4, &[30], &models, &params);
+        let b = reference_run(&e, &o, 4, &[30], &models, &params);
         assert_eq!(a, b);
         let tp = Touchpoints::from_exposures(&e);
         let paths = build_paths(&tp, &o, 30);

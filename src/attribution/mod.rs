@@ -42,7 +42,7 @@
 //! This file holds the models, their settings, the errors and the result
 //! types. `paths.rs` builds the touchpoints and paths, `credits.rs` turns a
 //! model's split of each path into settled credits, and `reference.rs` is
-//! the reference implementation, [`run_all`]: each window and model on its
+//! the reference implementation, [`reference_run`]: each window and model on its
 //! own, the plainest way. The reports come from the production pass,
 //! [`crate::reduce::attribution::attribute_and_credit`], which runs every model
 //! over every window at once and gives the same credits.
@@ -85,7 +85,7 @@ pub use paths::{
     ConversionPath, GroupedPath, NestedPaths, PathRef, TouchSpan, Touchpoints, WindowPaths,
     build_nested, build_paths, group_paths,
 };
-pub use reference::run_all;
+pub use reference::reference_run;
 pub use rules::Rule;
 
 /// Default half-life of the time-decay model, in days.

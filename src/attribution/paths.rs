@@ -424,7 +424,7 @@ pub fn group_paths(touchpoints: &Touchpoints, paths: &WindowPaths) -> Vec<Groupe
 mod tests {
     use super::*;
     use crate::attribution::test_data::{close, credit, exposures, orders, random_data};
-    use crate::attribution::{Model, Params, run_all};
+    use crate::attribution::{Model, Params, reference_run};
     use crate::model::Group::{Control, Exposed, Organic};
 
     #[test]
@@ -436,7 +436,7 @@ mod tests {
         ]);
         let tp = Touchpoints::from_exposures(&e);
         assert_eq!(tp.channel, vec![0, 2]);
-        let r = run_all(
+        let r = reference_run(
             &e,
             &orders(&[(0, 4.0, 10.0)]),
             3,
@@ -489,7 +489,7 @@ mod tests {
             .map(|c| tp.channels(c.touches))
             .collect();
         assert_eq!(paths, vec![&[0u16, 1][..], &[2, 3][..]]);
-        let r = run_all(
+        let r = reference_run(
             &e,
             &o,
             4,
@@ -536,7 +536,7 @@ mod tests {
             ]
         );
         // Channels seen only on non-converting paths still get a (zero) row.
-        let r = run_all(&e, &o, 3, &[7], &[Model::FirstTouch], &Params::default());
+        let r = reference_run(&e, &o, 3, &[7], &[Model::FirstTouch], &Params::default());
         let channels: Vec<u16> = r[0].models[0].credits.iter().map(|c| c.channel).collect();
         assert_eq!(channels, vec![0, 1, 2]);
         assert_eq!(credit(&r[0].models[0], 2), (0.0, 0.0));

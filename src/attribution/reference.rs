@@ -1,7 +1,7 @@
 //! The reference implementation: every model on every window, one after
 //! the other, in the plainest way.
 //!
-//! [`run_all`] builds each window's paths on their own and runs each model
+//! [`reference_run`] builds each window's paths on their own and runs each model
 //! on them with [`attribute_window`]. It states what every model gives:
 //! the conservation tests (here and in `tests/cli/properties.rs`) run it,
 //! and the benches time it as the baseline. The reports use the production
@@ -18,7 +18,7 @@ use crate::model::{Exposures, Orders};
 ///
 /// `n_channels` is the size of the channel name table (codes beyond it are
 /// still credited). Models are run in the order given.
-pub fn run_all(
+pub fn reference_run(
     exposures: &Exposures,
     orders: &Orders,
     n_channels: usize,
@@ -58,7 +58,7 @@ mod tests {
         // Both touches at the same instant: channel 3 comes first in the file.
         let e = exposures(&[(0, 3, 1.0, Exposed), (0, 1, 1.0, Organic)]);
         let o = orders(&[(0, 2.0, 8.0)]);
-        let r = run_all(
+        let r = reference_run(
             &e,
             &o,
             4,
@@ -75,7 +75,7 @@ mod tests {
     fn order_before_the_first_touch_is_unattributed() {
         let e = exposures(&[(0, 0, 5.0, Exposed)]);
         let o = orders(&[(0, 1.0, 20.0), (0, 6.0, 30.0)]);
-        let r = run_all(&e, &o, 1, &[30], &Model::ALL, &Params::default());
+        let r = reference_run(&e, &o, 1, &[30], &Model::ALL, &Params::default());
         let t = r[0].totals;
         assert_eq!((t.conversions, t.unattributed_conversions), (2, 1));
         assert!(close(t.revenue, 50.0) && close(t.unattributed_revenue, 20.0));
@@ -88,7 +88,7 @@ mod tests {
     fn refunds_are_never_attributed_but_enter_net_revenue() {
         let e = exposures(&[(0, 0, 1.0, Exposed), (1, 1, 1.0, Exposed)]);
         let o = orders(&[(0, 2.0, 100.0), (0, 3.0, -40.0), (1, 2.0, -15.0)]);
-        let r = run_all(&e, &o, 2, &[30], &Model::ALL, &Params::default());
+        let r = reference_run(&e, &o, 2, &[30], &Model::ALL, &Params::default());
         let t = r[0].totals;
         assert_eq!(t.conversions, 1);
         assert!(close(t.revenue, 100.0) && close(t.refunds, -55.0) && close(t.net_revenue, 45.0));
@@ -103,7 +103,7 @@ mod tests {
 
     #[test]
     fn empty_inputs_give_zero_totals_and_no_credits() {
-        let r = run_all(
+        let r = reference_run(
             &Exposures::default(),
             &Orders::default(),
             0,
@@ -124,7 +124,7 @@ mod tests {
                 markov_order: 1 + (seed as usize % 3),
                 ..Params::default()
             };
-            let result = run_all(&e, &o, 4, &[1, 7, 30, 90], &Model::ALL, &params);
+            let result = reference_run(&e, &o, 4, &[1, 7, 30, 90], &Model::ALL, &params);
             assert_eq!(result.len(), 4);
             for w in &result {
                 assert_eq!(w.models.len(), Model::ALL.len());

@@ -89,7 +89,7 @@ fn range(ts: impl Iterator<Item = Micros>) -> (Option<String>, Option<String>) {
 pub fn summarize(loaded: &Loaded) -> ValidateReport {
     let d = &loaded.data;
     let mut files = Vec::new();
-    for (kind, load) in &loaded.files {
+    for crate::io::LoadedFile { kind, load } in &loaded.files {
         let info = load.info.as_ref();
         let mut s = FileSummary {
             kind: kind.to_string(),
@@ -159,7 +159,7 @@ pub fn summarize(loaded: &Loaded) -> ValidateReport {
     let problems: Vec<Problem> = loaded
         .files
         .iter()
-        .flat_map(|(_, f)| f.problems.iter().cloned())
+        .flat_map(|f| f.load.problems.iter().cloned())
         .collect();
     let problem_count = loaded.problem_count() as u64;
     ValidateReport {

@@ -5,7 +5,7 @@
 //! which no row could be used) always stop the run; row problems stop it
 //! too under `error`, and are skipped with a warning under `skip`.
 
-use super::{InputPaths, Loaded, RevenueFacts};
+use super::{InputPaths, Loaded, LoadedFile, RevenueFacts};
 use crate::config::Config;
 use crate::error::{Error, InputError, MAX_LISTED_PROBLEMS};
 use crate::warning::{Warning, WarningCode};
@@ -32,7 +32,7 @@ pub fn load_checked(
     let loaded = super::load(paths, cfg);
     let mut findings = Vec::new();
     let mut total = 0;
-    for (kind, f) in &loaded.files {
+    for LoadedFile { kind, load: f } in &loaded.files {
         let file_level = f.info.is_none()
             || (needs_rows.contains(kind)
                 && f.info.as_ref().is_some_and(|i| i.rows == i.rejected_rows));
@@ -44,7 +44,7 @@ pub fn load_checked(
     if total > 0 {
         return Err(InputError { findings, total }.into());
     }
-    for (kind, f) in &loaded.files {
+    for LoadedFile { kind, load: f } in &loaded.files {
         if let Some(info) = f.info.as_ref().filter(|i| i.rejected_rows > 0) {
             {
                 let listed: Vec<String> = f

@@ -116,20 +116,35 @@ pub struct Loaded {
     /// The data.
     pub data: Dataset,
     /// Per file: exposures, revenue, spend, finance (in that order, when given).
-    pub files: Vec<(&'static str, FileLoad)>,
+    pub files: Vec<LoadedFile>,
     /// Revenue facts.
     pub revenue_facts: RevenueFacts,
+}
+
+/// One input file as loaded: its kind and what loading it gave.
+#[derive(Debug, Clone)]
+pub struct LoadedFile {
+    /// `exposures`, `revenue`, `spend` or `finance`.
+    pub kind: &'static str,
+    /// Its load report.
+    pub load: FileLoad,
+}
+
+impl LoadedFile {
+    fn new(kind: &'static str, load: FileLoad) -> Self {
+        Self { kind, load }
+    }
 }
 
 impl Loaded {
     /// Total problems across the files.
     pub fn problem_count(&self) -> usize {
-        self.files.iter().map(|(_, f)| f.problem_count).sum()
+        self.files.iter().map(|f| f.load.problem_count).sum()
     }
 
     /// The load report of one file.
     pub fn file(&self, name: &str) -> Option<&FileLoad> {
-        self.files.iter().find(|(n, _)| *n == name).map(|(_, f)| f)
+        self.files.iter().find(|f| f.kind == name).map(|f| &f.load)
     }
 }
 
@@ -238,12 +253,12 @@ pub fn load(paths: &InputPaths, cfg: &Config) -> Loaded {
     let mut sorted_orders = None;
     if let Some((ex, load)) = exposures {
         raw_ex = Some(ex);
-        out.files.push(("exposures", load));
+        out.files.push(LoadedFile::new("exposures", load));
     }
     if let (Some(joined), Some(path)) = (revenue, &paths.revenue) {
         let Ok(((mut orders, facts, max_ts, load), users)) = joined else {
             let file = path.display().to_string();
-            out.files.push((
+            out.files.push(LoadedFile::new(
                 "revenue",
                 unreadable(Problem::file(&file, "internal error while reading")),
             ));
@@ -256,17 +271,17 @@ pub fn load(paths: &InputPaths, cfg: &Config) -> Loaded {
         sorted_orders = Some(orders);
         out.revenue_facts = facts;
         out.data.max_revenue_ts = max_ts;
-        out.files.push(("revenue", load));
+        out.files.push(LoadedFile::new("revenue", load));
     }
     if let Some(p) = &paths.spend {
         let (spend, load) = load_spend(p, cfg, &mut int);
         out.data.spend = spend;
-        out.files.push(("spend", load));
+        out.files.push(LoadedFile::new("spend", load));
     }
     if let Some(p) = &paths.finance {
         let (finance, load) = load_finance(p, cfg);
         out.data.finance = finance;
-        out.files.push(("finance", load));
+        out.files.push(LoadedFile::new("finance", load));
     }
 
     // Channel codes in name order, so that every output is sorted by name.

@@ -39,7 +39,7 @@ pub fn inputs(loaded: &Loaded) -> BTreeMap<String, FileInfo> {
     loaded
         .files
         .iter()
-        .filter_map(|(k, f)| f.info.clone().map(|i| (k.to_string(), i)))
+        .filter_map(|f| f.load.info.clone().map(|i| (f.kind.to_string(), i)))
         .collect()
 }
 

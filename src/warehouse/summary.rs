@@ -65,7 +65,7 @@ pub fn summarize(
         .map(|f| (f.name.to_string(), f.info.clone()))
         .collect();
     for loaded in side.spend.iter().chain(side.finance.iter()) {
-        for (k, f) in &loaded.files {
+        for crate::io::LoadedFile { kind: k, load: f } in &loaded.files {
             if let Some(info) = &f.info {
                 inputs.insert(k.to_string(), info.clone());
             }

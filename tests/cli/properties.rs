@@ -20,7 +20,7 @@
 //! prints the minimal failing data set, and `PROPTEST_RNG_SEED=<u64>` fixes
 //! the cases. Nothing is written to `proptest-regressions/`.
 //!
-//! In process, `attribution::run_all` conserves conversions and revenue for
+//! In process, `attribution::reference_run` conserves conversions and revenue for
 //! every model, window and setting (1,024 cases). Last, determinism: repeated
 //! runs give byte-identical JSON and CSV, and so do `POLARS_MAX_THREADS=1`,
 //! a run pinned to one core and the default thread count.
@@ -933,7 +933,7 @@ proptest! {
     ) {
         prop_assert!(params.validate().is_ok(), "{params:?}");
         let (ex, orders) = columnar(&case);
-        let result = attribution::run_all(
+        let result = attribution::reference_run(
             &ex,
             &orders,
             usize::from(n_channels),

@@ -38,7 +38,7 @@ fn block(b: &Block, out: &mut String) {
         Block::Heading(h) => out.push_str(&format!("\n{h}\n")),
         Block::Text(spans) => out.push_str(&format!("\n{}\n", inline(spans))),
         Block::Summary(tiles) => out.push_str(&format!("\n{}\n", summary(tiles))),
-        Block::Table(t) => out.push_str(&format!("{}\n", table(t))),
+        Block::Table(t) => out.push_str(&format!("\n{}\n", table(t))),
         Block::Details { summary, blocks } => {
             if blocks.iter().all(|b| matches!(b, Block::Code(_))) {
                 return;

@@ -268,3 +268,35 @@ pub struct SqlArgs {
     #[arg(long, value_enum, value_delimiter = ',', value_name = "COLUMN")]
     pub missing_column: Vec<OptionalColumn>,
 }
+
+/// Shell completions for uplift, printed to standard output.
+///
+/// Install them where the shell looks for them, e.g. for bash
+/// `uplift completions bash > ~/.local/share/bash-completion/completions/uplift`.
+#[derive(Debug, Clone, Args)]
+#[command(
+    after_long_help = "Examples:\n  uplift completions bash > ~/.local/share/bash-completion/completions/uplift\n  uplift completions zsh > ~/.zfunc/_uplift\n  uplift completions fish > ~/.config/fish/completions/uplift.fish\n  uplift completions powershell >> $PROFILE"
+)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// The manual page (roff) of uplift or of one subcommand.
+///
+/// Prints `uplift(1)`, or `uplift-COMMAND(1)` for a subcommand; with
+/// --out-dir, writes every page (uplift.1 and one per subcommand, every
+/// flag documented) into DIR.
+#[derive(Debug, Clone, Args)]
+#[command(
+    after_long_help = "Examples:\n  uplift man | man -l -\n  uplift man run | man -l -\n  uplift man --out-dir ~/.local/share/man/man1"
+)]
+pub struct ManArgs {
+    /// The subcommand whose page to print [default: uplift itself].
+    #[arg(value_name = "COMMAND")]
+    pub command: Option<String>,
+    /// Write every page into DIR instead of printing one.
+    #[arg(long, value_name = "DIR", conflicts_with = "command")]
+    pub out_dir: Option<PathBuf>,
+}

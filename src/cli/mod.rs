@@ -6,7 +6,8 @@
 pub mod commands;
 
 pub use commands::{
-    AttributeArgs, Metric, PowerArgs, ReconcileArgs, RunArgs, SimulateArgs, SqlArgs, ValidateArgs,
+    AttributeArgs, CompletionsArgs, ManArgs, Metric, PowerArgs, ReconcileArgs, RunArgs,
+    SimulateArgs, SqlArgs, ValidateArgs,
 };
 
 use crate::attribution::{Horizon, Model};
@@ -50,6 +51,10 @@ pub enum Command {
     Power(PowerArgs),
     /// The SQL that computes the report's aggregates inside a warehouse.
     Sql(SqlArgs),
+    /// Shell completions (bash, zsh, fish, powershell, elvish).
+    Completions(CompletionsArgs),
+    /// The manual page (roff), of uplift or of a subcommand.
+    Man(ManArgs),
 }
 
 /// The input files (each where the subcommand uses it).

@@ -2,6 +2,8 @@
 //! assemble), no maths.
 
 pub mod attribute;
+pub mod completions;
+pub mod man;
 pub mod power;
 pub mod reconcile;
 pub mod run;

@@ -10,6 +10,7 @@ mod exit_codes;
 mod formats;
 mod help;
 mod layers;
+mod man;
 mod mutations;
 mod power;
 mod properties;

@@ -46,20 +46,19 @@ pub fn run(a: &ManArgs) -> Result<Outcome, Error> {
             ..Outcome::default()
         });
     }
-    let want = a
-        .command
-        .as_deref()
-        .map_or_else(|| "uplift".to_string(), |c| format!("uplift-{c}"));
-    let Some((_, roff)) = pages()?.into_iter().find(|(name, _)| *name == want) else {
-        let names: Vec<String> = Cli::command()
-            .get_subcommands()
-            .map(|s| s.get_name().to_string())
-            .collect();
-        return Err(Error::Usage(format!(
-            "uplift man {}: no such command (expected one of {})",
-            a.command.as_deref().unwrap_or(""),
-            names.join(", ")
-        )));
+    let root = Cli::command();
+    let roff = match a.command.as_deref() {
+        None => page(root, "uplift")?,
+        Some(c) => {
+            let Some(sub) = root.find_subcommand(c) else {
+                let names: Vec<&str> = root.get_subcommands().map(|s| s.get_name()).collect();
+                return Err(Error::Usage(format!(
+                    "uplift man {c}: no such command (expected one of {})",
+                    names.join(", ")
+                )));
+            };
+            page(sub.clone(), &format!("uplift-{c}"))?
+        }
     };
     Ok(Outcome {
         bytes: roff,

@@ -59,10 +59,7 @@ pub fn run(a: &SqlArgs) -> Result<Outcome, Error> {
             "--order-column \"\": is empty (expected the name of a column of the exposures table, like event_id)".into(),
         ));
     }
-    let cfg = match &a.config {
-        Some(p) => Config::load(p)?,
-        None => Config::default(),
-    };
+    let cfg = settings::config(a.config.as_deref())?;
     let windows = resolve_windows(&a.windows, &cfg)?;
     let (models, params) = settings::attribution(&a.attribution, &cfg)?;
     let as_of = a.as_of.as_deref().map(parse_as_of).transpose()?;

@@ -2,7 +2,6 @@
 
 use super::Outcome;
 use crate::cli::ValidateArgs;
-use crate::config::Config;
 use crate::error::Error;
 use crate::export::Format;
 use crate::io::problem::Problem;
@@ -238,10 +237,7 @@ pub fn run(a: &ValidateArgs) -> Result<Outcome, Error> {
                 .to_string(),
         ));
     }
-    let cfg = match &input.config {
-        Some(p) => Config::load(p)?,
-        None => Config::default(),
-    };
+    let cfg = crate::settings::config(input.config.as_deref())?;
     let loaded = io::load(&input.paths(), &cfg);
     let report = summarize(&loaded);
     let bytes = match a.format {

@@ -231,7 +231,8 @@ fn run_report(args: &RunArgs) -> Vec<u8> {
         summary.inputs,
         uplift::report::Settings::Run(settings),
     );
-    uplift::export::render(&report, format).expect("the report renders")
+    uplift::export::render(&report, format, &uplift::export::Terminal::default())
+        .expect("the report renders")
 }
 
 /// The whole `uplift run` (JSON rendered in memory, not written).

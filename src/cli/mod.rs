@@ -178,6 +178,10 @@ pub struct OutputArgs {
     /// Write the report to FILE (atomically) instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// With the table format: add every section and column (segments,
+    /// economics per window, calibration, lineage, all intervals).
+    #[arg(long)]
+    pub details: bool,
 }
 
 #[cfg(test)]

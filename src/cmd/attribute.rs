@@ -55,7 +55,7 @@ pub fn run(a: &AttributeArgs) -> Result<Outcome, Error> {
         Settings::Attribute(settings),
     );
     Ok(Outcome {
-        bytes: crate::export::render(&report, a.output.format)?,
+        bytes: crate::export::render(&report, a.output.format, &super::terminal(&a.output))?,
         output: a.output.output.clone(),
         ..Outcome::default()
     })

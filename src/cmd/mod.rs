@@ -11,7 +11,9 @@ pub mod simulate;
 pub mod sql;
 pub mod validate;
 
+use crate::cli::OutputArgs;
 use crate::error::Error;
+use crate::export::{Terminal, table::DEFAULT_WIDTH};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -85,6 +87,33 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
         return Err(Error::io(path, e));
     }
     Ok(())
+}
+
+/// The layout of `--format table` for `out`:
+/// - width: `COLUMNS`, else the width of the terminal on standard output,
+///   else 100 columns;
+/// - colour: only on standard output, as the `NO_COLOR` and
+///   `CLICOLOR_FORCE` conventions and a terminal decide; never in a file.
+pub fn terminal(out: &OutputArgs) -> Terminal {
+    let to_stdout = out.output.is_none();
+    let width = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<usize>().ok())
+        .filter(|w| *w > 0)
+        .or_else(|| {
+            to_stdout
+                .then(|| terminal_size::terminal_size_of(std::io::stdout()))
+                .flatten()
+                .map(|(w, _)| usize::from(w.0))
+        })
+        .unwrap_or(DEFAULT_WIDTH);
+    let colour = to_stdout
+        && anstream::AutoStream::choice(&std::io::stdout()) == anstream::ColorChoice::Always;
+    Terminal {
+        width,
+        colour,
+        details: out.details,
+    }
 }
 
 /// Phase messages on standard error for long runs, shown only when standard

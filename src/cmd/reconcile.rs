@@ -46,7 +46,7 @@ pub fn run(a: &ReconcileArgs) -> Result<Outcome, Error> {
     );
     let failed = failed_checks(&report, &a.fail_on);
     Ok(Outcome {
-        bytes: crate::export::render(&report, a.output.format)?,
+        bytes: crate::export::render(&report, a.output.format, &super::terminal(&a.output))?,
         output: a.output.output.clone(),
         code: if failed.is_empty() { 0 } else { 3 },
         notes: failed,

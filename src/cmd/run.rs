@@ -56,7 +56,7 @@ pub fn run(a: &RunArgs) -> Result<Outcome, Error> {
     }
     let failed = failed_checks(&report, &fail_on);
     Ok(Outcome {
-        bytes: crate::export::render(&report, format)?,
+        bytes: crate::export::render(&report, format, &super::terminal(&a.output))?,
         output: a.output.output.clone(),
         code: if failed.is_empty() { 0 } else { 3 },
         notes: failed,

@@ -75,6 +75,8 @@ pub enum Style {
     Strong,
     /// Monospace (codes, hashes).
     Code,
+    /// A warning code: monospace, and yellow in a terminal.
+    Flag,
 }
 
 /// One labelled value of the headline.
@@ -97,6 +99,8 @@ pub enum Tone {
     Bad,
     /// `inconclusive`.
     Neutral,
+    /// A flag that asks for a look (SRM, excluded users).
+    Warn,
     /// No colour.
     Plain,
 }
@@ -120,6 +124,9 @@ pub struct Table {
     pub columns: Vec<Column>,
     /// The rows.
     pub rows: Vec<Vec<Cell>>,
+    /// How many leading columns name a row (channel, segment): a terminal
+    /// that splits a wide table repeats them in every part.
+    pub key: usize,
 }
 
 /// A column: its title and whether it holds numbers (right-aligned).
@@ -223,6 +230,7 @@ impl Table {
                 })
                 .collect(),
             rows: Vec::new(),
+            key: 1,
         }
     }
 }
@@ -257,5 +265,12 @@ pub(super) fn code(s: impl Into<String>) -> Span {
     Span {
         text: s.into(),
         style: Style::Code,
+    }
+}
+
+pub(super) fn flag(s: impl Into<String>) -> Span {
+    Span {
+        text: s.into(),
+        style: Style::Flag,
     }
 }

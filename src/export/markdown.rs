@@ -127,7 +127,7 @@ fn inline(spans: &[Span]) -> String {
                 Style::Plain => escape(&text),
                 Style::Strong if text.is_empty() => String::new(),
                 Style::Strong => format!("**{}**", escape(&text)),
-                Style::Code => code_span(&text),
+                Style::Code | Style::Flag => code_span(&text),
             }
         })
         .collect()

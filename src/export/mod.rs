@@ -12,6 +12,7 @@
 //! report's `config` ([`confidence`], [`hurdle`]) and the lineage section
 //! that shows them.
 
+mod brief;
 pub mod calibration;
 pub mod csv;
 mod document;
@@ -24,9 +25,11 @@ pub mod table;
 #[cfg(test)]
 mod tests;
 
+pub use brief::brief;
 pub use document::{Block, Cell, Chart, Column, Document, Section, Span, Style, Table, Tile, Tone};
 pub use facts::{ChannelDecision, all_users, decisions, lift_channels, lift_windows};
 pub use sections::{document, incremental_by_channel};
+pub use table::Terminal;
 
 use crate::error::Error;
 use crate::model::Window;
@@ -35,12 +38,12 @@ use crate::report::Report;
 use document::{code, plain};
 use format::{count, level, pct_dp, ratio};
 
-/// Renders `report` in `format`.
-pub fn render(report: &Report, format: Format) -> Result<Vec<u8>, Error> {
+/// Renders `report` in `format`; `term` lays out `--format table`.
+pub fn render(report: &Report, format: Format, term: &Terminal) -> Result<Vec<u8>, Error> {
     match format {
         Format::Json => json(report),
         Format::Csv => csv::render(report),
-        Format::Table => Ok(table::render(report).into_bytes()),
+        Format::Table => Ok(table::render(report, term).into_bytes()),
         Format::Markdown => Ok(markdown::render(report).into_bytes()),
         Format::Html => Ok(html::render(report).into_bytes()),
         Format::Calibration => calibration::render(report),

@@ -7,9 +7,11 @@
 //! decided here, once, for Markdown and HTML alike.
 
 use super::document::{
-    Block, Cell, Chart, Document, Section, Table, Tile, Tone, code, plain, strong,
+    Block, Cell, Chart, Document, Section, Table, Tile, Tone, flag, plain, strong,
 };
-use super::facts::{all_users, decisions, first_seen, first_seen_u16, lift_channels, lift_windows};
+use super::facts::{
+    ChannelDecision, all_users, decisions, first_seen, first_seen_u16, lift_channels, lift_windows,
+};
 use super::format::{self, count, level, money, p_value, pct, pct_dp, pp, ratio};
 use super::{confidence, hurdle, lineage_section};
 use crate::report::{LiftRow, Report};
@@ -19,16 +21,6 @@ use crate::report::{LiftRow, Report};
 /// section is left out when the report has nothing for it).
 pub fn document(report: &Report) -> Document {
     let ci = format!("{} CI", level(confidence(report)));
-    let mut subtitle = Vec::new();
-    if let Some(as_of) = &report.as_of {
-        subtitle.push(format!("as of {as_of}"));
-    }
-    let windows = lift_windows(report);
-    if !windows.is_empty() {
-        subtitle.push(format!("windows {} days", join_windows(&windows)));
-        subtitle.push(ci.clone());
-    }
-    subtitle.push(format!("{} {}", report.tool.name, report.tool.version));
     let mut sections = Vec::new();
     if !report.lift.is_empty() {
         sections.push(decision_section(report, &ci));
@@ -66,16 +58,31 @@ pub fn document(report: &Report) -> Document {
     sections.push(lineage_section(report));
     Document {
         title: "uplift report".to_string(),
-        subtitle: subtitle.join(" · "),
+        subtitle: subtitle(report, &ci),
         sections,
     }
+}
+
+/// One line under the title: as of, windows, confidence, tool version.
+pub(super) fn subtitle(report: &Report, ci: &str) -> String {
+    let mut subtitle = Vec::new();
+    if let Some(as_of) = &report.as_of {
+        subtitle.push(format!("as of {as_of}"));
+    }
+    let windows = lift_windows(report);
+    if !windows.is_empty() {
+        subtitle.push(format!("windows {} days", join_windows(&windows)));
+        subtitle.push(ci.to_string());
+    }
+    subtitle.push(format!("{} {}", report.tool.name, report.tool.version));
+    subtitle.join(" · ")
 }
 
 fn join_windows(w: &[u16]) -> String {
     w.iter().map(u16::to_string).collect::<Vec<_>>().join(", ")
 }
 
-fn days(w: u16) -> String {
+pub(super) fn days(w: u16) -> String {
     format!("{w} d")
 }
 
@@ -83,82 +90,7 @@ fn decision_section(report: &Report, ci: &str) -> Section {
     let decisions = decisions(report);
     let any_decision = decisions.iter().any(|d| d.verdict().is_some());
     let multi_window = lift_windows(report).len() > 1;
-    let mut blocks = Vec::new();
-    let mut tiles = Vec::new();
-    if any_decision {
-        for (label, verdict) in [
-            ("Scale", "scale"),
-            ("Cut", "cut"),
-            ("Inconclusive", "inconclusive"),
-        ] {
-            let names: Vec<&str> = decisions
-                .iter()
-                .filter(|d| d.verdict() == Some(verdict))
-                .map(|d| d.channel)
-                .collect();
-            tiles.push(Tile {
-                label: label.to_string(),
-                value: if names.is_empty() {
-                    "none".to_string()
-                } else {
-                    names.join(", ")
-                },
-                tone: if names.is_empty() {
-                    Tone::Plain
-                } else {
-                    Tone::of(verdict)
-                },
-            });
-        }
-        let undecided: Vec<&str> = decisions
-            .iter()
-            .filter(|d| d.verdict().is_none())
-            .map(|d| d.channel)
-            .collect();
-        if !undecided.is_empty() {
-            tiles.push(Tile {
-                label: "No decision".to_string(),
-                value: undecided.join(", "),
-                tone: Tone::Plain,
-            });
-        }
-    } else {
-        let positive: Vec<&str> = decisions
-            .iter()
-            .filter(|d| d.row.revenue_per_user_lift.ci_low.is_some_and(|l| l > 0.0))
-            .map(|d| d.channel)
-            .collect();
-        tiles.push(Tile {
-            label: "Significant positive lift".to_string(),
-            value: if positive.is_empty() {
-                "none".to_string()
-            } else {
-                positive.join(", ")
-            },
-            tone: if positive.is_empty() {
-                Tone::Plain
-            } else {
-                Tone::Good
-            },
-        });
-    }
-    if let Some(rec) = &report.reconciliation {
-        let bad = rec
-            .periods
-            .iter()
-            .filter(|p| p.status == "mismatch")
-            .count();
-        tiles.push(Tile {
-            label: "Reconciliation".to_string(),
-            value: if bad == 0 {
-                format!("{} ({} periods)", rec.status, rec.periods.len())
-            } else {
-                format!("{} ({bad} of {} periods)", rec.status, rec.periods.len())
-            },
-            tone: Tone::of(&rec.status),
-        });
-    }
-    blocks.push(Block::Summary(tiles));
+    let mut blocks = vec![Block::Summary(decision_tiles(report, &decisions))];
     if any_decision {
         let hurdle = hurdle(report).map_or_else(|| format::NULL.to_string(), |h| ratio(Some(h)));
         blocks.push(Block::Text(vec![
@@ -240,7 +172,103 @@ fn decision_section(report: &Report, ci: &str) -> Section {
     }
 }
 
-fn flags(r: &LiftRow) -> String {
+/// The flags of a row, yellow in a terminal (none: an empty cell).
+pub(super) fn flags_cell(r: &LiftRow) -> Cell {
+    let f = flags(r);
+    Cell {
+        tone: if f.is_empty() {
+            Tone::Plain
+        } else {
+            Tone::Warn
+        },
+        ..Cell::text(f)
+    }
+}
+
+/// The headline of the decisions: the channels to scale, cut, or leave
+/// inconclusive (without spend: those with a significant positive lift),
+/// and the reconciliation status.
+pub(super) fn decision_tiles(report: &Report, decisions: &[ChannelDecision<'_>]) -> Vec<Tile> {
+    let any_decision = decisions.iter().any(|d| d.verdict().is_some());
+    let mut tiles = Vec::new();
+    if any_decision {
+        for (label, verdict) in [
+            ("Scale", "scale"),
+            ("Cut", "cut"),
+            ("Inconclusive", "inconclusive"),
+        ] {
+            let names: Vec<&str> = decisions
+                .iter()
+                .filter(|d| d.verdict() == Some(verdict))
+                .map(|d| d.channel)
+                .collect();
+            tiles.push(Tile {
+                label: label.to_string(),
+                value: if names.is_empty() {
+                    "none".to_string()
+                } else {
+                    names.join(", ")
+                },
+                tone: if names.is_empty() {
+                    Tone::Plain
+                } else {
+                    Tone::of(verdict)
+                },
+            });
+        }
+        let undecided: Vec<&str> = decisions
+            .iter()
+            .filter(|d| d.verdict().is_none())
+            .map(|d| d.channel)
+            .collect();
+        if !undecided.is_empty() {
+            tiles.push(Tile {
+                label: "No decision".to_string(),
+                value: undecided.join(", "),
+                tone: Tone::Plain,
+            });
+        }
+    } else {
+        let positive: Vec<&str> = decisions
+            .iter()
+            .filter(|d| d.row.revenue_per_user_lift.ci_low.is_some_and(|l| l > 0.0))
+            .map(|d| d.channel)
+            .collect();
+        tiles.push(Tile {
+            label: "Significant positive lift".to_string(),
+            value: if positive.is_empty() {
+                "none".to_string()
+            } else {
+                positive.join(", ")
+            },
+            tone: if positive.is_empty() {
+                Tone::Plain
+            } else {
+                Tone::Good
+            },
+        });
+    }
+    if let Some(rec) = &report.reconciliation {
+        let bad = rec
+            .periods
+            .iter()
+            .filter(|p| p.status == "mismatch")
+            .count();
+        tiles.push(Tile {
+            label: "Reconciliation".to_string(),
+            value: if bad == 0 {
+                format!("{} ({} periods)", rec.status, rec.periods.len())
+            } else {
+                format!("{} ({bad} of {} periods)", rec.status, rec.periods.len())
+            },
+            tone: Tone::of(&rec.status),
+        });
+    }
+    tiles
+}
+
+/// The row's flags: SRM, contaminated and immature users excluded.
+pub(super) fn flags(r: &LiftRow) -> String {
     let mut f = Vec::new();
     if r.srm.flag {
         f.push("SRM".to_string());
@@ -275,6 +303,9 @@ fn lift_table(rows: &[&LiftRow], ci: &str, with_segment: bool) -> Table {
         ("flags", false),
     ]);
     let mut t = Table::new(&cols);
+    if with_segment {
+        t.key = 2;
+    }
     for r in rows {
         let l = &r.revenue_per_user_lift;
         let rel = &r.relative_lift;
@@ -319,7 +350,7 @@ fn lift_table(rows: &[&LiftRow], ci: &str, with_segment: bool) -> Table {
             } else {
                 "off".to_string()
             }),
-            Cell::text(flags(r)),
+            flags_cell(r),
         ]);
         t.rows.push(row);
     }
@@ -654,7 +685,7 @@ fn totals_section(report: &Report) -> Section {
 
 /// The Markov chain of each window (`--explain markov`): its transitions
 /// and each channel's removal effect.
-fn markov_section(report: &Report) -> Option<Section> {
+pub(super) fn markov_section(report: &Report) -> Option<Section> {
     let chains = report.markov.as_ref()?;
     let mut blocks = Vec::new();
     for m in chains {
@@ -712,7 +743,7 @@ fn markov_section(report: &Report) -> Option<Section> {
     })
 }
 
-fn reconciliation_section(report: &Report) -> Option<Section> {
+pub(super) fn reconciliation_section(report: &Report) -> Option<Section> {
     let rec = report.reconciliation.as_ref()?;
     let bad = rec
         .periods
@@ -757,7 +788,7 @@ fn reconciliation_section(report: &Report) -> Option<Section> {
     })
 }
 
-fn warnings_section(report: &Report) -> Section {
+pub(super) fn warnings_section(report: &Report) -> Section {
     let blocks = if report.warnings.is_empty() {
         vec![Block::Text(vec![plain("No warnings.")])]
     } else {
@@ -767,7 +798,7 @@ fn warnings_section(report: &Report) -> Section {
                 .iter()
                 .map(|w| {
                     vec![
-                        code(w.code.as_str()),
+                        flag(w.code.as_str()),
                         plain(": "),
                         plain(w.message.as_str()),
                     ]

@@ -14,7 +14,7 @@
 //! review them with `cargo insta review` (or rerun with `INSTA_UPDATE=always`
 //! and read the diff).
 
-use super::{Format, render};
+use super::{Format, Terminal, render};
 use crate::io::FileInfo;
 use crate::lift::{ArmSummary, Bootstrap, Cuped};
 use crate::report::{
@@ -559,13 +559,122 @@ fn sample_report() -> Report {
 }
 
 fn rendered(format: Format) -> String {
-    let bytes = render(&sample_report(), format).expect("the sample report renders");
+    rendered_as(format, Terminal::default())
+}
+
+fn rendered_as(format: Format, term: Terminal) -> String {
+    let bytes = render(&sample_report(), format, &term).expect("the sample report renders");
     String::from_utf8(bytes).expect("every format is UTF-8")
+}
+
+fn terminal(term: Terminal) -> String {
+    rendered_as(Format::Table, term)
+}
+
+fn at(width: usize) -> Terminal {
+    Terminal {
+        width,
+        ..Terminal::default()
+    }
+}
+
+/// The widest line, in terminal columns (ANSI escapes take none).
+fn widest(text: &str) -> usize {
+    text.lines()
+        .map(textwrap::core::display_width)
+        .max()
+        .unwrap_or(0)
 }
 
 #[test]
 fn table() {
     insta::assert_snapshot!("table", rendered(Format::Table));
+}
+
+#[test]
+fn table_at_80_100_and_160_columns() {
+    for width in [80, 100, 160] {
+        let text = terminal(at(width));
+        assert!(widest(&text) <= width, "{width}: {}", widest(&text));
+        insta::assert_snapshot!(format!("table_{width}"), text);
+    }
+}
+
+#[test]
+fn table_details_at_80_100_and_160_columns() {
+    for width in [80, 100, 160] {
+        let text = terminal(Terminal {
+            details: true,
+            ..at(width)
+        });
+        assert!(widest(&text) <= width, "{width}: {}", widest(&text));
+        insta::assert_snapshot!(format!("table_details_{width}"), text);
+    }
+}
+
+#[test]
+fn every_line_fits_from_60_to_200_columns() {
+    for width in (60..=200).step_by(7) {
+        for details in [false, true] {
+            let text = terminal(Terminal {
+                details,
+                ..at(width)
+            });
+            assert!(
+                widest(&text) <= width,
+                "width {width}, details {details}: a line of {} columns",
+                widest(&text)
+            );
+        }
+    }
+}
+
+#[test]
+fn colour_only_when_asked_and_then_by_meaning() {
+    let plain = terminal(at(100));
+    assert!(!plain.contains('\x1b'), "no escape without colour");
+    let coloured = terminal(Terminal {
+        colour: true,
+        ..at(100)
+    });
+    // The same colour in text (`ESC[32m`) and in tables (`ESC[38;5;2m`),
+    // with the cell's padding inside the colour.
+    let painted = |word: &str, ansi: u8| {
+        coloured.contains(&format!("\x1b[{}m{word}", 30 + ansi))
+            || coloured.contains(&format!("\x1b[38;5;{ansi}m {word}"))
+    };
+    let (red, green, yellow) = (1, 2, 3);
+    // The sample decides email scale, social cut; flags and warning codes
+    // are yellow.
+    assert!(painted("email", green), "scale is green");
+    assert!(painted("scale", green), "scale is green");
+    assert!(painted("social", red), "cut is red");
+    assert!(painted("cut", red), "cut is red");
+    assert!(painted("mismatch", red), "a mismatch is red");
+    assert!(painted("refunds", yellow), "warning codes are yellow");
+    assert!(painted("SRM, contaminated 12", yellow), "flags are yellow");
+    assert!(!painted("paid_search", green) && !painted("paid_search", red));
+    // Stripped of its escapes, the coloured report is the plain one (but
+    // for the padding a coloured cell keeps at the end of a line).
+    let trimmed = |s: &str| s.lines().map(str::trim_end).collect::<Vec<_>>().join("\n");
+    assert_eq!(trimmed(&strip_ansi(&coloured)), trimmed(&plain));
+}
+
+fn strip_ansi(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 #[test]

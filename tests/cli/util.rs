@@ -7,7 +7,11 @@ use serde_json::Value;
 pub fn uplift() -> Command {
     let mut c = Command::cargo_bin("uplift").unwrap();
     c.current_dir(env!("CARGO_MANIFEST_DIR"));
-    c.env("NO_COLOR", "1");
+    // No colour, and the terminal report at its default width (100), whatever
+    // the shell running the tests has set.
+    c.env("NO_COLOR", "1")
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("COLUMNS");
     c
 }
 

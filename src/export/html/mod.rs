@@ -101,6 +101,7 @@ fn tone_class(t: Tone) -> &'static str {
         Tone::Good => "good",
         Tone::Bad => "bad",
         Tone::Neutral => "neutral",
+        Tone::Warn => "warn",
         Tone::Plain => "plain",
     }
 }
@@ -141,7 +142,7 @@ fn inline(spans: &[Span]) -> String {
         .map(|s| match s.style {
             Style::Plain => escape(&s.text),
             Style::Strong => format!("<strong>{}</strong>", escape(&s.text)),
-            Style::Code => format!("<code>{}</code>", escape(&s.text)),
+            Style::Code | Style::Flag => format!("<code>{}</code>", escape(&s.text)),
         })
         .collect()
 }
@@ -254,6 +255,7 @@ tbody tr:hover{background:#f8fafc}
 .badge.good{background:#dafbe1;color:#116329}
 .badge.bad{background:#ffebe9;color:#a40e26}
 .badge.neutral{background:#fff4c2;color:#7d4e00}
+.badge.warn{background:#fff1e5;color:#953800}
 details{margin:8px 0;border:1px solid var(--line);border-radius:8px;padding:6px 12px;background:#fcfdfe}
 details[open]{padding-bottom:10px}
 summary{cursor:pointer;color:var(--accent);font-weight:500;padding:2px 0}

@@ -1,0 +1,176 @@
+//! The terminal report (`--format table`, the default): it fits `COLUMNS`
+//! (else 100 columns off a terminal), puts the decisions first, keeps the
+//! wide columns for `--details`, and colours only where the `NO_COLOR` /
+//! `CLICOLOR_FORCE` conventions allow, never in a file.
+
+use crate::util::uplift;
+
+const SIM: &[&str] = &[
+    "run",
+    "--exposures",
+    "testdata/sim/exposures.csv.gz",
+    "--revenue",
+    "testdata/sim/revenue.csv.gz",
+    "--spend",
+    "testdata/sim/spend.csv",
+    "--finance",
+    "testdata/sim/finance.csv",
+    "--config",
+    "testdata/sim/uplift.toml",
+    "--window",
+    "30",
+    "--window",
+    "60",
+    "--window",
+    "90",
+];
+
+/// Standard output of `uplift args` with `env` set, expecting exit 0.
+fn report(args: &[&str], env: &[(&str, &str)]) -> String {
+    let mut cmd = uplift();
+    cmd.env_remove("NO_COLOR");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.args(args).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The widest line in terminal columns, escapes excluded.
+fn widest(text: &str) -> usize {
+    text.lines()
+        .map(|l| {
+            let mut width = 0;
+            let mut in_escape = false;
+            for c in l.chars() {
+                match (in_escape, c) {
+                    (false, '\x1b') => in_escape = true,
+                    (true, c) if c.is_ascii_alphabetic() => in_escape = false,
+                    (true, _) => {}
+                    (false, _) => width += 1,
+                }
+            }
+            width
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+#[test]
+fn the_report_fits_columns_and_100_columns_without_a_terminal() {
+    let default = report(SIM, &[]);
+    assert!(widest(&default) <= 100, "{}", widest(&default));
+    assert!(
+        widest(&default) > 80,
+        "the width is used: {}",
+        widest(&default)
+    );
+    for (columns, details) in [(80, false), (80, true), (120, false), (160, true)] {
+        let mut args = SIM.to_vec();
+        if details {
+            args.push("--details");
+        }
+        let text = report(&args, &[("COLUMNS", &columns.to_string())]);
+        assert!(
+            widest(&text) <= columns,
+            "COLUMNS={columns} details={details}: a line of {}",
+            widest(&text)
+        );
+    }
+}
+
+#[test]
+fn decisions_come_first_and_details_add_the_wide_sections() {
+    let brief = report(SIM, &[]);
+    let first = |text: &str, what: &str| text.find(what).unwrap_or(usize::MAX);
+    let order = [
+        "Decisions",
+        "Lift per window",
+        "Attribution by model",
+        "Reconciliation against finance",
+        "Warnings",
+    ];
+    let at: Vec<usize> = order.iter().map(|s| first(&brief, s)).collect();
+    assert!(
+        at.windows(2).all(|w| w[0] < w[1]),
+        "sections in reading order: {at:?}"
+    );
+    // push is the planted loser: cut, on its own decision line.
+    assert!(
+        brief
+            .lines()
+            .any(|l| l.trim_start().starts_with("push") && l.contains(" cut ")),
+        "{brief}"
+    );
+    for wide in [
+        "Segments, 30-day window",
+        "Economics",
+        "Lineage",
+        "CUPED variance reduction",
+    ] {
+        assert!(!brief.contains(wide), "{wide} only with --details");
+    }
+    let mut args = SIM.to_vec();
+    args.push("--details");
+    let details = report(&args, &[]);
+    for wide in [
+        "Segments, 30-day window",
+        "Economics",
+        "Lineage",
+        "CUPED variance reduction",
+    ] {
+        assert!(details.contains(wide), "--details shows {wide}");
+    }
+}
+
+#[test]
+fn colour_follows_no_color_and_clicolor_force_and_never_reaches_a_file() {
+    // A pipe: no colour.
+    assert!(!report(SIM, &[]).contains('\x1b'));
+    // CLICOLOR_FORCE asks for colour on a pipe too; NO_COLOR wins over it.
+    let forced = report(SIM, &[("CLICOLOR_FORCE", "1")]);
+    assert!(forced.contains("\x1b["), "CLICOLOR_FORCE=1 colours");
+    assert!(!report(SIM, &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]).contains('\x1b'));
+    // A file never has colour.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("report.txt");
+    let mut args = SIM.to_vec();
+    args.extend(["--output", path.to_str().unwrap()]);
+    report(&args, &[("CLICOLOR_FORCE", "1")]);
+    let written = std::fs::read_to_string(&path).unwrap();
+    assert!(written.contains("Decisions") && !written.contains('\x1b'));
+}
+
+#[test]
+fn attribute_and_reconcile_fit_too() {
+    let attribute = [
+        "attribute",
+        "--exposures",
+        "testdata/sim/exposures.csv.gz",
+        "--revenue",
+        "testdata/sim/revenue.csv.gz",
+        "--window",
+        "30",
+        "--window",
+        "90",
+        "--explain",
+        "markov",
+    ];
+    let reconcile = [
+        "reconcile",
+        "--revenue",
+        "testdata/sim/revenue.csv.gz",
+        "--finance",
+        "testdata/sim/finance.csv",
+    ];
+    for args in [&attribute[..], &reconcile[..]] {
+        let text = report(args, &[("COLUMNS", "80")]);
+        assert!(widest(&text) <= 80, "{args:?}: {}", widest(&text));
+    }
+}

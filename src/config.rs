@@ -23,6 +23,7 @@
 //! ```
 
 use crate::error::Error;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -46,8 +47,11 @@ pub struct Config {
 }
 
 /// `[columns.*]`: canonical column name → name in the file.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+// uplift.toml refuses unknown keys; the report's schema leaves these objects
+// open like every other one of the report (here and in the tables below).
+#[schemars(!deny_unknown_fields)]
 pub struct Columns {
     /// `[columns.exposures]`
     #[serde(default)]
@@ -64,8 +68,9 @@ pub struct Columns {
 }
 
 /// Column names of the exposures file.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(!deny_unknown_fields)]
 #[allow(missing_docs)]
 pub struct ExposureColumns {
     pub user_id: Option<String>,
@@ -78,8 +83,9 @@ pub struct ExposureColumns {
 }
 
 /// Column names of the revenue file.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(!deny_unknown_fields)]
 #[allow(missing_docs)]
 pub struct RevenueColumns {
     pub user_id: Option<String>,
@@ -89,8 +95,9 @@ pub struct RevenueColumns {
 }
 
 /// Column names of the spend file.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(!deny_unknown_fields)]
 #[allow(missing_docs)]
 pub struct SpendColumns {
     pub date: Option<String>,
@@ -99,8 +106,9 @@ pub struct SpendColumns {
 }
 
 /// Column names of the finance file.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(!deny_unknown_fields)]
 #[allow(missing_docs)]
 pub struct FinanceColumns {
     pub period_start: Option<String>,
@@ -119,7 +127,7 @@ pub struct Groups {
 }
 
 /// The group labels in force.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct GroupLabels {
     /// Labels meaning exposed.
     pub exposed: Vec<String>,
@@ -145,8 +153,9 @@ impl Groups {
 }
 
 /// `[srm]`: planned control shares.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(!deny_unknown_fields)]
 pub struct Srm {
     /// Control share of every channel.
     pub control_share: Option<f64>,

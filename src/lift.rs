@@ -16,6 +16,7 @@ use crate::stats::{Estimate, bootstrap, finite, proportion};
 use crate::warning::{Warning, WarningCode};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
+use schemars::JsonSchema;
 use serde::Serialize;
 
 /// Relative size below which a CUPED-adjusted variance is cancellation noise.
@@ -44,7 +45,7 @@ pub struct LiftSettings {
 }
 
 /// The contract's `exposed` / `control` object.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, JsonSchema)]
 pub struct ArmSummary {
     /// Mature users in the arm.
     pub users: u64,
@@ -59,7 +60,7 @@ pub struct ArmSummary {
 }
 
 /// The contract's `cuped` object.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, JsonSchema)]
 pub struct Cuped {
     /// Whether the headline is CUPED-adjusted.
     pub applied: bool,
@@ -70,7 +71,7 @@ pub struct Cuped {
 }
 
 /// A percentile bootstrap interval of the headline lift.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, JsonSchema)]
 pub struct Bootstrap {
     /// Resamples drawn.
     pub resamples: usize,

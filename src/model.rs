@@ -43,7 +43,9 @@ impl TimeSpan {
 /// their pre-period `[t0 − W, t0)`, an attribution lookback.
 ///
 /// Serialized as its number of days.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, schemars::JsonSchema,
+)]
 #[serde(transparent)]
 pub struct Window(pub u16);
 

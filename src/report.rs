@@ -13,16 +13,19 @@ use crate::io::{FileInfo, OnBadRows};
 use crate::lift::{ArmSummary, Bootstrap, Cuped};
 use crate::model::{Micros, Window};
 use crate::stats::Estimate;
+use schemars::JsonSchema;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// Version of the JSON layout.
 pub const SCHEMA_VERSION: u32 = 1;
 
-/// The whole report.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+/// The whole report: what `uplift run`, `uplift attribute` and `uplift
+/// reconcile` write with `--format json`.
+#[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
 pub struct Report {
     /// Version of this layout (1).
+    #[schemars(extend("const" = SCHEMA_VERSION))]
     pub schema_version: u32,
     /// The tool that wrote it.
     pub tool: Tool,
@@ -48,9 +51,73 @@ pub struct Report {
     pub reconciliation: Option<Reconciliation>,
     /// The Markov chain per window (`uplift attribute --explain markov`).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Vec<MarkovWindow>")]
     pub markov: Option<Vec<MarkovWindow>>,
     /// Warnings, in the order found.
     pub warnings: Vec<Warning>,
+}
+
+/// The JSON Schema (draft 2020-12) of [`Report`] as `--format json` writes
+/// it (`uplift schema`), generated from the types themselves: a field the
+/// report always has is required, one left out when empty is not, and a
+/// number that may not exist is `number` or `null`. Objects are open, since
+/// later versions may add fields (see the wire format above).
+///
+/// The generated schema is tidied for other validators: Rust's number
+/// formats (`uint64`, `double`), which JSON Schema does not define and
+/// strict validators reject, are left out (the bounds stay as `minimum` and
+/// `maximum`); so are `default`s, which describe reading a config file, not
+/// a report; and doc comments' line breaks within a paragraph become spaces.
+pub fn json_schema() -> serde_json::Value {
+    let root = schemars::generate::SchemaSettings::draft2020_12()
+        .for_serialize()
+        .with_transform(schemars::transform::RecursiveTransform(tidy))
+        .into_generator()
+        .into_root_schema_for::<Report>();
+    let mut out = serde_json::Map::new();
+    let mut put = |k: &str, v: serde_json::Value| out.insert(k.to_string(), v);
+    put("$schema", root.get("$schema").cloned().unwrap_or_default());
+    put("$id", format!("urn:uplift:report:{SCHEMA_VERSION}").into());
+    put(
+        "title",
+        format!("uplift report, schema_version {SCHEMA_VERSION}").into(),
+    );
+    put(
+        "description",
+        root.get("description").cloned().unwrap_or_default(),
+    );
+    for (k, v) in root.as_object().into_iter().flatten() {
+        out.entry(k.clone()).or_insert_with(|| v.clone());
+    }
+    serde_json::Value::Object(out)
+}
+
+/// The number formats schemars gives Rust's integers and floats.
+const RUST_NUMBER_FORMATS: [&str; 14] = [
+    "int", "uint", "int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64",
+    "int128", "uint128", "float", "double",
+];
+
+/// One (sub)schema tidied for [`json_schema`].
+fn tidy(schema: &mut schemars::Schema) {
+    let Some(obj) = schema.as_object_mut() else {
+        return;
+    };
+    let rust_format = obj
+        .get("format")
+        .and_then(serde_json::Value::as_str)
+        .is_some_and(|f| RUST_NUMBER_FORMATS.contains(&f));
+    if rust_format {
+        obj.shift_remove("format");
+    }
+    obj.shift_remove("default");
+    if let Some(serde_json::Value::String(text)) = obj.get_mut("description") {
+        *text = text
+            .split("\n\n")
+            .map(|paragraph| paragraph.replace('\n', " "))
+            .collect::<Vec<_>>()
+            .join("\n\n");
+    }
 }
 
 /// The sections of a report, as the analysis computes them.
@@ -102,7 +169,7 @@ impl Report {
 }
 
 /// Name and version of the tool.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
 pub struct Tool {
     /// `uplift`.
     pub name: String,
@@ -120,7 +187,7 @@ impl Default for Tool {
 }
 
 /// An estimate with an interval.
-#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, Serialize, JsonSchema, PartialEq)]
 pub struct Interval {
     /// Point estimate.
     pub estimate: Option<f64>,
@@ -131,7 +198,7 @@ pub struct Interval {
 }
 
 /// An estimate with an interval and a p-value.
-#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, Serialize, JsonSchema, PartialEq)]
 pub struct Tested {
     /// Point estimate.
     pub estimate: Option<f64>,
@@ -144,7 +211,7 @@ pub struct Tested {
 }
 
 /// The headline lift: with its Holm-adjusted p-value.
-#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, Serialize, JsonSchema, PartialEq)]
 pub struct Headline {
     /// Point estimate.
     pub estimate: Option<f64>,
@@ -192,7 +259,7 @@ impl From<Estimate> for Headline {
 }
 
 /// Users left out of a lift row.
-#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, Serialize, JsonSchema, PartialEq)]
 pub struct Excluded {
     /// Users with both labels for the channel (mature or not).
     pub contaminated: u64,
@@ -201,7 +268,7 @@ pub struct Excluded {
 }
 
 /// Sample-ratio-mismatch test of a row.
-#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, Serialize, JsonSchema, PartialEq)]
 pub struct SrmCheck {
     /// Planned control share (null when not configured).
     pub expected_control_share: Option<f64>,
@@ -212,7 +279,7 @@ pub struct SrmCheck {
 }
 
 /// Decision against the hurdle iROAS.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
 pub struct Decision {
     /// The hurdle iROAS.
     pub hurdle_iroas: f64,
@@ -221,7 +288,7 @@ pub struct Decision {
 }
 
 /// One lift row: (channel, segment, window).
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, JsonSchema, PartialEq)]
 pub struct LiftRow {
     /// Channel name.
     pub channel: String,
@@ -266,11 +333,12 @@ pub struct LiftRow {
     pub decision: Option<Decision>,
     /// Percentile bootstrap interval (with `--bootstrap`).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Bootstrap")]
     pub bootstrap: Option<Bootstrap>,
 }
 
 /// Credit of one channel under one model and window.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
 pub struct AttributionRow {
     /// Window in days.
     pub window_days: u16,
@@ -285,15 +353,16 @@ pub struct AttributionRow {
     /// Share of the model's attributed conversions.
     pub share: f64,
     /// Attributed CAC: the channel's spend over its exposure period ÷ the
-    /// conversions this model credits to it (null without spend data or
+    /// conversions this model credits to it (left out without spend data or
     /// credited conversions). Compare with the lift row's `icac`.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "f64")]
     pub cac: Option<f64>,
 }
 
 /// Where the export's revenue came from, for one window: the incremental
 /// revenue the tested channels caused, and the rest (baseline).
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
 pub struct Decomposition {
     /// Window in days.
     pub window_days: u16,
@@ -308,7 +377,7 @@ pub struct Decomposition {
 }
 
 /// An amount per channel.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
 pub struct ChannelAmount {
     /// Channel.
     pub channel: String,
@@ -317,7 +386,7 @@ pub struct ChannelAmount {
 }
 
 /// Totals of attribution for one window.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
 pub struct AttributionTotals {
     /// Window in days.
     pub window_days: u16,
@@ -336,7 +405,7 @@ pub struct AttributionTotals {
 }
 
 /// Reconciliation against finance.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
 pub struct Reconciliation {
     /// Tolerance on |gap_pct|.
     pub tolerance: f64,
@@ -351,7 +420,7 @@ pub struct Reconciliation {
 }
 
 /// A number of rows and their amount.
-#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, Serialize, JsonSchema, PartialEq)]
 pub struct RowsAndAmount {
     /// Rows.
     pub rows: u64,
@@ -360,7 +429,7 @@ pub struct RowsAndAmount {
 }
 
 /// One finance period.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
 pub struct ReconciliationPeriod {
     /// First day (inclusive).
     pub period_start: String,
@@ -379,7 +448,7 @@ pub struct ReconciliationPeriod {
 }
 
 /// One (window, model, channel) calibration.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct CalibrationRow {
     /// Window in days.
     pub window_days: u16,
@@ -407,7 +476,7 @@ pub struct CalibrationRow {
 pub use crate::warning::{Warning, WarningCode};
 
 /// The Markov chain of one window, with channel names.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
 pub struct MarkovWindow {
     /// Window in days.
     pub window_days: u16,
@@ -434,7 +503,7 @@ pub struct MarkovWindow {
 }
 
 /// One transition, with names.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
 pub struct NamedTransition {
     /// From (`(start)` or a state).
     pub from: String,
@@ -447,7 +516,7 @@ pub struct NamedTransition {
 }
 
 /// One channel's removal effect, with its name.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
 pub struct NamedRemovalEffect {
     /// Channel.
     pub channel: String,
@@ -470,7 +539,7 @@ pub struct NamedRemovalEffect {
 /// Every setting in force, as the report's `config` carries it: the
 /// settings of the subcommand that wrote the report (serialized as that
 /// struct, with no tag).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(untagged)]
 pub enum Settings {
     /// `uplift run`.
@@ -551,7 +620,7 @@ impl Settings {
 }
 
 /// Every setting in force for a run (reported as `config`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct RunSettings {
     /// Windows, ascending.
     pub windows: Vec<Window>,
@@ -589,6 +658,7 @@ pub struct RunSettings {
     pub fail_on: Vec<FailOn>,
     /// The directory of warehouse aggregates the report was computed from.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "String")]
     pub from_aggregates: Option<String>,
     /// `--as-of` in microseconds, when given.
     #[serde(skip)]
@@ -596,7 +666,7 @@ pub struct RunSettings {
 }
 
 /// Every setting of `uplift attribute` (reported as `config`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct AttributeSettings {
     /// Windows, ascending.
     pub windows: Vec<Window>,
@@ -615,7 +685,7 @@ pub struct AttributeSettings {
 }
 
 /// Every setting of `uplift reconcile` (reported as `config`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct ReconcileSettings {
     /// Reconciliation tolerance.
     pub tolerance: f64,
@@ -628,7 +698,7 @@ pub struct ReconcileSettings {
 }
 
 /// Output format of a report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Format {
     /// Tables for a terminal.
@@ -646,7 +716,7 @@ pub enum Format {
 }
 
 /// A check that `--fail-on` can turn into exit code 3.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum FailOn {
     /// A finance period's gap exceeds the tolerance.

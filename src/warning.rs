@@ -6,11 +6,12 @@
 //! or an exporter never matches on a misspelt string, and the list of codes
 //! a report can carry is written once.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 use std::fmt;
 
 /// The code of a warning, serialized as its snake_case name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum WarningCode {
     /// Rows skipped under `--on-bad-rows skip`.
@@ -78,7 +79,7 @@ impl fmt::Display for WarningCode {
 }
 
 /// A warning: a machine-readable code and advice for a person.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, JsonSchema, PartialEq, Eq)]
 pub struct Warning {
     /// Stable code, e.g. `refunds`, `duplicate_order_id`, `skipped_rows`.
     pub code: WarningCode,

@@ -74,6 +74,7 @@ mod test_data;
 
 use std::fmt;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::stats::sum::NeumaierSum;
@@ -100,7 +101,9 @@ pub const DEFAULT_MARKOV_ORDER: usize = 1;
 pub const MAX_MARKOV_ORDER: usize = markov::MAX_ORDER;
 
 /// An attribution model (`--model`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Model {
     /// All credit to the first touch of the path.
@@ -157,7 +160,7 @@ impl fmt::Display for Model {
 }
 
 /// How far a simulated walk on the Markov chain may go (`--markov-horizon`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Horizon {
     /// At most `K` channel states, `K` = longest collapsed path + 1 (the
@@ -170,7 +173,7 @@ pub enum Horizon {
 }
 
 /// Settings of the models.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct Params {
     /// Half-life of the time-decay model, in days (default 7).
     pub half_life_days: f64,
@@ -180,7 +183,7 @@ pub struct Params {
     pub position_last: f64,
     /// Order of the Markov chain, 1..=3 (default 1).
     pub markov_order: usize,
-    /// Walk horizon of the Markov model (default [`Horizon::Auto`]).
+    /// Walk horizon of the Markov model (default `auto`: [`Horizon::Auto`]).
     pub markov_horizon: Horizon,
     /// The most work a window's Markov chains may take, in multiply–adds
     /// (`None`: no limit; default [`markov::DEFAULT_WORK_LIMIT`]). It

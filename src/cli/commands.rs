@@ -269,6 +269,17 @@ pub struct SqlArgs {
     pub missing_column: Vec<OptionalColumn>,
 }
 
+/// `uplift schema`: where to write the schema.
+#[derive(Debug, Clone, Args)]
+#[command(
+    after_long_help = "Examples:\n  uplift schema --output report.schema.json\n  check-jsonschema --schemafile report.schema.json report.json"
+)]
+pub struct SchemaArgs {
+    /// Write the schema to FILE (atomically) instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
 /// Shell completions for uplift, printed to standard output.
 ///
 /// Install them where the shell looks for them, e.g. for bash

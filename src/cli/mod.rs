@@ -6,7 +6,7 @@
 pub mod commands;
 
 pub use commands::{
-    AttributeArgs, CompletionsArgs, ManArgs, Metric, PowerArgs, ReconcileArgs, RunArgs,
+    AttributeArgs, CompletionsArgs, ManArgs, Metric, PowerArgs, ReconcileArgs, RunArgs, SchemaArgs,
     SimulateArgs, SqlArgs, ValidateArgs,
 };
 
@@ -51,6 +51,13 @@ pub enum Command {
     Power(PowerArgs),
     /// The SQL that computes the report's aggregates inside a warehouse.
     Sql(SqlArgs),
+    /// The JSON Schema (draft 2020-12) of the JSON report.
+    ///
+    /// Describes what `uplift run`, `attribute` and `reconcile` write with
+    /// `--format json`, generated from the report's own types, so that
+    /// another tool can validate a report before it trusts it. The source
+    /// tree holds the same schema as docs/report.schema.json.
+    Schema(SchemaArgs),
     /// Shell completions (bash, zsh, fish, powershell, elvish).
     Completions(CompletionsArgs),
     /// The manual page (roff), of uplift or of a subcommand.

@@ -7,6 +7,7 @@ pub mod man;
 pub mod power;
 pub mod reconcile;
 pub mod run;
+pub mod schema;
 pub mod simulate;
 pub mod sql;
 pub mod validate;

@@ -9,9 +9,10 @@ use super::{InputPaths, Loaded, LoadedFile, RevenueFacts};
 use crate::config::Config;
 use crate::error::{Error, InputError, MAX_LISTED_PROBLEMS};
 use crate::warning::{Warning, WarningCode};
+use schemars::JsonSchema;
 
 /// What to do with rows that cannot be read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OnBadRows {
     /// Stop with exit code 2 and list the problems.

@@ -40,6 +40,7 @@ use order::{permute, sort_order};
 use problem::{Problem, ProblemGroup};
 use read::{ValueKind, Wanted};
 use revenue::load_revenue;
+use schemars::JsonSchema;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use tables::{load_finance, load_spend};
@@ -75,7 +76,7 @@ impl InputPaths {
 }
 
 /// What was read from one file (the contract's `inputs.*`).
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
 pub struct FileInfo {
     /// The path as given.
     pub path: String,

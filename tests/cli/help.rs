@@ -63,6 +63,11 @@ fn sql_help() {
     insta::assert_snapshot!("sql", help(&["sql", "--help"]));
 }
 
+#[test]
+fn schema_help() {
+    insta::assert_snapshot!("schema", help(&["schema", "--help"]));
+}
+
 /// Every line fits the 100 columns the help is wrapped at.
 #[test]
 fn no_help_line_is_wider_than_100_columns() {
@@ -74,6 +79,7 @@ fn no_help_line_is_wider_than_100_columns() {
         "simulate",
         "power",
         "sql",
+        "schema",
     ] {
         for line in help(&[sub, "--help"]).lines() {
             assert!(line.chars().count() <= 100, "uplift {sub} --help: {line:?}");

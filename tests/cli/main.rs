@@ -16,6 +16,7 @@ mod power;
 mod properties;
 mod reconcile;
 mod run;
+mod schema;
 mod terminal;
 mod truth;
 mod util;

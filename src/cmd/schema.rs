@@ -1,0 +1,16 @@
+//! `uplift schema`: the JSON Schema (draft 2020-12) of the JSON report,
+//! generated from the report's types ([`crate::report::json_schema`]) so
+//! that it cannot drift from them.
+
+use super::Outcome;
+use crate::cli::SchemaArgs;
+use crate::error::Error;
+
+/// Runs `uplift schema`.
+pub fn run(a: &SchemaArgs) -> Result<Outcome, Error> {
+    Ok(Outcome {
+        bytes: crate::export::json(&crate::report::json_schema())?,
+        output: a.output.clone(),
+        ..Outcome::default()
+    })
+}

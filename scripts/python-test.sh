@@ -12,6 +12,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
+# cargo --locked, as in .ci/run: the build uses Cargo.lock as it is.
+export MATURIN_PEP517_ARGS="${MATURIN_PEP517_ARGS:---locked}"
 python=${PYTHON:-python3}
 # The installed binary is what is tested, not one named by the caller.
 unset UPLIFT_BIN

@@ -6,8 +6,11 @@ use uplift::{app, cli::Cli, cmd::Outcome};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    uplift::progress::enable_on_terminal();
-    match app::run(cli).and_then(|o: Outcome| o.write().map(|()| o)) {
+    let progress = uplift::progress::on_terminal();
+    let outcome = app::run(cli);
+    // Every progress line is gone before the report or an error is written.
+    drop(progress);
+    match outcome.and_then(|o: Outcome| o.write().map(|()| o)) {
         Ok(outcome) => ExitCode::from(outcome.exit_code()),
         Err(uplift::error::Error::Io { source, .. })
             if source.kind() == std::io::ErrorKind::BrokenPipe =>

@@ -5,6 +5,7 @@ use crate::analysis;
 use crate::cli::AttributeArgs;
 use crate::error::Error;
 use crate::io::load_checked;
+use crate::progress;
 use crate::reduce;
 use crate::report::{Report, Settings};
 use crate::settings::{self, AttributeSettings, resolve_windows};
@@ -22,6 +23,7 @@ pub fn run(a: &AttributeArgs) -> Result<Outcome, Error> {
     let mut paths = a.input.paths();
     paths.spend = None;
     paths.finance = None;
+    progress::phase("reading the inputs");
     let mut warnings = Vec::new();
     let loaded = load_checked(
         &paths,
@@ -30,6 +32,7 @@ pub fn run(a: &AttributeArgs) -> Result<Outcome, Error> {
         &["exposures", "revenue"],
         &mut warnings,
     )?;
+    progress::phase("attribution paths and models");
     let summary = reduce::attribution_only(
         &loaded,
         &windows,
@@ -54,6 +57,7 @@ pub fn run(a: &AttributeArgs) -> Result<Outcome, Error> {
         summary.inputs,
         Settings::Attribute(settings),
     );
+    progress::phase("writing the report");
     Ok(Outcome {
         bytes: crate::export::render(&report, a.output.format, &super::terminal(&a.output))?,
         output: a.output.output.clone(),

@@ -117,47 +117,4 @@ pub fn terminal(out: &OutputArgs) -> Terminal {
     }
 }
 
-/// Phase messages on standard error for long runs, shown only when standard
-/// error is a terminal (never in files, pipes or CI logs).
-#[derive(Debug)]
-pub struct Progress {
-    on: bool,
-    start: std::time::Instant,
-}
-
-impl Progress {
-    /// A progress line, on when standard error is a terminal and `CI` is
-    /// unset ([`crate::progress::enable_on_terminal`]).
-    pub fn new() -> Self {
-        Self {
-            on: crate::progress::enabled(),
-            start: std::time::Instant::now(),
-        }
-    }
-
-    /// Announces the next phase.
-    pub fn step(&self, what: &str) {
-        if self.on {
-            eprint!(
-                "\r\x1b[2Kuplift: {what}… ({:.1} s)",
-                self.start.elapsed().as_secs_f64()
-            );
-        }
-    }
-}
-
-impl Default for Progress {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl Drop for Progress {
-    fn drop(&mut self) {
-        if self.on {
-            eprint!("\r\x1b[2K");
-        }
-    }
-}
-
 pub use crate::parallel::threads;

@@ -7,6 +7,7 @@ use crate::cli::RunArgs;
 use crate::config::Config;
 use crate::error::Error;
 use crate::io::{InputPaths, Loaded, load_checked, revenue_warnings};
+use crate::progress;
 use crate::reduce::{self, Given};
 use crate::report::{Report, Settings};
 use crate::settings::{self, RunSettings};
@@ -18,8 +19,8 @@ use std::path::{Path, PathBuf};
 pub fn run(a: &RunArgs) -> Result<Outcome, Error> {
     let cfg = settings::config(a.input.config.as_deref())?;
     let settings = RunSettings::resolve(a, &cfg)?;
-    let progress = super::Progress::new();
     let summary = if let Some(dir) = &a.from_aggregates {
+        progress::phase("reading the aggregates");
         warehouse_summary(a, &cfg, &settings, dir)?
     } else {
         let (Some(_), Some(_)) = (&a.input.exposures, &a.input.revenue) else {
@@ -27,7 +28,7 @@ pub fn run(a: &RunArgs) -> Result<Outcome, Error> {
                 "uplift run needs --exposures FILE and --revenue FILE".to_string(),
             ));
         };
-        progress.step("reading the inputs");
+        progress::phase("reading the inputs");
         let mut warnings = Vec::new();
         let loaded = load_checked(
             &a.input.paths(),
@@ -36,7 +37,7 @@ pub fn run(a: &RunArgs) -> Result<Outcome, Error> {
             &["exposures", "revenue"],
             &mut warnings,
         )?;
-        progress.step("cohorts, lift and attribution");
+        progress::phase("cohorts, lift and attribution");
         let given = Given {
             spend: a.input.spend.is_some(),
             finance: a.input.finance.is_some(),
@@ -51,9 +52,7 @@ pub fn run(a: &RunArgs) -> Result<Outcome, Error> {
         summary.inputs,
         Settings::Run(settings),
     );
-    if a.from_aggregates.is_none() {
-        progress.step("writing the report");
-    }
+    progress::phase("writing the report");
     let failed = failed_checks(&report, &fail_on);
     Ok(Outcome {
         bytes: crate::export::render(&report, format, &super::terminal(&a.output))?,

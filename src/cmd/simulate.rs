@@ -10,6 +10,7 @@ pub fn run(args: &SimulateArgs) -> Result<Outcome, Error> {
     if args.users == 0 {
         return Err(Error::Usage("--users must be at least 1".to_string()));
     }
+    crate::progress::phase(&format!("simulating {} users", args.users));
     let summary = generate(
         &SimOptions {
             users: args.users,

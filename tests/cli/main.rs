@@ -13,6 +13,7 @@ mod layers;
 mod man;
 mod mutations;
 mod power;
+mod progress;
 mod properties;
 mod reconcile;
 mod run;

@@ -35,6 +35,7 @@ pub use hash::sha256_hex;
 
 use super::problem::Problem;
 use crate::model::Micros;
+use crate::progress;
 use csv::CsvJob;
 use hash::hashing_reader;
 use parquet::scan_parquet;
@@ -220,12 +221,16 @@ pub fn scan_parts<S: Send>(
     })?;
     let f = std::fs::File::open(path)
         .map_err(|e| Problem::file(&file, format!("cannot be read: {}", io_reason(&e))))?;
+    // Bytes read, on a terminal (see crate::progress).
+    let bar = progress::reading(path, f.metadata().map_or(0, |m| m.len()));
+    let f = bar.wrap_read(f);
     match format {
         FileFormat::Parquet => {
             let mut raw = Vec::new();
             std::io::BufReader::new(f)
                 .read_to_end(&mut raw)
                 .map_err(|e| Problem::file(&file, format!("cannot be read: {}", io_reason(&e))))?;
+            progress::done_reading(&bar);
             let sha256 = sha256_hex(&raw);
             let mut state = new_state();
             let rows = scan_parquet(&file, &raw, wanted, |at, v| visit(&mut state, at, v))?;
@@ -258,6 +263,7 @@ pub fn scan_parts<S: Send>(
             let sha256 = hasher
                 .join()
                 .map_err(|_| Problem::file(&file, "internal error while hashing"))?;
+            progress::done_reading(&bar);
             Ok(Meta {
                 file,
                 sha256,

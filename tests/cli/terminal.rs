@@ -174,3 +174,25 @@ fn attribute_and_reconcile_fit_too() {
         assert!(widest(&text) <= 80, "{args:?}: {}", widest(&text));
     }
 }
+
+#[test]
+fn the_readme_opens_with_the_report_as_it_is() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let start = readme.find("```text\n").expect("the README's excerpt") + "```text\n".len();
+    let excerpt = &readme[start..start + readme[start..].find("```").unwrap()];
+    // The README's first command, at the default width.
+    let text = report(SIM, &[]);
+    let lines: Vec<&str> = text.lines().collect();
+    // Every line of the excerpt but `…` is a line of the report, in order.
+    let mut at = 0;
+    for line in excerpt.lines().filter(|l| *l != "…") {
+        let found = lines[at..]
+            .iter()
+            .position(|l| l.trim_end() == line.trim_end())
+            .unwrap_or_else(|| panic!("README line not in the report (in order): {line:?}"));
+        at += found + 1;
+    }
+    assert!(excerpt.lines().count() > 40, "{excerpt}");
+    assert!(excerpt.contains("Decisions") && excerpt.contains("90-day window"));
+}

@@ -2,30 +2,9 @@
 //! (the shipped simulated data set), testdata/tiny, and a fixture built in a
 //! temporary directory whose channel name is markup.
 
-use crate::util::{json, uplift};
+use crate::util::{SIM_RUN as SIM, json, uplift};
 use serde_json::Value;
 use std::path::Path;
-
-/// `run` on testdata/sim with spend, finance, three windows.
-const SIM: [&str; 17] = [
-    "run",
-    "--exposures",
-    "testdata/sim/exposures.csv.gz",
-    "--revenue",
-    "testdata/sim/revenue.csv.gz",
-    "--spend",
-    "testdata/sim/spend.csv",
-    "--finance",
-    "testdata/sim/finance.csv",
-    "--config",
-    "testdata/sim/uplift.toml",
-    "--window",
-    "30",
-    "--window",
-    "60",
-    "--window",
-    "90",
-];
 
 /// The robyn `calibration_input` columns, in Robyn's order, then ours.
 const CALIBRATION_HEADER: [&str; 13] = [
@@ -128,8 +107,8 @@ fn write_markup_fixture(dir: &Path) {
 
 #[test]
 fn markdown_opens_with_the_decision_table_and_a_row_per_channel() {
-    let report = json(&with_format(&SIM, "json"));
-    let md = stdout(&with_format(&SIM, "markdown"));
+    let report = json(&with_format(SIM, "json"));
+    let md = stdout(&with_format(SIM, "markdown"));
     let first_section = md.lines().find(|l| l.starts_with("## ")).unwrap();
     assert_eq!(first_section, "## Decision");
     let decision = &md[md.find("## Decision").unwrap()..md.find("## Lift per window").unwrap()];
@@ -183,8 +162,8 @@ fn money_text(v: f64) -> String {
 
 #[test]
 fn markdown_shows_the_decomposition_the_calibration_and_the_attributed_cac() {
-    let report = json(&with_format(&SIM, "json"));
-    let md = stdout(&with_format(&SIM, "markdown"));
+    let report = json(&with_format(SIM, "json"));
+    let md = stdout(&with_format(SIM, "markdown"));
     let section = |title: &str| {
         let start = md.find(title).unwrap_or_else(|| panic!("missing {title}"));
         let rest = &md[start + title.len()..];
@@ -276,7 +255,7 @@ fn markdown_shows_the_decomposition_the_calibration_and_the_attributed_cac() {
 
 #[test]
 fn every_markdown_table_has_the_same_number_of_pipes_in_each_row() {
-    let md = stdout(&with_format(&SIM, "markdown"));
+    let md = stdout(&with_format(SIM, "markdown"));
     let tables = tables(&md);
     assert!(tables.len() > 10, "only {} tables", tables.len());
     for t in &tables {
@@ -297,8 +276,8 @@ fn every_markdown_table_has_the_same_number_of_pipes_in_each_row() {
 
 #[test]
 fn markdown_lineage_lists_each_input_with_its_sha256() {
-    let report = json(&with_format(&SIM, "json"));
-    let md = stdout(&with_format(&SIM, "markdown"));
+    let report = json(&with_format(SIM, "json"));
+    let md = stdout(&with_format(SIM, "markdown"));
     let lineage = &md[md.find("## Lineage").unwrap()..];
     for (kind, info) in report["inputs"].as_object().unwrap() {
         let sha = info["sha256"].as_str().unwrap();
@@ -312,7 +291,7 @@ fn markdown_lineage_lists_each_input_with_its_sha256() {
 
 #[test]
 fn html_is_one_self_contained_file_with_inline_charts() {
-    let html = stdout(&with_format(&SIM, "html"));
+    let html = stdout(&with_format(SIM, "html"));
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(html.trim_end().ends_with("</html>"));
     for forbidden in [
@@ -353,8 +332,8 @@ fn html_escapes_a_channel_name_that_is_markup() {
 
 #[test]
 fn the_same_report_renders_to_identical_html_and_markdown_bytes() {
-    let a = uplift().args(with_format(&SIM, "html")).output().unwrap();
-    let b = uplift().args(with_format(&SIM, "html")).output().unwrap();
+    let a = uplift().args(with_format(SIM, "html")).output().unwrap();
+    let b = uplift().args(with_format(SIM, "html")).output().unwrap();
     assert_eq!(a.status.code(), Some(0));
     assert!(a.stdout == b.stdout, "HTML differs between two runs");
     let tiny = [
@@ -371,7 +350,7 @@ fn the_same_report_renders_to_identical_html_and_markdown_bytes() {
 
 #[test]
 fn calibration_csv_has_robyns_columns_in_order_then_ours() {
-    let csv = stdout(&with_format(&SIM, "calibration"));
+    let csv = stdout(&with_format(SIM, "calibration"));
     let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
     assert_eq!(header, CALIBRATION_HEADER);
     assert_eq!(
@@ -391,8 +370,8 @@ fn calibration_csv_has_robyns_columns_in_order_then_ours() {
 
 #[test]
 fn calibration_has_one_row_per_channel_and_window_equal_to_the_json_report() {
-    let report = json(&with_format(&SIM, "json"));
-    let csv = stdout(&with_format(&SIM, "calibration"));
+    let report = json(&with_format(SIM, "json"));
+    let csv = stdout(&with_format(SIM, "calibration"));
     let mut reader = csv::Reader::from_reader(csv.as_bytes());
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     let expected: Vec<&Value> = report["lift"]

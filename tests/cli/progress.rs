@@ -1,21 +1,9 @@
 //! Progress on standard error: drawn on a terminal outside CI, never in a
 //! pipe, a file or a CI log.
 
-use crate::util::uplift;
+use crate::util::{SIM_RUN as RUN, uplift};
 use std::path::Path;
 use std::process::Command;
-
-const RUN: &[&str] = &[
-    "run",
-    "--exposures",
-    "testdata/sim/exposures.csv.gz",
-    "--revenue",
-    "testdata/sim/revenue.csv.gz",
-    "--spend",
-    "testdata/sim/spend.csv",
-    "--config",
-    "testdata/sim/uplift.toml",
-];
 
 /// Anything a progress line is drawn with: carriage returns, escape
 /// sequences, the bars' and spinners' characters.

@@ -2,7 +2,7 @@
 //! one, it is a draft 2020-12 schema, every fixture's JSON report validates
 //! against it, and a broken report does not.
 
-use crate::util::uplift;
+use crate::util::{SIM_INPUTS as SIM, uplift};
 use jsonschema::Validator;
 use serde_json::{Value, json};
 use std::path::Path;
@@ -75,20 +75,6 @@ const TINY: [&str; 4] = [
     "testdata/tiny/exposures.csv",
     "--revenue",
     "testdata/tiny/revenue.csv",
-];
-
-/// testdata/sim with spend, finance and its config.
-const SIM: [&str; 10] = [
-    "--exposures",
-    "testdata/sim/exposures.csv.gz",
-    "--revenue",
-    "testdata/sim/revenue.csv.gz",
-    "--spend",
-    "testdata/sim/spend.csv",
-    "--finance",
-    "testdata/sim/finance.csv",
-    "--config",
-    "testdata/sim/uplift.toml",
 ];
 
 fn with<'a>(command: &'a str, a: &[&'a str], b: &[&'a str]) -> Vec<&'a str> {
@@ -262,7 +248,7 @@ fn run_reports_of_other_file_forms_validate() {
 fn run_reports_of_sim_and_ties_validate() {
     let r = valid(&with(
         "run",
-        &SIM,
+        SIM,
         &["--window", "30", "--window", "60", "--window", "90"],
     ));
     for section in ["decomposition", "calibration"] {
@@ -275,7 +261,7 @@ fn run_reports_of_sim_and_ties_validate() {
             .iter()
             .any(|a| a["cac"].is_number())
     );
-    let mut ties = SIM;
+    let mut ties = SIM.to_vec();
     ties[1] = "testdata/ties/exposures.csv.gz";
     valid(&with("run", &ties, &[]));
     ties[1] = "testdata/ties/exposures_by_channel.csv.gz";

@@ -3,27 +3,7 @@
 //! wide columns for `--details`, and colours only where the `NO_COLOR` /
 //! `CLICOLOR_FORCE` conventions allow, never in a file.
 
-use crate::util::uplift;
-
-const SIM: &[&str] = &[
-    "run",
-    "--exposures",
-    "testdata/sim/exposures.csv.gz",
-    "--revenue",
-    "testdata/sim/revenue.csv.gz",
-    "--spend",
-    "testdata/sim/spend.csv",
-    "--finance",
-    "testdata/sim/finance.csv",
-    "--config",
-    "testdata/sim/uplift.toml",
-    "--window",
-    "30",
-    "--window",
-    "60",
-    "--window",
-    "90",
-];
+use crate::util::{SIM_RUN as SIM, uplift};
 
 /// Standard output of `uplift args` with `env` set, expecting exit 0.
 fn report(args: &[&str], env: &[(&str, &str)]) -> String {

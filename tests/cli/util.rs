@@ -3,6 +3,31 @@
 use assert_cmd::Command;
 use serde_json::Value;
 
+/// The README's first command: `run` on testdata/sim with spend, finance,
+/// its config and the 30/60/90-day windows.
+pub const SIM_RUN: &[&str] = &[
+    "run",
+    "--exposures",
+    "testdata/sim/exposures.csv.gz",
+    "--revenue",
+    "testdata/sim/revenue.csv.gz",
+    "--spend",
+    "testdata/sim/spend.csv",
+    "--finance",
+    "testdata/sim/finance.csv",
+    "--config",
+    "testdata/sim/uplift.toml",
+    "--window",
+    "30",
+    "--window",
+    "60",
+    "--window",
+    "90",
+];
+
+/// testdata/sim's four inputs and its config (of [`SIM_RUN`]).
+pub const SIM_INPUTS: &[&str] = SIM_RUN.split_at(11).0.split_at(1).1;
+
 /// The `uplift` binary, with the crate root as working directory.
 pub fn uplift() -> Command {
     let mut c = Command::cargo_bin("uplift").unwrap();

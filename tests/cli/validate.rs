@@ -1,6 +1,6 @@
 //! `uplift validate` on good files.
 
-use crate::util::{json, uplift};
+use crate::util::{SIM_INPUTS, json, uplift};
 
 #[test]
 fn validate_summarises_clean_files_and_exits_0() {
@@ -74,20 +74,5 @@ fn a_column_mapped_export_validates_and_gives_the_numbers_of_the_canonical_one()
 
 #[test]
 fn the_shipped_example_data_validates() {
-    uplift()
-        .args([
-            "validate",
-            "--exposures",
-            "testdata/sim/exposures.csv.gz",
-            "--revenue",
-            "testdata/sim/revenue.csv.gz",
-            "--spend",
-            "testdata/sim/spend.csv",
-            "--finance",
-            "testdata/sim/finance.csv",
-            "--config",
-            "testdata/sim/uplift.toml",
-        ])
-        .assert()
-        .code(0);
+    uplift().arg("validate").args(SIM_INPUTS).assert().code(0);
 }

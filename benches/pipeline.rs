@@ -135,8 +135,8 @@ fn cohort_outcomes(bencher: Bencher, users: usize) {
         cohorts
             .iter()
             .map(|c| {
-                let e = cohort::outcomes(&c.exposed, &data.orders, &index, &WINDOWS, as_of);
-                let k = cohort::outcomes(&c.control, &data.orders, &index, &WINDOWS, as_of);
+                let e = cohort::outcomes(&c.exposed, &data.orders, None, &index, &WINDOWS, as_of);
+                let k = cohort::outcomes(&c.control, &data.orders, None, &index, &WINDOWS, as_of);
                 (e, k)
             })
             .collect::<Vec<_>>()
@@ -162,8 +162,8 @@ fn lift_estimate(bencher: Bencher, users: usize) {
         .iter()
         .filter(|c| !c.exposed.is_empty() && !c.control.is_empty())
         .flat_map(|c| {
-            let e = cohort::outcomes(&c.exposed, &data.orders, &index, &WINDOWS, as_of);
-            let k = cohort::outcomes(&c.control, &data.orders, &index, &WINDOWS, as_of);
+            let e = cohort::outcomes(&c.exposed, &data.orders, None, &index, &WINDOWS, as_of);
+            let k = cohort::outcomes(&c.control, &data.orders, None, &index, &WINDOWS, as_of);
             e.into_iter().zip(k)
         })
         .collect();
@@ -190,8 +190,14 @@ fn lift_rows_all_segments(bencher: Bencher, users: usize) {
     let cohorts = cohort::build(&data.exposures, data.channels.len());
     let as_of = as_of(&data);
     bencher.counter(ItemsCount::new(users)).bench(|| {
-        let (cells, users) =
-            uplift::reduce::cells::cells(&data, &cohorts, &settings.windows, as_of, false);
+        let (cells, users) = uplift::reduce::cells::cells(
+            &data,
+            &cohorts,
+            &settings.windows,
+            as_of,
+            false,
+            &Default::default(),
+        );
         let summary = uplift::summary::Summary {
             channels: data.channels.clone(),
             cohorts: uplift::reduce::cells::counts(&cohorts),
@@ -229,7 +235,7 @@ fn run_report(args: &RunArgs) -> Vec<u8> {
         sections,
         summary.as_of,
         summary.inputs,
-        uplift::report::Settings::Run(settings),
+        uplift::report::Settings::Run(Box::new(settings)),
     );
     uplift::export::render(&report, format, &uplift::export::Terminal::default())
         .expect("the report renders")

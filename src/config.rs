@@ -44,6 +44,22 @@ pub struct Config {
     /// Defaults for analysis flags.
     #[serde(default)]
     pub analysis: Analysis,
+    /// `[profit]`: present, it turns the profit outcome on.
+    pub profit: Option<ProfitTable>,
+}
+
+/// `[profit]`: an order's profit when its `cost` cell is empty (or the
+/// revenue file has no `cost` column): `margin × revenue − cost_per_order`
+/// for a conversion, `margin × revenue − cost_per_refund` for a refund.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfitTable {
+    /// Share of revenue kept after the cost of goods, in (0, 1].
+    pub margin: Option<f64>,
+    /// Cost of serving one order (≥ 0).
+    pub cost_per_order: Option<f64>,
+    /// Cost of handling one refund (≥ 0).
+    pub cost_per_refund: Option<f64>,
 }
 
 /// `[columns.*]`: canonical column name → name in the file.
@@ -92,6 +108,7 @@ pub struct RevenueColumns {
     pub timestamp: Option<String>,
     pub revenue: Option<String>,
     pub order_id: Option<String>,
+    pub cost: Option<String>,
 }
 
 /// Column names of the spend file.
@@ -183,6 +200,12 @@ pub struct Analysis {
     pub cuped: Option<bool>,
     /// Hurdle iROAS for decisions.
     pub hurdle_iroas: Option<f64>,
+    /// Hurdle iPOAS for decisions on the profit basis.
+    pub hurdle_ipoas: Option<f64>,
+    /// Upper capping quantile, in (0.5, 1).
+    pub cap: Option<f64>,
+    /// Lower capping quantile, in (0, 0.5).
+    pub cap_lower: Option<f64>,
     /// Reconciliation tolerance.
     pub tolerance: Option<f64>,
     /// Half-life of time-decay attribution, in days.

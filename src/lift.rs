@@ -57,6 +57,10 @@ pub struct ArmSummary {
     pub revenue_per_user: Option<f64>,
     /// `converters / users` (null without users).
     pub conversion_rate: Option<f64>,
+    /// Profit of the arm's users in the window (null when profit is off).
+    pub profit: Option<f64>,
+    /// `profit / users` (null when profit is off, or without users).
+    pub profit_per_user: Option<f64>,
 }
 
 /// The contract's `cuped` object.
@@ -68,6 +72,9 @@ pub struct Cuped {
     pub theta: Option<f64>,
     /// `1 − se²(Y′)/se²(Y)`.
     pub variance_reduction: Option<f64>,
+    /// θπ of the profit outcome, pooled over both arms (null when profit is
+    /// off or CUPED is not applied to it).
+    pub theta_profit: Option<f64>,
 }
 
 /// A percentile bootstrap interval of the headline lift.
@@ -143,6 +150,8 @@ fn summary(arm: &ArmStats) -> ArmSummary {
         revenue,
         revenue_per_user: (users > 0).then(|| revenue / users as f64),
         conversion_rate: (users > 0).then(|| converters as f64 / users as f64),
+        profit: None,
+        profit_per_user: None,
     }
 }
 
@@ -248,6 +257,7 @@ fn estimate_inner(
                 variance_reduction: (raw.se > 0.0)
                     .then(|| 1.0 - cuped.se * cuped.se / (raw.se * raw.se))
                     .and_then(finite),
+                theta_profit: None,
             };
             headline = cuped;
             rel_inputs = RelativeInputs {
@@ -271,6 +281,52 @@ fn estimate_inner(
         )),
     }
     (out, adjusted)
+}
+
+/// The profit outcome's lift: the Welch test on `Yπ`, CUPED-adjusted on
+/// `Xπ` with its own pooled θπ (under the revenue's rule).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ProfitEstimate {
+    /// Profit of the exposed arm (uncapped).
+    pub exposed: f64,
+    /// Profit of the control arm (uncapped).
+    pub control: f64,
+    /// Headline profit-per-user lift (CUPED when applied).
+    pub lift: Estimate,
+    /// Unadjusted profit-per-user lift.
+    pub lift_raw: Estimate,
+    /// Headline lift × exposed users.
+    pub incremental: Estimate,
+    /// θπ, when CUPED was applied to profit.
+    pub theta: Option<f64>,
+}
+
+/// Estimates the profit lift of `e` over `c` (their profit statistics).
+pub fn estimate_profit(e: &ArmStats, c: &ArmStats, settings: &LiftSettings) -> ProfitEstimate {
+    let est = estimate_stats(e, c, settings);
+    ProfitEstimate {
+        exposed: e.revenue,
+        control: c.revenue,
+        lift: est.revenue_per_user_lift,
+        lift_raw: est.revenue_per_user_lift_raw,
+        incremental: est.incremental_revenue,
+        theta: est.cuped.applied.then_some(est.cuped.theta).flatten(),
+    }
+}
+
+impl LiftEstimate {
+    /// Adds the profit lift: the arms' profit and the θπ.
+    pub fn with_profit(mut self, p: &ProfitEstimate) -> Self {
+        for (arm, profit) in [
+            (&mut self.exposed, p.exposed),
+            (&mut self.control, p.control),
+        ] {
+            arm.profit = Some(profit);
+            arm.profit_per_user = (arm.users > 0).then(|| profit / arm.users as f64);
+        }
+        self.cuped.theta_profit = p.theta;
+        self
+    }
 }
 
 /// Estimates the lift of `e` over `c` from the users' outcomes, with the

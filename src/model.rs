@@ -125,6 +125,9 @@ pub struct Orders {
     pub ts: Vec<Micros>,
     /// Order value; negative for a refund.
     pub revenue: Vec<Money>,
+    /// The order's cost (NaN: an empty cell), when the revenue input has a
+    /// `cost` column; empty otherwise.
+    pub cost: Vec<Money>,
     /// Position of the row in the file (0-based data row).
     pub row: Vec<u32>,
 }

@@ -192,6 +192,7 @@ mod tests {
 
     fn orders(rows: &[(i64, f64)]) -> Orders {
         Orders {
+            cost: Vec::new(),
             user: vec![0; rows.len()],
             ts: rows.iter().map(|r| r.0).collect(),
             revenue: rows.iter().map(|r| r.1).collect(),

@@ -281,10 +281,53 @@ pub struct SrmCheck {
 /// Decision against the hurdle iROAS.
 #[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
 pub struct Decision {
+    /// What the verdict is taken on: `revenue` (the iROAS interval against
+    /// `hurdle_iroas`) or `profit` (the iPOAS interval against
+    /// `hurdle_ipoas`).
+    pub basis: String,
     /// The hurdle iROAS.
     pub hurdle_iroas: f64,
+    /// The hurdle iPOAS (null on the revenue basis).
+    pub hurdle_ipoas: Option<f64>,
     /// `scale`, `cut` or `inconclusive`.
     pub verdict: String,
+}
+
+/// The caps of one bound pair, with the row's users they changed.
+#[derive(Debug, Clone, Copy, Default, Serialize, JsonSchema, PartialEq)]
+pub struct CapValues {
+    /// Upper cap (null without `--cap`).
+    pub upper: Option<f64>,
+    /// Lower cap (null without `--cap-lower`).
+    pub lower: Option<f64>,
+    /// The row's users whose value the caps changed.
+    pub users_capped: u64,
+}
+
+/// The caps of the pre-period covariate.
+#[derive(Debug, Clone, Copy, Default, Serialize, JsonSchema, PartialEq)]
+pub struct PreCaps {
+    /// Upper cap (null without `--cap`).
+    pub upper: Option<f64>,
+    /// Lower cap (null without `--cap-lower`).
+    pub lower: Option<f64>,
+}
+
+/// `capping`: the caps of the row's (channel, window) — quantiles of each
+/// outcome over both arms' users, every segment — and the users they
+/// changed.
+#[derive(Debug, Clone, Copy, Default, Serialize, JsonSchema, PartialEq)]
+pub struct Capping {
+    /// `--cap` (null: no cap from above).
+    pub quantile: Option<f64>,
+    /// `--cap-lower` (null: no cap from below).
+    pub quantile_lower: Option<f64>,
+    /// Caps of revenue in the window `Y`.
+    pub revenue: CapValues,
+    /// Caps of pre-period revenue `X`.
+    pub pre_period: PreCaps,
+    /// Caps of profit in the window `Yπ` (null when profit is off).
+    pub profit: Option<CapValues>,
 }
 
 /// One lift row: (channel, segment, window).
@@ -319,8 +362,17 @@ pub struct LiftRow {
     pub incremental_revenue: Interval,
     /// Conversion-rate lift × exposed users.
     pub incremental_conversions: Interval,
+    /// Headline profit-per-user lift, CUPED on its own θπ when applied
+    /// (null when profit is off).
+    pub profit_per_user_lift: Option<Tested>,
+    /// Unadjusted profit-per-user lift (null when profit is off).
+    pub profit_per_user_lift_raw: Option<Tested>,
+    /// Headline profit lift × exposed users (null when profit is off).
+    pub incremental_profit: Option<Interval>,
     /// CUPED details.
     pub cuped: Cuped,
+    /// The caps in force and the users they changed (null without capping).
+    pub capping: Option<Capping>,
     /// Sample-ratio mismatch.
     pub srm: SrmCheck,
     /// Spend attributed to this row (null without spend data).
@@ -329,6 +381,10 @@ pub struct LiftRow {
     pub icac: Option<f64>,
     /// Incremental return on ad spend, with interval.
     pub iroas: Option<Interval>,
+    /// Incremental profit / spend, with interval (profit on, with spend).
+    pub ipoas: Option<Interval>,
+    /// Incremental profit − spend, with interval (profit on, with spend).
+    pub net_return: Option<Interval>,
     /// Decision against the hurdle.
     pub decision: Option<Decision>,
     /// Percentile bootstrap interval (with `--bootstrap`).
@@ -543,7 +599,7 @@ pub struct NamedRemovalEffect {
 #[serde(untagged)]
 pub enum Settings {
     /// `uplift run`.
-    Run(RunSettings),
+    Run(Box<RunSettings>),
     /// `uplift attribute`.
     Attribute(AttributeSettings),
     /// `uplift reconcile`.
@@ -652,6 +708,14 @@ pub struct RunSettings {
     pub attribution: Params,
     /// Hurdle iROAS.
     pub hurdle_iroas: f64,
+    /// Hurdle iPOAS (decisions on the profit basis).
+    pub hurdle_ipoas: f64,
+    /// The profit outcome (null when off).
+    pub profit: Option<ProfitSettings>,
+    /// Upper capping quantile (null: no cap from above).
+    pub cap: Option<f64>,
+    /// Lower capping quantile (null: no cap from below).
+    pub cap_lower: Option<f64>,
     /// Reconciliation tolerance.
     pub tolerance: f64,
     /// Checks that exit with code 3.
@@ -663,6 +727,35 @@ pub struct RunSettings {
     /// `--as-of` in microseconds, when given.
     #[serde(skip)]
     pub(crate) as_of_micros: Option<Micros>,
+}
+
+/// How an order's profit is computed (`config.profit`): `revenue − cost`
+/// when its `cost` cell is given, else `margin × revenue − cost_per_order`
+/// (a conversion) or `margin × revenue − cost_per_refund` (a refund).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, JsonSchema)]
+pub struct ProfitSettings {
+    /// Share of revenue kept after the cost of goods, in (0, 1].
+    pub margin: f64,
+    /// Cost of serving one order.
+    pub cost_per_order: f64,
+    /// Cost of handling one refund.
+    pub cost_per_refund: f64,
+    /// Whether the revenue input has a `cost` column.
+    pub cost_column: bool,
+}
+
+impl ProfitSettings {
+    /// The profit of an order of `revenue` whose cost cell holds `cost`
+    /// (NaN: empty, or no cost column).
+    pub fn of(&self, revenue: f64, cost: f64) -> f64 {
+        if !cost.is_nan() {
+            revenue - cost
+        } else if revenue >= 0.0 {
+            self.margin * revenue - self.cost_per_order
+        } else {
+            self.margin * revenue - self.cost_per_refund
+        }
+    }
 }
 
 /// Every setting of `uplift attribute` (reported as `config`).

@@ -8,14 +8,14 @@
 //! report's `config`.
 
 use crate::attribution::{Model, Params};
-use crate::cli::{AttributionArgs, RunArgs, WorkLimit};
+use crate::cli::{AttributionArgs, ProfitArgs, RunArgs, WorkLimit};
 use crate::config::Config;
 use crate::economics::DEFAULT_HURDLE_IROAS;
 use crate::error::Error;
 use crate::io::time;
 use crate::model::{MICROS_PER_SECOND, Micros, Window};
 use crate::reconcile::DEFAULT_TOLERANCE;
-pub use crate::report::{AttributeSettings, ReconcileSettings, RunSettings};
+pub use crate::report::{AttributeSettings, ProfitSettings, ReconcileSettings, RunSettings};
 use std::path::Path;
 
 /// The config file at `path`, or the defaults without one.
@@ -79,6 +79,7 @@ impl RunSettings {
             )));
         }
         let tolerance = resolve_tolerance(a.tolerance, cfg)?;
+        let profit = resolve_profit(&a.profit, cfg)?;
         let confidence = a
             .confidence
             .or(cfg.analysis.confidence)
@@ -117,11 +118,132 @@ impl RunSettings {
             models,
             attribution: params,
             hurdle_iroas,
+            hurdle_ipoas: profit.hurdle_ipoas,
+            profit: profit.profit,
+            cap: profit.cap,
+            cap_lower: profit.cap_lower,
             tolerance,
             fail_on: a.fail_on.clone(),
             from_aggregates: a.from_aggregates.as_ref().map(|p| p.display().to_string()),
             as_of_micros,
         })
+    }
+}
+
+/// The profit outcome and capping in force (flags over `[profit]` and
+/// `[analysis]` over defaults), checked.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ProfitAndCaps {
+    /// The profit outcome, when asked for by a flag or `[profit]` (a
+    /// `cost` column in the revenue file turns it on too: see
+    /// [`RunSettings::with_cost_column`]).
+    pub profit: Option<ProfitSettings>,
+    /// Hurdle iPOAS.
+    pub hurdle_ipoas: f64,
+    /// Upper capping quantile.
+    pub cap: Option<f64>,
+    /// Lower capping quantile.
+    pub cap_lower: Option<f64>,
+}
+
+/// Default hurdle iPOAS: the channel's profit pays back its spend.
+pub const DEFAULT_HURDLE_IPOAS: f64 = 1.0;
+
+/// Checks and merges the profit and capping flags with the config.
+pub fn resolve_profit(a: &ProfitArgs, cfg: &Config) -> Result<ProfitAndCaps, Error> {
+    let table = cfg.profit.clone();
+    let t = table.clone().unwrap_or_default();
+    let margin = a.margin.or(t.margin);
+    let cost_per_order = a.cost_per_order.or(t.cost_per_order);
+    let cost_per_refund = a.cost_per_refund.or(t.cost_per_refund);
+    // A bad value is named where it was given: the flag, else the config key.
+    let source = |flag: &Option<f64>, name: &str, key: &str| {
+        if flag.is_some() {
+            format!("--{name}")
+        } else {
+            format!("uplift.toml {key} =")
+        }
+    };
+    if let Some(m) = margin
+        && !(m > 0.0 && m <= 1.0)
+    {
+        return Err(Error::Usage(format!(
+            "{} {m} is out of range (expected a share of revenue in (0, 1], like 0.35)",
+            source(&a.margin, "margin", "[profit] margin")
+        )));
+    }
+    for (flag, name, v) in [
+        (&a.cost_per_order, "cost-per-order", cost_per_order),
+        (&a.cost_per_refund, "cost-per-refund", cost_per_refund),
+    ] {
+        if let Some(v) = v
+            && !(v >= 0.0 && v.is_finite())
+        {
+            let key = format!("[profit] {}", name.replace('-', "_"));
+            return Err(Error::Usage(format!(
+                "{} {v} is out of range (expected an amount ≥ 0, like 4.50)",
+                source(flag, name, &key)
+            )));
+        }
+    }
+    let on = table.is_some()
+        || a.margin.is_some()
+        || a.cost_per_order.is_some()
+        || a.cost_per_refund.is_some();
+    let hurdle_ipoas = a
+        .hurdle_ipoas
+        .or(cfg.analysis.hurdle_ipoas)
+        .unwrap_or(DEFAULT_HURDLE_IPOAS);
+    if !hurdle_ipoas.is_finite() {
+        return Err(Error::Usage(format!(
+            "{} {hurdle_ipoas} is not a number",
+            source(&a.hurdle_ipoas, "hurdle-ipoas", "[analysis] hurdle_ipoas")
+        )));
+    }
+    let cap = a.cap.or(cfg.analysis.cap);
+    if let Some(q) = cap
+        && !(q > 0.5 && q < 1.0)
+    {
+        return Err(Error::Usage(format!(
+            "{} {q} is out of range (expected a quantile between 0.5 and 1, like 0.99)",
+            source(&a.cap, "cap", "[analysis] cap")
+        )));
+    }
+    let cap_lower = a.cap_lower.or(cfg.analysis.cap_lower);
+    if let Some(q) = cap_lower
+        && !(q > 0.0 && q < 0.5)
+    {
+        return Err(Error::Usage(format!(
+            "{} {q} is out of range (expected a quantile between 0 and 0.5, like 0.01)",
+            source(&a.cap_lower, "cap-lower", "[analysis] cap_lower")
+        )));
+    }
+    Ok(ProfitAndCaps {
+        profit: on.then_some(ProfitSettings {
+            margin: margin.unwrap_or(1.0),
+            cost_per_order: cost_per_order.unwrap_or(0.0),
+            cost_per_refund: cost_per_refund.unwrap_or(0.0),
+            cost_column: false,
+        }),
+        hurdle_ipoas,
+        cap,
+        cap_lower,
+    })
+}
+
+impl RunSettings {
+    /// Turns the profit outcome on when the revenue input has a `cost`
+    /// column (with the defaults, or the settings already asked for).
+    pub fn with_cost_column(&mut self, cost_column: bool) {
+        if cost_column {
+            let p = self.profit.get_or_insert(ProfitSettings {
+                margin: 1.0,
+                cost_per_order: 0.0,
+                cost_per_refund: 0.0,
+                cost_column: true,
+            });
+            p.cost_column = true;
+        }
     }
 }
 

@@ -90,6 +90,58 @@ pub struct LiftCell {
     pub immature: u64,
     /// Contaminated users of the segment.
     pub contaminated: u64,
+    /// The arms' profit statistics (`Yπ`, `Xπ`), when profit is on.
+    pub profit: Option<ProfitArms>,
+    /// The caps of the cell's (channel, window) and the users they
+    /// changed, when capping is on.
+    pub capping: Option<CellCaps>,
+}
+
+/// Both arms' statistics of the profit outcome: the moments of (`Xπ`, `Yπ`)
+/// (capped when capping is on), the converters, and `revenue` = Σ `Yπ`
+/// uncapped (the arm's profit).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ProfitArms {
+    /// The exposed arm.
+    pub exposed: ArmStats,
+    /// The control arm.
+    pub control: ArmStats,
+}
+
+/// Where a value is clipped: `[lower, upper]`, a bound `None` when that side
+/// is not capped.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Bounds {
+    /// Lower cap.
+    pub lower: Option<f64>,
+    /// Upper cap.
+    pub upper: Option<f64>,
+}
+
+impl Bounds {
+    /// `v` clipped to the bounds.
+    pub fn clip(&self, v: f64) -> f64 {
+        let v = self.lower.map_or(v, |l| v.max(l));
+        self.upper.map_or(v, |u| v.min(u))
+    }
+}
+
+/// The caps of one (channel, window) — quantiles over both arms' users,
+/// every segment, of each outcome — and the row's users they changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct CellCaps {
+    /// Caps of `Y`.
+    pub revenue: Bounds,
+    /// Caps of `X`.
+    pub pre_period: Bounds,
+    /// Caps of `Yπ` (profit on).
+    pub profit: Option<Bounds>,
+    /// Caps of `Xπ` (profit on).
+    pub profit_pre_period: Option<Bounds>,
+    /// The row's users whose `Y` the caps changed.
+    pub users_capped: u64,
+    /// The row's users whose `Yπ` the caps changed (profit on).
+    pub users_capped_profit: Option<u64>,
 }
 
 /// The mature users' outcomes of one cell, for what needs the users.

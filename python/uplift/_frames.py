@@ -13,7 +13,8 @@ if TYPE_CHECKING:  # pragma: no cover
 _I, _U, _F, _S, _B = "int", "uint", "float", "str", "bool"
 
 _ARM = [("users", _I), ("converters", _I), ("revenue", _F),
-        ("revenue_per_user", _F), ("conversion_rate", _F)]  # fmt: skip
+        ("revenue_per_user", _F), ("conversion_rate", _F),
+        ("profit", _F), ("profit_per_user", _F)]  # fmt: skip
 _INTERVAL = [("estimate", _F), ("ci_low", _F), ("ci_high", _F)]
 _TESTED = _INTERVAL + [("p_value", _F)]
 
@@ -41,16 +42,34 @@ LIFT_COLUMNS: list[tuple[str, str]] = [
     *_prefixed("conversion_rate_lift", _TESTED),
     *_prefixed("incremental_revenue", _INTERVAL),
     *_prefixed("incremental_conversions", _INTERVAL),
+    *_prefixed("profit_per_user_lift", _TESTED),
+    *_prefixed("profit_per_user_lift_raw", _TESTED),
+    *_prefixed("incremental_profit", _INTERVAL),
     ("cuped_applied", _B),
     ("cuped_theta", _F),
     ("cuped_variance_reduction", _F),
+    ("cuped_theta_profit", _F),
+    ("capping_quantile", _F),
+    ("capping_quantile_lower", _F),
+    ("capping_revenue_upper", _F),
+    ("capping_revenue_lower", _F),
+    ("capping_revenue_users_capped", _I),
+    ("capping_pre_period_upper", _F),
+    ("capping_pre_period_lower", _F),
+    ("capping_profit_upper", _F),
+    ("capping_profit_lower", _F),
+    ("capping_profit_users_capped", _I),
     ("srm_expected_control_share", _F),
     ("srm_p_value", _F),
     ("srm_flag", _B),
     ("spend", _F),
     ("icac", _F),
     *_prefixed("iroas", _INTERVAL),
+    *_prefixed("ipoas", _INTERVAL),
+    *_prefixed("net_return", _INTERVAL),
+    ("decision_basis", _S),
     ("decision_hurdle_iroas", _F),
+    ("decision_hurdle_ipoas", _F),
     ("decision_verdict", _S),
 ]
 _BOOTSTRAP_COLUMNS: list[tuple[str, str]] = [
@@ -188,10 +207,28 @@ def lift_table(rows: Sequence[Mapping[str, Any]]) -> tuple[list[str], list[list[
     if not rows:
         return [name for name, _ in LIFT_COLUMNS], []
     template = dict(rows[0])
-    iroas = _first_object(rows, "iroas") or {"estimate": None, "ci_low": None, "ci_high": None}
-    template["iroas"] = dict.fromkeys(iroas)
-    decision = _first_object(rows, "decision") or {"hurdle_iroas": None, "verdict": None}
-    template["decision"] = dict.fromkeys(decision)
+    interval = ("estimate", "ci_low", "ci_high")
+    tested = (*interval, "p_value")
+    cap = ("upper", "lower", "users_capped")
+    optional: list[tuple[str, Any]] = [
+        ("profit_per_user_lift", tested),
+        ("profit_per_user_lift_raw", tested),
+        ("incremental_profit", interval),
+        ("iroas", interval),
+        ("ipoas", interval),
+        ("net_return", interval),
+        ("decision", ("basis", "hurdle_iroas", "hurdle_ipoas", "verdict")),
+    ]
+    for key, fields in optional:
+        template[key] = dict.fromkeys(_first_object(rows, key) or fields)
+    capping = _first_object(rows, "capping") or {
+        "quantile": None,
+        "quantile_lower": None,
+        "revenue": dict.fromkeys(cap),
+        "pre_period": dict.fromkeys(("upper", "lower")),
+        "profit": None,
+    }
+    template["capping"] = {**capping, "profit": dict.fromkeys(cap)}
     if template.get("bootstrap") is None:
         bootstrap = _first_object(rows, "bootstrap")
         if bootstrap is not None:

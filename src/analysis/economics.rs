@@ -11,7 +11,12 @@ use std::collections::BTreeMap;
 
 /// Applies the spend of `summary` (when it has any) to the lift rows: see
 /// `apply_economics`.
-pub fn apply(summary: &Summary, rows: &mut [LiftRow], hurdle: f64, warnings: &mut Vec<Warning>) {
+pub fn apply(
+    summary: &Summary,
+    rows: &mut [LiftRow],
+    hurdles: Hurdles,
+    warnings: &mut Vec<Warning>,
+) {
     let Some(totals) = &summary.spend else {
         return;
     };
@@ -28,9 +33,18 @@ pub fn apply(summary: &Summary, rows: &mut [LiftRow], hurdle: f64, warnings: &mu
         &has_control,
         totals,
         rows,
-        hurdle,
+        hurdles,
         warnings,
     );
+}
+
+/// The hurdles of the decision, and its basis.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Hurdles {
+    /// Hurdle iROAS.
+    pub iroas: f64,
+    /// Hurdle iPOAS, when the decision is taken on profit.
+    pub ipoas: Option<f64>,
 }
 
 /// The attributed CAC of every attribution row: the channel's spend over
@@ -61,7 +75,7 @@ fn apply_economics(
     has_control: &[bool],
     totals: &[Option<f64>],
     rows: &mut [LiftRow],
-    hurdle: f64,
+    hurdles: Hurdles,
     warnings: &mut Vec<Warning>,
 ) {
     let by_name: BTreeMap<&str, usize> = channels
@@ -94,17 +108,25 @@ fn apply_economics(
                 ),
             ));
         }
+        let map = |i: &Interval, f: &dyn Fn(f64) -> f64| Interval {
+            estimate: i.estimate.map(f),
+            ci_low: i.ci_low.map(f),
+            ci_high: i.ci_high.map(f),
+        };
+        r.net_return = r.incremental_profit.map(|ip| map(&ip, &|v| v - spend));
         if spend > 0.0 {
             let k = 1.0 / spend;
-            let ir = &r.incremental_revenue;
-            let iroas = Interval {
-                estimate: ir.estimate.map(|v| v * k),
-                ci_low: ir.ci_low.map(|v| v * k),
-                ci_high: ir.ci_high.map(|v| v * k),
+            let iroas = map(&r.incremental_revenue, &|v| v * k);
+            r.ipoas = r.incremental_profit.map(|ip| map(&ip, &|v| v * k));
+            let (basis, on, hurdle) = match (hurdles.ipoas, r.ipoas) {
+                (Some(h), Some(ipoas)) => ("profit", ipoas, h),
+                _ => ("revenue", iroas, hurdles.iroas),
             };
             r.decision = Some(Decision {
-                hurdle_iroas: hurdle,
-                verdict: economics::verdict(iroas.ci_low, iroas.ci_high, hurdle).to_string(),
+                basis: basis.to_string(),
+                hurdle_iroas: hurdles.iroas,
+                hurdle_ipoas: hurdles.ipoas,
+                verdict: economics::verdict(on.ci_low, on.ci_high, hurdle).to_string(),
             });
             r.iroas = Some(iroas);
         }
@@ -126,6 +148,11 @@ mod tests {
     use super::*;
     use crate::report::Tested;
     use crate::summary::CohortCounts;
+
+    const REVENUE_BASIS: Hurdles = Hurdles {
+        iroas: 1.0,
+        ipoas: None,
+    };
 
     fn summary(spend: f64) -> Summary {
         Summary {
@@ -167,7 +194,7 @@ mod tests {
         // 100 of spend over n_e_all = 200 users; the row has 50 exposed users.
         let mut rows = vec![row(50, [75.0, 30.0, 120.0], 5.0)];
         let mut warnings = Vec::new();
-        apply(&summary(100.0), &mut rows, 1.0, &mut warnings);
+        apply(&summary(100.0), &mut rows, REVENUE_BASIS, &mut warnings);
         let r = &rows[0];
         assert_eq!(r.spend, Some(25.0));
         assert_eq!(r.icac, Some(5.0));
@@ -183,7 +210,15 @@ mod tests {
         assert!(warnings.is_empty());
 
         let mut rows = vec![row(50, [75.0, 30.0, 120.0], 5.0)];
-        apply(&summary(100.0), &mut rows, 2.0, &mut warnings);
+        apply(
+            &summary(100.0),
+            &mut rows,
+            Hurdles {
+                iroas: 2.0,
+                ipoas: None,
+            },
+            &mut warnings,
+        );
         assert_eq!(
             rows[0].decision.as_ref().map(|d| d.verdict.as_str()),
             Some("inconclusive"),
@@ -195,7 +230,7 @@ mod tests {
     fn no_spend_and_a_negative_conversion_lift_are_warned_about() {
         let mut rows = vec![row(50, [75.0, 30.0, 120.0], -1.0)];
         let mut warnings = Vec::new();
-        apply(&summary(0.0), &mut rows, 1.0, &mut warnings);
+        apply(&summary(0.0), &mut rows, REVENUE_BASIS, &mut warnings);
         let codes: Vec<WarningCode> = warnings.iter().map(|w| w.code).collect();
         assert_eq!(codes, [WarningCode::IcacUndefined, WarningCode::NoSpend]);
         assert_eq!(rows[0].icac, None);
@@ -210,7 +245,7 @@ mod tests {
             spend: None,
             ..summary(100.0)
         };
-        apply(&s, &mut rows, 1.0, &mut warnings);
+        apply(&s, &mut rows, REVENUE_BASIS, &mut warnings);
         assert_eq!(rows[0].spend, None);
         assert!(warnings.is_empty());
     }

@@ -10,7 +10,7 @@ use crate::io::time;
 use crate::lift::{self, LiftSettings};
 use crate::model::Micros;
 use crate::report::RunSettings;
-use crate::report::{Excluded, LiftRow, SrmCheck};
+use crate::report::{CapValues, Capping, Excluded, LiftRow, PreCaps, SrmCheck};
 use crate::stats::{holm::holm, srm};
 use crate::summary::{CohortCounts, LiftCell, Summary};
 use crate::warning::{Warning, WarningCode};
@@ -22,7 +22,7 @@ pub fn rows(summary: &Summary, s: &RunSettings, warnings: &mut Vec<Warning>) -> 
     use rayon::prelude::*;
     // The estimates side by side (each row's bootstrap has its own seeded
     // stream), then rows and warnings in cell order.
-    let estimates: Vec<lift::LiftEstimate> = summary
+    let estimates: Vec<(lift::LiftEstimate, Option<lift::ProfitEstimate>)> = summary
         .cells
         .par_iter()
         .enumerate()
@@ -34,12 +34,16 @@ pub fn rows(summary: &Summary, s: &RunSettings, warnings: &mut Vec<Warning>) -> 
                 .as_ref()
                 .and_then(|u| u.get(i))
                 .map(|o| (o.exposed.arm(), o.control.arm()));
-            lift::estimate_with_users(
+            let profit = cell
+                .profit
+                .map(|p| lift::estimate_profit(&p.exposed, &p.control, &settings));
+            let est = lift::estimate_with_users(
                 &cell.exposed,
                 &cell.control,
                 users.as_ref().map(|(e, c)| (e, c)),
                 &settings,
-            )
+            );
+            (est, profit)
         })
         .collect();
     let mut rows = Vec::with_capacity(summary.cells.len());
@@ -88,10 +92,14 @@ fn lift_row(
     name: &str,
     cohort: &CohortCounts,
     cell: &LiftCell,
-    est: lift::LiftEstimate,
+    (est, profit): (lift::LiftEstimate, Option<lift::ProfitEstimate>),
     s: &RunSettings,
     warnings: &mut Vec<Warning>,
 ) -> LiftRow {
+    let est = match &profit {
+        Some(p) => est.with_profit(p),
+        None => est,
+    };
     let w = cell.window.days();
     for note in &est.notes {
         warnings.push(Warning::new(
@@ -127,7 +135,28 @@ fn lift_row(
         conversion_rate_lift: est.conversion_rate_lift.into(),
         incremental_revenue: est.incremental_revenue.into(),
         incremental_conversions: est.incremental_conversions.into(),
+        profit_per_user_lift: profit.map(|p| p.lift.into()),
+        profit_per_user_lift_raw: profit.map(|p| p.lift_raw.into()),
+        incremental_profit: profit.map(|p| p.incremental.into()),
         cuped: est.cuped,
+        capping: cell.capping.map(|c| Capping {
+            quantile: s.cap,
+            quantile_lower: s.cap_lower,
+            revenue: CapValues {
+                upper: c.revenue.upper,
+                lower: c.revenue.lower,
+                users_capped: c.users_capped,
+            },
+            pre_period: PreCaps {
+                upper: c.pre_period.upper,
+                lower: c.pre_period.lower,
+            },
+            profit: c.profit.map(|b| CapValues {
+                upper: b.upper,
+                lower: b.lower,
+                users_capped: c.users_capped_profit.unwrap_or(0),
+            }),
+        }),
         srm: SrmCheck {
             expected_control_share: expected,
             p_value: p,
@@ -136,6 +165,8 @@ fn lift_row(
         spend: None,
         icac: None,
         iroas: None,
+        ipoas: None,
+        net_return: None,
         decision: None,
         bootstrap: est.bootstrap,
     }
@@ -219,6 +250,8 @@ mod tests {
             control: ArmStats::of(&c.arm()),
             immature: 0,
             contaminated: 0,
+            profit: None,
+            capping: None,
         }
     }
 

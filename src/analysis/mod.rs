@@ -38,7 +38,11 @@ pub fn analyze(summary: &Summary, s: &RunSettings) -> Sections {
             "--bootstrap resamples users, and user-level rows stay in the warehouse in this mode: no bootstrap interval is reported (run on exported rows for it)",
         ));
     }
-    economics::apply(summary, &mut lift, s.hurdle_iroas, &mut warnings);
+    let hurdles = economics::Hurdles {
+        iroas: s.hurdle_iroas,
+        ipoas: s.profit.map(|_| s.hurdle_ipoas),
+    };
+    economics::apply(summary, &mut lift, hurdles, &mut warnings);
     warnings.extend(summary.attribution_warnings.iter().cloned());
     let calibration = calibration::rows(&summary.attribution, &lift, &summary.channels, &s.models);
     let (mut attribution, attribution_totals) =

@@ -55,6 +55,9 @@ pub struct RunArgs {
     /// Hurdle iROAS of the scale / cut decision [default: 1.0].
     #[arg(long)]
     pub hurdle_iroas: Option<f64>,
+    /// Profit outcome and capping.
+    #[command(flatten)]
+    pub profit: ProfitArgs,
     /// Largest |gap_pct| of a finance period still reported as ok [default: 0.01].
     #[arg(long)]
     pub tolerance: Option<f64>,
@@ -66,6 +69,36 @@ pub struct RunArgs {
     /// --exposures and --revenue.
     #[arg(long, value_name = "DIR", conflicts_with_all = ["exposures", "revenue"])]
     pub from_aggregates: Option<PathBuf>,
+}
+
+/// The profit outcome and the capping of heavy-tailed users (`uplift run`
+/// and `uplift sql`).
+#[derive(Debug, Clone, Default, Args)]
+pub struct ProfitArgs {
+    /// Profit = M × revenue − cost per order (or refund) for orders without
+    /// a `cost` cell; turns the profit outcome on. In (0, 1] [default: 1].
+    #[arg(long, value_name = "M")]
+    pub margin: Option<f64>,
+    /// Cost of serving one order, for orders without a `cost` cell; turns
+    /// the profit outcome on [default: 0].
+    #[arg(long, value_name = "AMOUNT")]
+    pub cost_per_order: Option<f64>,
+    /// Cost of handling one refund, for refunds without a `cost` cell;
+    /// turns the profit outcome on [default: 0].
+    #[arg(long, value_name = "AMOUNT")]
+    pub cost_per_refund: Option<f64>,
+    /// Hurdle iPOAS of the decision on the profit basis: the channel's
+    /// incremental profit per unit of spend [default: 1.0].
+    #[arg(long, value_name = "H")]
+    pub hurdle_ipoas: Option<f64>,
+    /// Cap each user's outcome at this quantile of the (channel, window)'s
+    /// users, both arms pooled (winsorization), in (0.5, 1), like 0.99.
+    #[arg(long, value_name = "Q")]
+    pub cap: Option<f64>,
+    /// Cap each user's outcome from below at this quantile (large refunds),
+    /// in (0, 0.5), like 0.01.
+    #[arg(long, value_name = "Q")]
+    pub cap_lower: Option<f64>,
 }
 
 /// Multi-touch attribution only: no control group needed.

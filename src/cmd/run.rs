@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 /// Runs `uplift run`.
 pub fn run(a: &RunArgs) -> Result<Outcome, Error> {
     let cfg = settings::config(a.input.config.as_deref())?;
-    let settings = RunSettings::resolve(a, &cfg)?;
+    let mut settings = RunSettings::resolve(a, &cfg)?;
     let summary = if let Some(dir) = &a.from_aggregates {
         progress::phase("reading the aggregates");
         warehouse_summary(a, &cfg, &settings, dir)?
@@ -37,6 +37,7 @@ pub fn run(a: &RunArgs) -> Result<Outcome, Error> {
             &["exposures", "revenue"],
             &mut warnings,
         )?;
+        settings.with_cost_column(!loaded.data.orders.cost.is_empty());
         progress::phase("cohorts, lift and attribution");
         let given = Given {
             spend: a.input.spend.is_some(),
@@ -50,7 +51,7 @@ pub fn run(a: &RunArgs) -> Result<Outcome, Error> {
         sections,
         summary.as_of,
         summary.inputs,
-        Settings::Run(settings),
+        Settings::Run(Box::new(settings)),
     );
     progress::phase("writing the report");
     let failed = failed_checks(&report, &fail_on);

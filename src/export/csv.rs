@@ -2,7 +2,7 @@
 //! (`revenue_per_user_lift.ci_low` → `revenue_per_user_lift_ci_low`).
 
 use crate::error::Error;
-use crate::report::{Decision, Interval, LiftRow, Report};
+use crate::report::{CapValues, Capping, Decision, Interval, LiftRow, Report, Tested};
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -42,8 +42,19 @@ pub fn render(report: &Report) -> Result<Vec<u8>, Error> {
     if let Some(first) = report.lift.first() {
         let mut template = first.clone();
         template.iroas = Some(Interval::default());
+        template.ipoas = Some(Interval::default());
+        template.net_return = Some(Interval::default());
+        template.profit_per_user_lift = Some(Tested::default());
+        template.profit_per_user_lift_raw = Some(Tested::default());
+        template.incremental_profit = Some(Interval::default());
+        template.capping = Some(Capping {
+            profit: Some(CapValues::default()),
+            ..Capping::default()
+        });
         template.decision = Some(Decision {
+            basis: String::new(),
             hurdle_iroas: 0.0,
+            hurdle_ipoas: Some(0.0),
             verdict: String::new(),
         });
         if template.bootstrap.is_none() {

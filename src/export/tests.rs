@@ -29,7 +29,7 @@ use std::collections::BTreeMap;
 /// `uplift run --window 30 --window 60 --bootstrap 200 --seed 7 --model
 /// last_touch --model markov`.
 fn sample_config() -> Settings {
-    Settings::Run(crate::analysis::test_settings(&[
+    Settings::Run(Box::new(crate::analysis::test_settings(&[
         "--window",
         "30",
         "--window",
@@ -42,7 +42,7 @@ fn sample_config() -> Settings {
         "last_touch",
         "--model",
         "markov",
-    ]))
+    ])))
 }
 
 const HURDLE: f64 = 1.0;
@@ -55,6 +55,8 @@ fn arm(users: u64, converters: u64, revenue: f64) -> ArmSummary {
         revenue,
         revenue_per_user: per(revenue),
         conversion_rate: per(converters as f64),
+        profit: None,
+        profit_per_user: None,
     }
 }
 
@@ -96,7 +98,9 @@ fn lift_row(s: RowSpec) -> LiftRow {
         ci_high: Some(hi * n / sp),
     });
     let decision = iroas.map(|i| Decision {
+        basis: "revenue".to_string(),
         hurdle_iroas: HURDLE,
+        hurdle_ipoas: None,
         verdict: match (i.ci_low, i.ci_high) {
             (Some(l), _) if l > HURDLE => "scale",
             (_, Some(h)) if h < HURDLE => "cut",
@@ -105,6 +109,12 @@ fn lift_row(s: RowSpec) -> LiftRow {
         .to_string(),
     });
     LiftRow {
+        profit_per_user_lift: None,
+        profit_per_user_lift_raw: None,
+        incremental_profit: None,
+        capping: None,
+        ipoas: None,
+        net_return: None,
         channel: s.channel.to_string(),
         segment: s.segment.map(str::to_string),
         window_days: s.window,
@@ -143,6 +153,7 @@ fn lift_row(s: RowSpec) -> LiftRow {
             applied: true,
             theta: Some(0.52),
             variance_reduction: Some(0.31),
+            theta_profit: None,
         },
         srm: SrmCheck {
             expected_control_share: Some(0.2),
@@ -181,6 +192,12 @@ fn lift() -> Vec<LiftRow> {
     };
     // social, 30 days: one mature control user, so no estimate at all.
     let social_30 = LiftRow {
+        profit_per_user_lift: None,
+        profit_per_user_lift_raw: None,
+        incremental_profit: None,
+        capping: None,
+        ipoas: None,
+        net_return: None,
         channel: "social".to_string(),
         segment: None,
         window_days: 30,

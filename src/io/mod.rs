@@ -173,6 +173,7 @@ pub fn columns_of(kind: &str, cfg: &Config) -> Vec<Wanted> {
                 ("timestamp", &m.timestamp, true, ValueKind::Timestamp),
                 ("revenue", &m.revenue, true, ValueKind::Number),
                 ("order_id", &m.order_id, false, ValueKind::Text),
+                ("cost", &m.cost, false, ValueKind::Number),
             ])
         }
         "spend" => {
@@ -316,6 +317,11 @@ pub fn load(paths: &InputPaths, cfg: &Config) -> Loaded {
             user: permute(&orders.user, &order),
             ts: permute(&orders.ts, &order),
             revenue: permute(&orders.revenue, &order),
+            cost: if orders.cost.is_empty() {
+                Vec::new()
+            } else {
+                permute(&orders.cost, &order)
+            },
             row: permute(&orders.row, &order),
         },
     };

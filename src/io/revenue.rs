@@ -99,6 +99,18 @@ pub(super) fn load_revenue(
         let user = require_text(v[0], at, &w[0].name, "a user id", c);
         let ts = timestamp(v[1], at, &w[1].name, c);
         let revenue = money(v[2], at, &w[2].name, None, c);
+        // N.B. an empty cost cell is NaN: the order's profit then comes
+        // from the margin and the per-order costs.
+        let cost = money(v[4], at, &w[4].name, Some(f64::NAN), c);
+        if cost < 0.0 {
+            let shown = v[4].text().map_or_else(|| cost.to_string(), str::to_string);
+            c.add(
+                at,
+                &w[4].name,
+                Some(&shown),
+                "is negative (expected the order's cost ≥ 0, or an empty cell)".to_string(),
+            );
+        }
         if !c.end() {
             return;
         }
@@ -121,6 +133,9 @@ pub(super) fn load_revenue(
         p.orders.user.push(p.users.get_or_insert(user));
         p.orders.ts.push(ts);
         p.orders.revenue.push(revenue);
+        if !matches!(v[4], Value::Absent) {
+            p.orders.cost.push(cost);
+        }
         p.orders.row.push(at.row as u32);
     };
     let take = |part: Part<RevenuePart>| {
@@ -147,6 +162,7 @@ pub(super) fn load_revenue(
             .extend(p.orders.user.iter().map(|&u| codes[u as usize]));
         orders.ts.extend_from_slice(&p.orders.ts);
         orders.revenue.extend_from_slice(&p.orders.revenue);
+        orders.cost.extend_from_slice(&p.orders.cost);
         orders
             .row
             .extend(p.orders.row.iter().map(|&r| r + first_row as u32));
@@ -179,6 +195,9 @@ pub(super) fn load_revenue(
         retain_unmarked(&mut orders.user, &repeat);
         retain_unmarked(&mut orders.ts, &repeat);
         retain_unmarked(&mut orders.revenue, &repeat);
+        if !orders.cost.is_empty() {
+            retain_unmarked(&mut orders.cost, &repeat);
+        }
         retain_unmarked(&mut orders.row, &repeat);
         facts.duplicate_orders = repeat.iter().filter(|&&r| r).count() as u64;
     }

@@ -149,16 +149,22 @@ pub struct ArmOutcomes {
     pub y: Vec<f64>,
     /// At least one conversion (order with revenue ≥ 0) in `[t0, t0 + W)`.
     pub converted: Vec<bool>,
+    /// Pre-period profit `Xπ` (profit on; empty otherwise).
+    pub xp: Vec<f64>,
+    /// Profit in the window `Yπ` (profit on; empty otherwise).
+    pub yp: Vec<f64>,
     /// Members not mature for the window.
     pub immature_users: Vec<u32>,
 }
 
 /// Outcomes of `members` for every window in `windows` (days), one pass.
 ///
-/// A member is mature for `W` when `t0 + W days <= as_of`.
+/// A member is mature for `W` when `t0 + W days <= as_of`. With `profit`
+/// (each order's profit, parallel to `orders`), the profit outcomes too.
 pub fn outcomes(
     members: &[Member],
     orders: &Orders,
+    profit: Option<&[f64]>,
     index: &OrderIndex,
     windows: &[Window],
     as_of: Micros,
@@ -167,7 +173,10 @@ pub fn outcomes(
     for m in members {
         let r = index.range(m.user);
         let ts = &orders.ts[r.clone()];
-        let rev = &orders.revenue[r];
+        let rev = &orders.revenue[r.clone()];
+        if let Some(profit) = profit {
+            profit_outcomes(m, ts, &profit[r], windows, as_of, &mut out);
+        }
         for (k, &w) in windows.iter().enumerate() {
             let span = w.span();
             let arm = &mut out[k];
@@ -195,6 +204,38 @@ pub fn outcomes(
         }
     }
     out
+}
+
+/// The profit outcomes of one member (`profit` = its orders' profits),
+/// for the windows it is mature in: the same orders as its revenue.
+fn profit_outcomes(
+    m: &Member,
+    ts: &[Micros],
+    profit: &[f64],
+    windows: &[Window],
+    as_of: Micros,
+    out: &mut [ArmOutcomes],
+) {
+    for (k, &w) in windows.iter().enumerate() {
+        let span = w.span();
+        // The maturity rule of the revenue outcomes: the same users.
+        if m.t0.saturating_add(span) > as_of {
+            continue;
+        }
+        let arm = &mut out[k];
+        let (mut xp, mut yp) = (-0.0, -0.0);
+        for (&t, &v) in ts.iter().zip(profit) {
+            if t >= m.t0 + span {
+                break;
+            } else if t >= m.t0 {
+                yp += v;
+            } else if t >= m.t0 - span {
+                xp += v;
+            }
+        }
+        arm.xp.push(xp);
+        arm.yp.push(yp);
+    }
 }
 
 #[cfg(test)]
@@ -251,6 +292,7 @@ mod tests {
     #[test]
     fn outcomes_use_half_open_windows_and_maturity() {
         let orders = Orders {
+            cost: Vec::new(),
             user: vec![0, 0, 0, 0, 0],
             ts: vec![D, 9 * D, 10 * D, 15 * D, 17 * D],
             revenue: vec![5.0, 7.0, 11.0, -3.0, 13.0],
@@ -267,7 +309,14 @@ mod tests {
                 t0: 10 * D,
             },
         ];
-        let out = outcomes(&members, &orders, &index, &[Window(7), Window(30)], 20 * D);
+        let out = outcomes(
+            &members,
+            &orders,
+            None,
+            &index,
+            &[Window(7), Window(30)],
+            20 * D,
+        );
         // W = 7: Y = [10, 17) = 11 − 3 = 8, X = [3, 10) = 7; 17 is excluded.
         assert_eq!(out[0].y, vec![8.0, 0.0]);
         assert_eq!(out[0].x, vec![7.0, 0.0]);
@@ -305,7 +354,7 @@ mod tests {
             })
             .collect();
         let as_of = 100 * D;
-        let out = outcomes(&members, &orders, &index, &windows.map(Window), as_of);
+        let out = outcomes(&members, &orders, None, &index, &windows.map(Window), as_of);
         for (k, &w) in windows.iter().enumerate() {
             let span = i64::from(w) * D;
             for (i, m) in members.iter().enumerate() {
@@ -325,6 +374,7 @@ mod tests {
     #[test]
     fn a_refund_alone_is_not_a_conversion() {
         let orders = Orders {
+            cost: Vec::new(),
             user: vec![0],
             ts: vec![2 * D],
             revenue: vec![-4.0],
@@ -334,6 +384,7 @@ mod tests {
         let out = outcomes(
             &[Member { user: 0, t0: D }],
             &orders,
+            None,
             &index,
             &[Window(7)],
             100 * D,

@@ -64,12 +64,37 @@ pub fn summarize(
         .as_of_micros()
         .or(data.max_revenue_ts)
         .ok_or_else(|| Error::Internal("no revenue timestamp".to_string()))?;
+    // Each order's profit, when profit is on.
+    let profit: Option<Vec<f64>> = s.profit.map(|p| {
+        let o = &data.orders;
+        if o.cost.is_empty() {
+            o.revenue.iter().map(|&r| p.of(r, f64::NAN)).collect()
+        } else {
+            o.revenue
+                .iter()
+                .zip(&o.cost)
+                .map(|(&r, &c)| p.of(r, c))
+                .collect()
+        }
+    });
     let cohorts_cell = std::sync::OnceLock::new();
     let cohorts_of =
         || cohorts_cell.get_or_init(|| cohort::build(&data.exposures, data.channels.len()));
     let ((cells, users), attribution) = std::thread::scope(|scope| {
         let attribution = scope.spawn(|| attribute_all(data, &cohorts_of, s, as_of));
-        let cells = cells::cells(data, cohorts_of(), &s.windows, as_of, s.bootstrap.is_some());
+        let measure = cells::Measure {
+            profit: profit.as_deref(),
+            cap: s.cap,
+            cap_lower: s.cap_lower,
+        };
+        let cells = cells::cells(
+            data,
+            cohorts_of(),
+            &s.windows,
+            as_of,
+            s.bootstrap.is_some(),
+            &measure,
+        );
         // N.B. the pass cannot fail on any input; a panic there is a bug
         // and stays one.
         let attribution = attribution

@@ -48,6 +48,25 @@ fn resample_mean(v: &[f64], rng: &mut ChaCha8Rng) -> f64 {
     s / n as f64
 }
 
+/// Type-7 quantile of unsorted data, found by selection (no full sort):
+/// the order statistics `v_⌊h⌋` and `v_⌊h⌋+1` with `h = (n − 1)·q`, then
+/// `v_⌊h⌋ + (h − ⌊h⌋)(v_⌊h⌋+1 − v_⌊h⌋)` (numpy's default, R type 7).
+/// `values` is reordered; `None` when empty.
+pub fn quantile_unsorted(values: &mut [f64], q: f64) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    let h = (values.len() - 1) as f64 * q;
+    let lo = (h.floor() as usize).min(values.len() - 1);
+    let (_, &mut a, right) = values.select_nth_unstable_by(lo, f64::total_cmp);
+    let frac = h - lo as f64;
+    if frac == 0.0 {
+        return Some(a);
+    }
+    let b = right.iter().copied().fold(f64::INFINITY, f64::min);
+    Some(a + frac * (b - a))
+}
+
 /// Type-7 quantile of sorted data.
 pub fn quantile(sorted: &[f64], q: f64) -> f64 {
     let h = (sorted.len() - 1) as f64 * q;

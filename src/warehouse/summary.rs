@@ -185,6 +185,8 @@ fn cells(
                     control: control.stats,
                     immature: exposed.immature + control.immature,
                     contaminated,
+                    profit: None,
+                    capping: None,
                 });
             }
         }
@@ -528,6 +530,11 @@ fn channel_table(agg: &Aggregates, spend: Option<&Loaded>) -> Vec<String> {
 /// The aggregates must have been computed with this run's settings, from
 /// tables whose every row could be used.
 pub fn check(agg: &Aggregates, s: &RunSettings) -> Result<(), Error> {
+    if s.profit.is_some() || s.cap.is_some() || s.cap_lower.is_some() {
+        return Err(Error::Usage(
+            "the profit outcome and capping (--margin, --cost-per-order, --cost-per-refund, [profit], --cap, --cap-lower) are computed in-process only for now; run without --from-aggregates".to_string(),
+        ));
+    }
     let m = &agg.meta;
     let file = agg
         .files

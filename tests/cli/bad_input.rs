@@ -94,6 +94,11 @@ const CASES: &[(&str, &str, &[&str])] = &[
         &[":3:", "column \"revenue\"", "\"inf\"", "finite"],
     ),
     (
+        "negative_cost.csv",
+        "--revenue",
+        &[":4:", "column \"cost\"", "\"-4.00\"", "negative"],
+    ),
+    (
         "multiline_quoted.csv",
         "--revenue",
         &[":2:", ":4:", "\"x\""],
@@ -629,4 +634,73 @@ fn validate_still_lists_every_problem_of_a_swapped_header() {
         "{stdout}"
     );
     assert!(!stdout.contains("wrong on every row"), "{stdout}");
+}
+
+#[test]
+fn profit_and_capping_flags_out_of_range_name_the_flag_and_value() {
+    for (flag, value, wanted) in [
+        ("--margin", "0", "--margin 0 is out of range"),
+        ("--margin", "1.5", "--margin 1.5 is out of range"),
+        (
+            "--cost-per-order",
+            "-1",
+            "--cost-per-order -1 is out of range",
+        ),
+        (
+            "--cost-per-refund",
+            "-0.5",
+            "--cost-per-refund -0.5 is out of range",
+        ),
+        ("--cap", "0.5", "--cap 0.5 is out of range"),
+        ("--cap", "1", "--cap 1 is out of range"),
+        ("--cap-lower", "0.5", "--cap-lower 0.5 is out of range"),
+        ("--cap-lower", "0", "--cap-lower 0 is out of range"),
+    ] {
+        let out = uplift()
+            .args([
+                "run",
+                "--exposures",
+                "testdata/tiny/exposures.csv",
+                "--revenue",
+                "testdata/tiny/revenue.csv",
+                &format!("{flag}={value}"),
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{flag} {value}");
+        assert!(out.stdout.is_empty());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(wanted), "{flag} {value}: {stderr}");
+    }
+    // The same checks for [profit] and [analysis] in uplift.toml.
+    let dir = tempfile::tempdir().unwrap();
+    for (toml, wanted) in [
+        (
+            "[profit]\nmargin = 2.0\n",
+            "[profit] margin = 2 is out of range",
+        ),
+        (
+            "[analysis]\ncap = 0.2\n",
+            "[analysis] cap = 0.2 is out of range",
+        ),
+        ("[profit]\nshipping = 1.0\n", "unknown field `shipping`"),
+    ] {
+        let cfg = dir.path().join("uplift.toml");
+        std::fs::write(&cfg, toml).unwrap();
+        let out = uplift()
+            .args([
+                "run",
+                "--exposures",
+                "testdata/tiny/exposures.csv",
+                "--revenue",
+                "testdata/tiny/revenue.csv",
+                "--config",
+                cfg.to_str().unwrap(),
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{toml}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(wanted), "{toml}: {stderr}");
+    }
 }

@@ -1,10 +1,13 @@
 //! Drawing one user at a time: its latent parameters and labels
 //! ([`draw_user`]), its touches ([`draw_touches`]) and its orders, refunds
-//! and duplicate flags ([`draw_orders`]).
+//! and duplicate flags ([`draw_orders`]), and each revenue row's cost
+//! ([`order_cost`]).
 //!
 //! The draws are made from the one seeded stream in a fixed order, so the
 //! order of the calls in [`generate`](super::generate) is part of the
-//! output: reordering any two draws changes every file.
+//! output: reordering any two draws changes every file. The costs alone come
+//! from a second stream (`COST_STREAM`), drawn row by row as the rows are
+//! written, so they change nothing else.
 
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -12,10 +15,11 @@ use rand_distr::{Distribution, Gamma, Poisson, StandardNormal};
 
 use super::StreamState;
 use super::spec::{
-    BASE_ORDER_RATE_PER_DAY, BASE_ORDER_VALUE, BASELINE_VALUE_SHAPE, CHANNELS, DUPLICATE_RATE,
-    END_DAY, END_SECONDS, ENTRY_END_DAY, HIGH_VALUE_Z, INCREMENTAL_VALUE_SHAPE, N_CHANNELS,
-    NEW_SIGNUP_END_DAY, NEW_USER_SHARE, ORDER_RATE_SIGMA, ORGANIC_TOUCHES_MEAN, ORGANIC_WEIGHTS,
-    REFUND_DELAY_MAX_DAYS, REFUND_DELAY_MIN_DAYS, REFUND_RATE, SECONDS_PER_DAY,
+    BASE_ORDER_RATE_PER_DAY, BASE_ORDER_VALUE, BASELINE_COST_TO_SERVE, BASELINE_MARGIN,
+    BASELINE_VALUE_SHAPE, CHANNELS, DUPLICATE_RATE, END_DAY, END_SECONDS, ENTRY_END_DAY,
+    GOODS_COST_SPREAD, HIGH_VALUE_Z, INCREMENTAL_VALUE_SHAPE, N_CHANNELS, NEW_SIGNUP_END_DAY,
+    NEW_USER_SHARE, ORDER_RATE_SIGMA, ORGANIC_TOUCHES_MEAN, ORGANIC_WEIGHTS, REFUND_DELAY_MAX_DAYS,
+    REFUND_DELAY_MIN_DAYS, REFUND_HANDLING_COST, REFUND_RATE, SECONDS_PER_DAY, SERVE_COST_SPREAD,
     VALUE_LOADING_LATENT, VALUE_LOADING_OWN,
 };
 
@@ -56,18 +60,52 @@ pub(super) struct Touch {
     pub(super) arm: Option<DrawnArm>,
 }
 
+/// Whose margin and cost to serve an order carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum CostProfile {
+    /// A baseline order (value uplifts included): `BASELINE_MARGIN`, `BASELINE_COST_TO_SERVE`.
+    Baseline,
+    /// An incremental order of channel `c`: its `inc_margin`, `inc_cost_to_serve`.
+    Incremental(usize),
+    /// A refund row: `REFUND_HANDLING_COST`.
+    Refund,
+}
+
+impl CostProfile {
+    /// `(margin, mean cost to serve)` of an order, `(0, h)` for a refund row.
+    pub(super) fn parameters(self) -> (f64, f64) {
+        match self {
+            CostProfile::Baseline => (BASELINE_MARGIN, BASELINE_COST_TO_SERVE),
+            CostProfile::Incremental(c) => (CHANNELS[c].inc_margin, CHANNELS[c].inc_cost_to_serve),
+            CostProfile::Refund => (0.0, REFUND_HANDLING_COST),
+        }
+    }
+}
+
 /// One revenue row before it is written.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct OrderRow {
     pub(super) seconds: i64,
     pub(super) cents: i64,
     pub(super) duplicate: bool,
+    pub(super) profile: CostProfile,
 }
 
 /// Unit-scale samplers, built once.
 pub(super) struct Samplers {
     pub(super) baseline_value: Gamma<f64>,
     pub(super) incremental_value: Gamma<f64>,
+}
+
+impl Samplers {
+    pub(super) fn new() -> Samplers {
+        Samplers {
+            baseline_value: Gamma::new(BASELINE_VALUE_SHAPE, 1.0)
+                .expect("invariant: constant shape and scale are positive"),
+            incremental_value: Gamma::new(INCREMENTAL_VALUE_SHAPE, 1.0)
+                .expect("invariant: constant shape and scale are positive"),
+        }
+    }
 }
 
 pub(super) fn uniform(rng: &mut ChaCha8Rng, lo: f64, hi: f64) -> f64 {
@@ -218,7 +256,7 @@ pub(super) fn draw_orders(
         let base: f64 = samplers.baseline_value.sample(rng);
         if kept {
             let value = base * user.value_mean / BASELINE_VALUE_SHAPE + uplift;
-            push_order(rng, t, value, state);
+            push_order(rng, t, value, CostProfile::Baseline, state);
         }
     }
     // Incremental orders: rate α ρ exp(−(t − t0)/τ) on [t0, END).
@@ -232,7 +270,7 @@ pub(super) fn draw_orders(
             let t = user.t0[c] - tau * (1.0 - rng.random::<f64>() * mass).ln();
             let unit: f64 = samplers.incremental_value.sample(rng);
             let value = unit * spec.inc_value_mean / INCREMENTAL_VALUE_SHAPE;
-            push_order(rng, t, value, state);
+            push_order(rng, t, value, CostProfile::Incremental(c), state);
         }
     }
     // Stable: ties keep generation order.
@@ -240,13 +278,20 @@ pub(super) fn draw_orders(
 }
 
 /// Adds an order placed at `t` (days), its refund (if any) and its duplicate flag.
-fn push_order(rng: &mut ChaCha8Rng, t: f64, value: f64, state: &mut StreamState) {
+fn push_order(
+    rng: &mut ChaCha8Rng,
+    t: f64,
+    value: f64,
+    profile: CostProfile,
+    state: &mut StreamState,
+) {
     let cents = (value * 100.0).round() as i64;
     let duplicate = rng.random_bool(DUPLICATE_RATE);
     state.orders.push(OrderRow {
         seconds: to_seconds(t),
         cents,
         duplicate,
+        profile,
     });
     if rng.random_bool(REFUND_RATE) {
         let refund_at = t + uniform(rng, REFUND_DELAY_MIN_DAYS, REFUND_DELAY_MAX_DAYS);
@@ -256,18 +301,141 @@ fn push_order(rng: &mut ChaCha8Rng, t: f64, value: f64, state: &mut StreamState)
                 seconds: to_seconds(refund_at),
                 cents: -cents,
                 duplicate: false,
+                profile: CostProfile::Refund,
             });
         }
     }
 }
 
+/// The `cost` of a revenue row, in cents, drawn from the cost stream: for an
+/// order with margin `m` and mean cost to serve `s`,
+/// `(1 − m) · value · U(1 ± GOODS_COST_SPREAD) + s · U(1 ± SERVE_COST_SPREAD)`;
+/// for a refund row the handling cost `h · U(1 ± SERVE_COST_SPREAD)`. Never
+/// negative; its expectation given the value is `(1 − m) · value + s` (or `h`).
+pub(super) fn order_cost(rng: &mut ChaCha8Rng, order: &OrderRow) -> i64 {
+    let (margin, serve) = order.profile.parameters();
+    let goods = if order.profile == CostProfile::Refund {
+        0.0
+    } else {
+        (1.0 - margin)
+            * (order.cents as f64 / 100.0)
+            * uniform(rng, 1.0 - GOODS_COST_SPREAD, 1.0 + GOODS_COST_SPREAD)
+    };
+    let serve = serve * uniform(rng, 1.0 - SERVE_COST_SPREAD, 1.0 + SERVE_COST_SPREAD);
+    ((goods + serve) * 100.0).round().max(0.0) as i64
+}
+
 #[cfg(test)]
 mod tests {
+    use super::*;
     use crate::simulate::CHANNEL_NAMES;
     use crate::simulate::Truth;
-    use crate::simulate::tests::{read_csv, sim};
+    use crate::simulate::tests::{cents_of, read_csv, sim};
+    use rand::SeedableRng;
     use std::collections::{BTreeMap, BTreeSet, HashMap};
     use std::fs;
+
+    #[test]
+    fn order_costs_carry_the_planted_margin_and_cost_to_serve_of_their_profile() {
+        // Per profile (baseline, each channel's incremental orders, refunds):
+        // rows, value, cost, and the expected cost given the value.
+        #[derive(Default)]
+        struct Sums {
+            rows: f64,
+            value: f64,
+            cost: f64,
+            expected: f64,
+        }
+        let mut rng = ChaCha8Rng::seed_from_u64(12);
+        let mut state = StreamState::new(12);
+        let samplers = Samplers::new();
+        let mut sums: Vec<Sums> = (0..N_CHANNELS + 2).map(|_| Sums::default()).collect();
+        for _ in 0..10_000 {
+            let user = draw_user(&mut rng, &mut state);
+            draw_orders(&mut rng, &user, &samplers, &mut state);
+            for order in &state.orders {
+                let cost = order_cost(&mut state.cost_rng, order);
+                let value = order.cents.abs() as f64 / 100.0;
+                let (margin, serve) = order.profile.parameters();
+                let (slot, goods) = match order.profile {
+                    CostProfile::Baseline => (0, (1.0 - margin) * value),
+                    CostProfile::Incremental(c) => (1 + c, (1.0 - margin) * value),
+                    CostProfile::Refund => {
+                        assert!(order.cents <= 0);
+                        let range = serve * (1.0 - SERVE_COST_SPREAD) * 100.0
+                            ..=serve * (1.0 + SERVE_COST_SPREAD) * 100.0;
+                        assert!(range.contains(&(cost as f64)), "refund row cost {cost}");
+                        (N_CHANNELS + 1, 0.0)
+                    }
+                };
+                assert!(cost >= 0, "{cost}");
+                let sum = &mut sums[slot];
+                sum.rows += 1.0;
+                sum.value += value;
+                sum.cost += cost as f64 / 100.0;
+                sum.expected += goods + serve;
+            }
+        }
+        let ratio = |slot: usize| sums[slot].cost / sums[slot].value;
+        for (slot, sum) in sums.iter().enumerate() {
+            let with_orders = slot == 0 || slot > N_CHANNELS || CHANNELS[slot - 1].inc_rate > 0.0;
+            assert_eq!(
+                sum.rows > 100.0,
+                with_orders,
+                "profile {slot}: {} rows",
+                sum.rows
+            );
+            if with_orders {
+                // The noise has mean 1: total cost ≈ Σ (1 − m) · value + s.
+                let relative = sum.cost / sum.expected - 1.0;
+                assert!(relative.abs() < 0.02, "profile {slot}: {relative}");
+            }
+        }
+        // Baseline orders keep about a third of their value as profit.
+        let baseline = 1.0 - ratio(0);
+        assert!(
+            (0.25..0.40).contains(&baseline),
+            "baseline profit share {baseline}"
+        );
+        // Affiliate's incremental orders cost more than they bring in; email's
+        // and paid search's keep a profit.
+        let channel = |name: &str| 1 + CHANNEL_NAMES.iter().position(|&c| c == name).unwrap();
+        assert!(
+            ratio(channel("affiliate")) > 1.05,
+            "{}",
+            ratio(channel("affiliate"))
+        );
+        assert!(
+            ratio(channel("email")) < 0.65,
+            "{}",
+            ratio(channel("email"))
+        );
+        assert!(
+            ratio(channel("paid_search")) < 0.85,
+            "{}",
+            ratio(channel("paid_search"))
+        );
+    }
+
+    #[test]
+    fn every_revenue_row_has_a_cost_of_at_least_zero() {
+        let (dir, _) = sim(1_000, 13);
+        let records = read_csv(&dir.path().join("revenue.csv"));
+        assert!(!records.is_empty());
+        for record in records {
+            let cost = &record[4];
+            assert!(!cost.is_empty() && !cost.starts_with('-'), "{record:?}");
+            let cents = cents_of(cost);
+            if record[3].starts_with('-') {
+                // A refund row costs the handling of the return.
+                let h = REFUND_HANDLING_COST * 100.0;
+                let range = h * (1.0 - SERVE_COST_SPREAD)..=h * (1.0 + SERVE_COST_SPREAD);
+                assert!(range.contains(&(cents as f64)), "{record:?}");
+            } else {
+                assert!(cents > 0, "an order has a cost to serve: {record:?}");
+            }
+        }
+    }
 
     #[test]
     fn every_exposures_group_is_exposed_control_or_empty() {

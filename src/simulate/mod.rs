@@ -8,7 +8,10 @@
 //!
 //! Everything is drawn from one `ChaCha8Rng::seed_from_u64(seed)` stream, in a
 //! fixed order (global draws, then user after user, then spend and finance
-//! noise), so the same seed gives byte-identical files on every machine. Rows are
+//! noise), so the same seed gives byte-identical files on every machine. The
+//! `cost` column of `revenue.csv` alone comes from a second stream of the same
+//! seed (stream 1), drawn row by row as the rows are written, so that it
+//! changes no other value. Rows are
 //! streamed to disk user by user; only per-day spend counts and per-month
 //! revenue totals are kept in memory.
 //!
@@ -76,6 +79,29 @@
 //! order rows are written twice in a row (the same `order_id`). Timestamps are written to
 //! the second and money to the cent.
 //!
+//! **Costs.** Every revenue row has a `cost` (the contract's cost of goods and
+//! cost to serve). An order carries the margin `m` and the mean cost to serve
+//! `s` of whoever caused it: a baseline order (with any value uplift added to
+//! it) the baseline profile `m₀ = 0.45, s₀ = 6`, an incremental order of
+//! channel `c` that channel's `m_c, s_c`. Its cost is
+//! `(1 − m) · value · U(0.8, 1.2) + s · U(0.5, 1.5)`; a refund row's cost is the
+//! handling of the return, `h · U(0.5, 1.5)` with `h = 4`. So an order's
+//! expected profit is `m · value − s`, and a refund row's `−(value + h)`.
+//!
+//! | incremental orders of | `m_c` | `s_c` | `m_c μ_c − s_c` |
+//! |---|---|---|---|
+//! | email       | 0.55 |  5.00 | 17.00 |
+//! | paid_search | 0.35 |  7.00 | 12.25 |
+//! | social      | 0.45 |  6.50 | 13.75 |
+//! | affiliate   | 0.15 | 12.00 | −6.00 |
+//!
+//! Affiliate's incremental orders are coupon and cashback orders, discounted
+//! small baskets with a commission and shipping per order: they add revenue
+//! but lose money, so affiliate wins on revenue and loses on profit (with
+//! 20,000 users about +10.3 revenue and −1.7 profit per exposed user in 30
+//! days), while email wins on both. Push's lost baseline orders lose their
+//! profit too; display has no effect on either.
+//!
 //! **Truth.** For channel `c`, window `W` and exposed user `i`, let
 //! `N_i(x)` and `R_i(x)` be the expected number of orders in `[t0_c, t0_c + W)`
 //! and the expected net revenue in it (refund rows included, whatever order they
@@ -102,9 +128,27 @@
 //! control_revenue_per_user                 = mean_i R_i(control)      (the counterfactual)
 //! ```
 //!
-//! These are the expectations of the contract's `revenue_per_user_lift` and
-//! `conversion_rate_lift` (assignment is randomized independently per channel,
-//! so the other channels' effects cancel between the arms).
+//! The profit `P_i(x)` is `R_i(x)` with each order's profit in place of its
+//! value: with `r(t) = w(t) − 1[t0 ≤ t < t0 + W]` (minus the chance that the
+//! order's refund row lands in the window),
+//!
+//! ```text
+//! P_i(x) = ∫ λ_i θ_x(t) [v_i(t) (m₀ 1[·] + r(t)) + h r(t) − s₀ 1[·]] dt
+//!        + Σ_k ∫ α_k ρ_i exp(−(t − t0_k)/τ_k) [μ_k (m_k 1[·] + r(t)) + h r(t) − s_k 1[·]] dt
+//! ```
+//!
+//! (`v_i(t)` the baseline order value with its uplifts, `1[·] = 1[t0 ≤ t < t0 + W]`),
+//! and `truth.json` reports beside the revenue numbers
+//!
+//! ```text
+//! incremental_profit_per_exposed_user = mean_i [P_i(exposed) − P_i(control)]
+//! control_profit_per_user             = mean_i P_i(control)
+//! ```
+//!
+//! These are the expectations of the contract's `revenue_per_user_lift`,
+//! `conversion_rate_lift` and `profit_per_user_lift` (assignment is randomized
+//! independently per channel, so the other channels' effects cancel between
+//! the arms).
 //!
 //! **Spend and finance.** An exposed touch on display or social costs its
 //! channel's `cost` per touch times `U(0.5, 1.5)`. `spend.csv` has one row per
@@ -134,13 +178,14 @@ use std::path::{Path, PathBuf};
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use rand_distr::Gamma;
 
 pub use spec::{CHANNEL_NAMES, EffectKind};
-pub use truth::{ChannelTruth, FinanceTruth, PlantedEffect, TRUTH_WINDOWS, Truth, WindowTruth};
+pub use truth::{
+    ChannelTruth, CostTruth, FinanceTruth, PlantedEffect, TRUTH_WINDOWS, Truth, WindowTruth,
+};
 
 use draw::{OrderRow, Samplers, Touch, draw_orders, draw_touches, draw_user};
-use spec::{BASELINE_VALUE_SHAPE, INCREMENTAL_VALUE_SHAPE, MONTHS, N_CHANNELS, SPAN_DAYS};
+use spec::{COST_STREAM, MONTHS, N_CHANNELS, SPAN_DAYS};
 use truth::{TruthSums, accumulate_truth, build_truth};
 use write::{
     Calendar, Sink, io_error, write_config, write_finance, write_orders, write_spend, write_touches,
@@ -209,12 +254,7 @@ pub fn generate(opts: &SimOptions, out_dir: &Path) -> Result<SimSummary, SimErro
     fs::create_dir_all(out_dir).map_err(io_error(out_dir))?;
     let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
     let calendar = Calendar::new();
-    let samplers = Samplers {
-        baseline_value: Gamma::new(BASELINE_VALUE_SHAPE, 1.0)
-            .expect("invariant: constant shape and scale are positive"),
-        incremental_value: Gamma::new(INCREMENTAL_VALUE_SHAPE, 1.0)
-            .expect("invariant: constant shape and scale are positive"),
-    };
+    let samplers = Samplers::new();
     let mismatch_month = rng.random_range(0..MONTHS);
 
     let mut files = Vec::new();
@@ -224,23 +264,12 @@ pub fn generate(opts: &SimOptions, out_dir: &Path) -> Result<SimSummary, SimErro
         exposures_path.clone(),
         "user_id,channel,timestamp,group,campaign,segment,cost",
     )?;
-    let mut revenue = Sink::create(revenue_path.clone(), "order_id,user_id,timestamp,revenue")?;
+    let mut revenue = Sink::create(
+        revenue_path.clone(),
+        "order_id,user_id,timestamp,revenue,cost",
+    )?;
 
-    let mut state = StreamState {
-        touches_per_day: vec![[0u32; SPAN_DAYS]; N_CHANNELS],
-        cost_cents: [0; N_CHANNELS],
-        month_cents: [0; MONTHS],
-        next_order_id: 1,
-        max_revenue_seconds: None,
-        max_t0_seconds: None,
-        exposed_users: [0; N_CHANNELS],
-        control_users: [0; N_CHANNELS],
-        truth: [[TruthSums::default(); TRUTH_WINDOWS.len()]; N_CHANNELS],
-        touches: Vec::new(),
-        orders: Vec::new(),
-        line: Vec::with_capacity(256),
-        points: Vec::with_capacity(32),
-    };
+    let mut state = StreamState::new(opts.seed);
 
     for index in 0..opts.users {
         let user_id = format!("u{:07}", index + 1);
@@ -317,6 +346,31 @@ struct StreamState {
     orders: Vec<OrderRow>,
     line: Vec<u8>,
     points: Vec<f64>,
+    /// The second stream, of the revenue rows' `cost` only.
+    cost_rng: ChaCha8Rng,
+}
+
+impl StreamState {
+    fn new(seed: u64) -> StreamState {
+        let mut cost_rng = ChaCha8Rng::seed_from_u64(seed);
+        cost_rng.set_stream(COST_STREAM);
+        StreamState {
+            touches_per_day: vec![[0u32; SPAN_DAYS]; N_CHANNELS],
+            cost_cents: [0; N_CHANNELS],
+            month_cents: [0; MONTHS],
+            next_order_id: 1,
+            max_revenue_seconds: None,
+            max_t0_seconds: None,
+            exposed_users: [0; N_CHANNELS],
+            control_users: [0; N_CHANNELS],
+            truth: [[TruthSums::default(); TRUTH_WINDOWS.len()]; N_CHANNELS],
+            touches: Vec::new(),
+            orders: Vec::new(),
+            line: Vec::with_capacity(256),
+            points: Vec::with_capacity(32),
+            cost_rng,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -392,7 +446,7 @@ mod tests {
         );
         assert_eq!(
             first_line("revenue.csv"),
-            "order_id,user_id,timestamp,revenue"
+            "order_id,user_id,timestamp,revenue,cost"
         );
         assert_eq!(first_line("spend.csv"), "date,channel,spend");
         assert_eq!(first_line("finance.csv"), "period_start,period_end,revenue");

@@ -30,7 +30,7 @@ pub const CHANNEL_NAMES: [&str; N_CHANNELS] = [
     "push",
 ];
 
-pub(super) const GENERATOR: &str = "uplift-simulate/1";
+pub(super) const GENERATOR: &str = "uplift-simulate/2";
 pub(super) const N_CHANNELS: usize = 6;
 pub(super) const SECONDS_PER_DAY: i64 = 86_400;
 /// The data span is `[0, END_DAY)` days after 2026-01-01.
@@ -57,6 +57,19 @@ pub(super) const REFUND_RATE: f64 = 0.02;
 pub(super) const REFUND_DELAY_MIN_DAYS: f64 = 2.0;
 pub(super) const REFUND_DELAY_MAX_DAYS: f64 = 30.0;
 pub(super) const DUPLICATE_RATE: f64 = 0.002;
+/// Margin `m₀` of a baseline (organic) order: its cost of goods is `(1 − m₀)` of its value.
+pub(super) const BASELINE_MARGIN: f64 = 0.45;
+/// Mean cost to serve `s₀` (shipping, payment, handling) of a baseline order.
+pub(super) const BASELINE_COST_TO_SERVE: f64 = 6.0;
+/// Mean cost `h` of handling a return, on every refund row.
+pub(super) const REFUND_HANDLING_COST: f64 = 4.0;
+/// An order's cost of goods varies uniformly within ±20% of `(1 − m) · value`.
+pub(super) const GOODS_COST_SPREAD: f64 = 0.2;
+/// Costs to serve and of handling a return vary uniformly within ±50% of their mean.
+pub(super) const SERVE_COST_SPREAD: f64 = 0.5;
+/// The stream of `ChaCha8Rng` (same seed) the order costs are drawn from, apart
+/// from the main stream so that adding them changed no other value.
+pub(super) const COST_STREAM: u64 = 1;
 /// Touch costs vary uniformly within ±50% of the channel's `cost_per_touch`.
 pub(super) const COST_SPREAD: f64 = 0.5;
 pub(super) const SPEND_NOISE: f64 = 0.1;
@@ -86,6 +99,10 @@ pub(super) struct ChannelSpec {
     pub(super) inc_rate: f64,
     pub(super) inc_decay_days: f64,
     pub(super) inc_value_mean: f64,
+    /// Margin of an incremental order (its cost of goods is `(1 − m) · value`).
+    pub(super) inc_margin: f64,
+    /// Mean cost to serve an incremental order.
+    pub(super) inc_cost_to_serve: f64,
     pub(super) value_uplift: f64,
     pub(super) value_uplift_days: f64,
     pub(super) thinning: f64,
@@ -107,6 +124,8 @@ const NO_EFFECT: ChannelSpec = ChannelSpec {
     inc_rate: 0.0,
     inc_decay_days: 1.0,
     inc_value_mean: 0.0,
+    inc_margin: 0.0,
+    inc_cost_to_serve: 0.0,
     value_uplift: 0.0,
     value_uplift_days: 0.0,
     thinning: 0.0,
@@ -132,6 +151,8 @@ pub(super) const CHANNELS: [ChannelSpec; N_CHANNELS] = [
         inc_rate: 0.0133,
         inc_decay_days: 21.0,
         inc_value_mean: 40.0,
+        inc_margin: 0.55,
+        inc_cost_to_serve: 5.0,
         value_uplift: 3.0,
         value_uplift_days: 30.0,
         ..NO_EFFECT
@@ -150,6 +171,8 @@ pub(super) const CHANNELS: [ChannelSpec; N_CHANNELS] = [
         inc_rate: 0.0234,
         inc_decay_days: 10.0,
         inc_value_mean: 55.0,
+        inc_margin: 0.35,
+        inc_cost_to_serve: 7.0,
         ..NO_EFFECT
     },
     ChannelSpec {
@@ -166,6 +189,8 @@ pub(super) const CHANNELS: [ChannelSpec; N_CHANNELS] = [
         inc_rate: 0.0078,
         inc_decay_days: 40.0,
         inc_value_mean: 45.0,
+        inc_margin: 0.45,
+        inc_cost_to_serve: 6.5,
         value_uplift: 2.0,
         value_uplift_days: 45.0,
         ..NO_EFFECT
@@ -200,6 +225,8 @@ pub(super) const CHANNELS: [ChannelSpec; N_CHANNELS] = [
         inc_rate: 0.0226,
         inc_decay_days: 14.0,
         inc_value_mean: 40.0,
+        inc_margin: 0.15,
+        inc_cost_to_serve: 12.0,
         ..NO_EFFECT
     },
     ChannelSpec {

@@ -3,8 +3,8 @@
 //!
 //! The public types are the file's schema ([`Truth`] and its parts). The
 //! numbers are exact expectations, not estimates from the drawn data: for
-//! every exposed user the expected orders and revenue of each truth window
-//! are integrated in closed form with and without the channel's effect
+//! every exposed user the expected orders, revenue and profit of each truth
+//! window are integrated in closed form with and without the channel's effect
 //! ([`window_expectation`]), summed over the users as they are generated
 //! ([`accumulate_truth`]) and averaged at the end ([`build_truth`]). The
 //! [module docs](crate::simulate) give the formulas.
@@ -17,9 +17,10 @@ use serde::{Deserialize, Serialize};
 
 use super::draw::User;
 use super::spec::{
-    CHANNELS, DUPLICATE_RATE, END_DAY, EffectKind, FINANCE_NOISE_MAX_PCT, GENERATOR,
-    MISMATCH_GAP_PCT, N_CHANNELS, REFUND_DELAY_MAX_DAYS, REFUND_DELAY_MIN_DAYS, REFUND_RATE,
-    SECONDS_PER_DAY, SPAN_DAYS,
+    BASELINE_COST_TO_SERVE, BASELINE_MARGIN, CHANNELS, DUPLICATE_RATE, END_DAY, EffectKind,
+    FINANCE_NOISE_MAX_PCT, GENERATOR, GOODS_COST_SPREAD, MISMATCH_GAP_PCT, N_CHANNELS,
+    REFUND_DELAY_MAX_DAYS, REFUND_DELAY_MIN_DAYS, REFUND_HANDLING_COST, REFUND_RATE,
+    SECONDS_PER_DAY, SERVE_COST_SPREAD, SPAN_DAYS,
 };
 use super::write::{Calendar, io_error};
 use super::{SimError, SimOptions, StreamState};
@@ -57,6 +58,11 @@ pub struct Truth {
     pub refund_delay_days: [f64; 2],
     /// Share of order rows written twice with the same `order_id`.
     pub duplicate_rate: f64,
+    /// The cost structure behind `revenue.csv`'s `cost` column: the baseline
+    /// orders' margin and cost to serve, the refund rows' handling cost and the
+    /// noise around them (each channel's incremental orders have their own
+    /// margin and cost to serve, in [`PlantedEffect`]).
+    pub costs: CostTruth,
     /// The planted reconciliation result.
     pub finance: FinanceTruth,
 }
@@ -127,6 +133,32 @@ pub struct PlantedEffect {
     pub baseline_thinning: f64,
     /// Length of the thinning period after entry, days.
     pub baseline_thinning_days: f64,
+    /// `m_c`: margin of an incremental order; its expected cost of goods is
+    /// `(1 − m_c) · value` (zero without incremental orders).
+    pub incremental_order_margin: f64,
+    /// `s_c`: expected cost to serve (shipping, payment, handling, commission)
+    /// of an incremental order (zero without incremental orders).
+    pub incremental_order_cost_to_serve: f64,
+    /// `m_c · μ − s_c`: expected profit of an incremental order before refunds
+    /// (zero without incremental orders).
+    pub incremental_order_profit_mean: f64,
+}
+
+/// How the `cost` of a revenue row is drawn (the [module docs](crate::simulate)
+/// give the model).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CostTruth {
+    /// `m₀`: margin of a baseline order (value uplifts included); its expected
+    /// cost of goods is `(1 − m₀) · value`.
+    pub baseline_order_margin: f64,
+    /// `s₀`: expected cost to serve a baseline order.
+    pub baseline_order_cost_to_serve: f64,
+    /// `h`: expected cost of handling a return, the `cost` of a refund row.
+    pub refund_handling_cost: f64,
+    /// An order's cost of goods is `(1 − m) · value · U(1 − g, 1 + g)`, `g` = this.
+    pub goods_cost_spread: f64,
+    /// Costs to serve and of handling are their mean times `U(1 − v, 1 + v)`, `v` = this.
+    pub serve_cost_spread: f64,
 }
 
 /// The truth of one (channel, window).
@@ -148,6 +180,19 @@ pub struct WindowTruth {
     pub incremental_revenue: f64,
     /// `incremental_revenue / spend`; null without spend.
     pub iroas: Option<f64>,
+    /// Expected `profit_per_user_lift` (profit = revenue − cost per revenue row,
+    /// refund rows included), averaged over the exposed users.
+    pub incremental_profit_per_exposed_user: f64,
+    /// Expected profit in the window had the exposed users been held out.
+    pub control_profit_per_user: f64,
+    /// `incremental_profit_per_exposed_user / control_profit_per_user`.
+    pub profit_relative_lift: Option<f64>,
+    /// `incremental_profit_per_exposed_user · exposed_users`.
+    pub incremental_profit: f64,
+    /// `incremental_profit / spend` (iPOAS); null without spend.
+    pub ipoas: Option<f64>,
+    /// `incremental_profit − spend`.
+    pub net_return: f64,
 }
 
 /// The planted reconciliation result.
@@ -170,6 +215,16 @@ pub(super) struct TruthSums {
     pub(super) conversions: f64,
     pub(super) orders: f64,
     pub(super) control_revenue: f64,
+    pub(super) profit: f64,
+    pub(super) control_profit: f64,
+}
+
+/// Expected orders, net revenue and net profit of one user in one window.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct Expectation {
+    orders: f64,
+    revenue: f64,
+    profit: f64,
 }
 
 /// `F(x)`: the probability that a refund comes within `x` days.
@@ -183,17 +238,22 @@ fn refund_weight(t: f64, a: f64, b: f64) -> f64 {
     -REFUND_RATE * (refund_delay_cdf(b - t) - refund_delay_cdf(a - t))
 }
 
-/// Expected number of orders placed in `[a, b)` and expected net revenue of
-/// the revenue rows in `[a, b)` of `user`, given which channels it is exposed
-/// to (see the module docs). Exact: the integrands are piecewise
+/// Expected number of orders placed in `[a, b)` and expected net revenue and
+/// net profit of the revenue rows in `[a, b)` of `user`, given which channels
+/// it is exposed to (see the module docs). Exact: the integrands are piecewise
 /// (constant or exponential) × linear between the breakpoints collected here.
+///
+/// An order of value `v` placed at `t` with margin `m` and cost to serve `s`
+/// adds `1[t ∈ [a, b)] · (m v − s)` to the profit, and its refund row (cost `h`)
+/// adds `−(v + h)` with the probability `−r(t)` that it lands in the window,
+/// `r` = [`refund_weight`]: in all `v · (m · 1[·] + r(t)) + h · r(t) − s · 1[·]`.
 fn window_expectation(
     user: &User,
     exposed: &[bool; N_CHANNELS],
     a: f64,
     b: f64,
     points: &mut Vec<f64>,
-) -> (f64, f64) {
+) -> Expectation {
     let lo = a - REFUND_DELAY_MAX_DAYS;
     points.clear();
     points.extend_from_slice(&[
@@ -220,6 +280,7 @@ fn window_expectation(
 
     let mut orders = 0.0;
     let mut revenue = 0.0;
+    let mut profit = 0.0;
     for pair in points.windows(2) {
         let (x0, x1) = (pair[0], pair[1]);
         let len = x1 - x0;
@@ -232,6 +293,9 @@ fn window_expectation(
         let w0 = inside + refund_weight(x0, a, b);
         let w1 = inside + refund_weight(x1, a, b);
         let slope = (w1 - w0) / len;
+        // The refund part alone, also linear: r(t) = r0 + r_slope (t − x0).
+        let r0 = refund_weight(x0, a, b);
+        let r_slope = (refund_weight(x1, a, b) - r0) / len;
 
         if mid >= user.signup {
             let mut survive = 1.0;
@@ -251,6 +315,11 @@ fn window_expectation(
             let rate = user.lambda * survive;
             orders += inside * rate * len;
             revenue += rate * value * len * 0.5 * (w0 + w1);
+            let r_mean = r0 + 0.5 * r_slope * len;
+            profit += rate
+                * len
+                * (value * (BASELINE_MARGIN * inside + r_mean) + REFUND_HANDLING_COST * r_mean
+                    - BASELINE_COST_TO_SERVE * inside);
         }
         for (c, spec) in CHANNELS.iter().enumerate() {
             if !exposed[c] || spec.inc_rate <= 0.0 || mid < user.t0[c] {
@@ -264,9 +333,19 @@ fn window_expectation(
             let weighted =
                 w0 * tau * (1.0 - tail) + slope * (tau * tau * (1.0 - tail) - tau * len * tail);
             revenue += spec.inc_value_mean * amplitude * weighted;
+            let mass = tau * (1.0 - tail);
+            let refunded = r0 * mass + r_slope * (tau * tau * (1.0 - tail) - tau * len * tail);
+            profit += amplitude
+                * (spec.inc_value_mean * (spec.inc_margin * inside * mass + refunded)
+                    + REFUND_HANDLING_COST * refunded
+                    - spec.inc_cost_to_serve * inside * mass);
         }
     }
-    (orders, revenue)
+    Expectation {
+        orders,
+        revenue,
+        profit,
+    }
 }
 
 pub(super) fn accumulate_truth(user: &User, state: &mut StreamState) {
@@ -280,13 +359,15 @@ pub(super) fn accumulate_truth(user: &User, state: &mut StreamState) {
         for (w, &window) in TRUTH_WINDOWS.iter().enumerate() {
             let a = user.t0[c];
             let b = a + f64::from(window);
-            let (n1, r1) = window_expectation(user, &exposed, a, b, &mut state.points);
-            let (n0, r0) = window_expectation(user, &held_out, a, b, &mut state.points);
+            let one = window_expectation(user, &exposed, a, b, &mut state.points);
+            let zero = window_expectation(user, &held_out, a, b, &mut state.points);
             let sums = &mut state.truth[c][w];
-            sums.revenue += r1 - r0;
-            sums.conversions += (-n0).exp() - (-n1).exp();
-            sums.orders += n1 - n0;
-            sums.control_revenue += r0;
+            sums.revenue += one.revenue - zero.revenue;
+            sums.conversions += (-zero.orders).exp() - (-one.orders).exp();
+            sums.orders += one.orders - zero.orders;
+            sums.control_revenue += zero.revenue;
+            sums.profit += one.profit - zero.profit;
+            sums.control_profit += zero.profit;
         }
     }
 }
@@ -326,6 +407,9 @@ pub(super) fn build_truth(
                 let revenue = per_user(sums.revenue);
                 let control = per_user(sums.control_revenue);
                 let incremental = revenue * n as f64;
+                let profit = per_user(sums.profit);
+                let control_profit = per_user(sums.control_profit);
+                let incremental_profit = profit * n as f64;
                 WindowTruth {
                     window_days: window,
                     incremental_revenue_per_exposed_user: round6(revenue),
@@ -335,6 +419,13 @@ pub(super) fn build_truth(
                     relative_lift: (control != 0.0).then(|| round6(revenue / control)),
                     incremental_revenue: round6(incremental),
                     iroas: (spend > 0.0).then(|| round6(incremental / spend)),
+                    incremental_profit_per_exposed_user: round6(profit),
+                    control_profit_per_user: round6(control_profit),
+                    profit_relative_lift: (control_profit != 0.0)
+                        .then(|| round6(profit / control_profit)),
+                    incremental_profit: round6(incremental_profit),
+                    ipoas: (spend > 0.0).then(|| round6(incremental_profit / spend)),
+                    net_return: round6(incremental_profit - spend),
                 }
             })
             .collect();
@@ -358,6 +449,11 @@ pub(super) fn build_truth(
                     order_value_uplift_days: spec.value_uplift_days,
                     baseline_thinning: spec.thinning,
                     baseline_thinning_days: spec.thinning_days,
+                    incremental_order_margin: spec.inc_margin,
+                    incremental_order_cost_to_serve: spec.inc_cost_to_serve,
+                    incremental_order_profit_mean: round6(
+                        spec.inc_margin * spec.inc_value_mean - spec.inc_cost_to_serve,
+                    ),
                 },
                 spend: round6(spend),
                 windows,
@@ -374,15 +470,23 @@ pub(super) fn build_truth(
         as_of,
         all_labeled_users_mature: all_mature,
         windows: TRUTH_WINDOWS.to_vec(),
-        estimand: "per channel and window: the expected revenue_per_user_lift and \
-                   conversion_rate_lift (exposed minus control, outcome in [t0, t0 + W), \
-                   net of refunds), conditional on the users' latent parameters and \
+        estimand: "per channel and window: the expected revenue_per_user_lift, \
+                   conversion_rate_lift and profit_per_user_lift (exposed minus control, \
+                   outcome in [t0, t0 + W), net of refunds; profit = revenue − cost of each \
+                   revenue row), conditional on the users' latent parameters and \
                    averaged over the channel's exposed users"
             .to_string(),
         channels,
         refund_rate: REFUND_RATE,
         refund_delay_days: [REFUND_DELAY_MIN_DAYS, REFUND_DELAY_MAX_DAYS],
         duplicate_rate: DUPLICATE_RATE,
+        costs: CostTruth {
+            baseline_order_margin: BASELINE_MARGIN,
+            baseline_order_cost_to_serve: BASELINE_COST_TO_SERVE,
+            refund_handling_cost: REFUND_HANDLING_COST,
+            goods_cost_spread: GOODS_COST_SPREAD,
+            serve_cost_spread: SERVE_COST_SPREAD,
+        },
         finance: FinanceTruth {
             mismatch_period_start: mismatch_start,
             mismatch_period_end: mismatch_end,
@@ -420,6 +524,45 @@ mod tests {
     }
 
     #[test]
+    fn truth_plants_a_channel_that_wins_on_revenue_and_loses_on_profit() {
+        let (dir, _) = sim(3_000, 10);
+        let truth = Truth::read(&dir.path().join("truth.json")).unwrap();
+        assert_eq!(truth.costs.baseline_order_margin, BASELINE_MARGIN);
+        for (name, channel) in &truth.channels {
+            let planted = &channel.planted;
+            let margin = planted.incremental_order_margin;
+            assert!((0.0..=1.0).contains(&margin), "{name}");
+            assert_eq!(
+                margin == 0.0 && planted.incremental_order_cost_to_serve == 0.0,
+                planted.incremental_order_rate_per_day == 0.0,
+                "{name}: a profile exactly when there are incremental orders"
+            );
+            for w in &channel.windows {
+                let (revenue, profit) = (
+                    w.incremental_revenue_per_exposed_user,
+                    w.incremental_profit_per_exposed_user,
+                );
+                assert!(w.control_profit_per_user > 0.0, "{name}");
+                assert!(
+                    (w.incremental_profit - profit * channel.exposed_users as f64).abs() < 1e-3
+                );
+                match name.as_str() {
+                    // Incremental orders at a loss: more revenue, less profit.
+                    "affiliate" => assert!(revenue > 5.0 && profit < -1.0, "{name}"),
+                    "email" | "paid_search" | "social" => {
+                        assert!(revenue > 0.0 && profit > 0.0, "{name}");
+                        assert!(profit < revenue, "{name}");
+                    }
+                    "display" => assert_eq!((revenue, profit), (0.0, 0.0)),
+                    // Lost baseline orders lose their profit too.
+                    "push" => assert!(revenue < 0.0 && profit < 0.0, "{name}"),
+                    _ => unreachable!("{name}"),
+                }
+            }
+        }
+    }
+
+    #[test]
     fn window_expectation_matches_a_numerical_integral() {
         // A user exposed to every channel, with overlapping effect periods.
         let user = User {
@@ -435,16 +578,21 @@ mod tests {
         let exposed = user.exposed();
         let (a, b) = (50.25, 80.25);
         let mut points = Vec::new();
-        let (orders, revenue) = window_expectation(&user, &exposed, a, b, &mut points);
+        let Expectation {
+            orders,
+            revenue,
+            profit,
+        } = window_expectation(&user, &exposed, a, b, &mut points);
         // Midpoint rule on a fine grid.
         let steps = 2_000_000;
         let (lo, hi) = (a - REFUND_DELAY_MAX_DAYS, b);
         let h = (hi - lo) / f64::from(steps);
-        let (mut n, mut r) = (0.0, 0.0);
+        let (mut n, mut r, mut p) = (0.0, 0.0, 0.0);
         for i in 0..steps {
             let t = lo + (f64::from(i) + 0.5) * h;
             let inside = if t >= a && t < b { 1.0 } else { 0.0 };
-            let w = inside + refund_weight(t, a, b);
+            let refunded = -refund_weight(t, a, b);
+            let w = inside - refunded;
             if t >= user.signup {
                 let mut rate = user.lambda;
                 let mut value = user.value_mean;
@@ -459,6 +607,8 @@ mod tests {
                 }
                 n += inside * rate * h;
                 r += rate * value * w * h;
+                let order = BASELINE_MARGIN * value - BASELINE_COST_TO_SERVE;
+                p += rate * (inside * order - refunded * (value + REFUND_HANDLING_COST)) * h;
             }
             for (c, spec) in CHANNELS.iter().enumerate() {
                 let since = t - user.t0[c];
@@ -466,11 +616,15 @@ mod tests {
                     let rate = spec.inc_rate * user.rho * (-since / spec.inc_decay_days).exp();
                     n += inside * rate * h;
                     r += spec.inc_value_mean * rate * w * h;
+                    let value = spec.inc_value_mean;
+                    let order = spec.inc_margin * value - spec.inc_cost_to_serve;
+                    p += rate * (inside * order - refunded * (value + REFUND_HANDLING_COST)) * h;
                 }
             }
         }
         // N.B. the midpoint rule's error at the jumps is O(h); the closed form is exact.
         assert!((orders - n).abs() < 1e-5 * n, "{orders} vs {n}");
         assert!((revenue - r).abs() < 1e-5 * r, "{revenue} vs {r}");
+        assert!((profit - p).abs() < 1e-5 * p.abs(), "{profit} vs {p}");
     }
 }

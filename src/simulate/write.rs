@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use chrono::{Datelike, Days, NaiveDate};
 use rand_chacha::ChaCha8Rng;
 
-use super::draw::{DrawnArm, User, uniform};
+use super::draw::{DrawnArm, User, order_cost, uniform};
 use super::spec::{
     CAMPAIGN_PERIOD_ENDS, CHANNELS, COST_SPREAD, END_SECONDS, FINANCE_NOISE_MAX_PCT,
     MISMATCH_GAP_PCT, N_CHANNELS, SECONDS_PER_DAY, SPAN_DAYS, SPEND_NOISE,
@@ -191,6 +191,8 @@ pub(super) fn write_orders(
         calendar.push_timestamp(line, order.seconds);
         line.push(b',');
         push_cents(line, order.cents);
+        line.push(b',');
+        push_cents(line, order_cost(&mut state.cost_rng, &order));
         line.push(b'\n');
         sink.row(line)?;
         if order.duplicate {

@@ -293,6 +293,42 @@ fn simulated_costs_recover_the_planted_profit_lift() {
         );
         estimates.push((channel, lift, se));
     }
+    // `uplift run` reads the cost column and reports the same CUPED profit
+    // lift (the direct computation above is its independent reference), and
+    // decides affiliate on profit: its iPOAS interval cannot clear 1.
+    let dir_s = dir.path().to_str().unwrap();
+    let report = crate::util::json(&[
+        "run",
+        "--exposures",
+        &format!("{dir_s}/exposures.csv"),
+        "--revenue",
+        &format!("{dir_s}/revenue.csv"),
+        "--spend",
+        &format!("{dir_s}/spend.csv"),
+        "--config",
+        &format!("{dir_s}/uplift.toml"),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(report["config"]["profit"]["cost_column"], true);
+    for (channel, lift, _) in &estimates {
+        let row = report["lift"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["channel"] == *channel && r["segment"].is_null() && r["window_days"] == 30)
+            .unwrap();
+        let got = f(row, "/profit_per_user_lift/estimate");
+        assert!(
+            (got - lift).abs() <= 1e-9 * lift.abs().max(1.0),
+            "{channel}: uplift run {got}, direct {lift}"
+        );
+        if *channel == "affiliate" {
+            assert_eq!(row["decision"]["basis"], "profit");
+            assert!(f(row, "/ipoas/ci_low") < 1.0);
+            assert!(f(row, "/iroas/estimate") > f(row, "/ipoas/estimate"));
+        }
+    }
     // The effects large enough for 20,000 users are detected one-sided at 5%;
     // affiliate's loss is not that large, but its estimate is below zero.
     for (channel, lift, se) in estimates {

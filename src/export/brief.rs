@@ -17,7 +17,7 @@ use super::format::{self, count, money, number, p_value, pct, ratio};
 use super::sections::{
     days, decision_tiles, flags, flags_cell, markov_section, reconciliation_section, subtitle,
 };
-use super::{confidence, hurdle};
+use super::{capping_line, confidence, has_profit, hurdle, profit_hurdle};
 use crate::report::{LiftRow, Report};
 
 /// How many warnings of one code are listed before the rest are counted.
@@ -66,8 +66,19 @@ fn decisions_section(report: &Report, ci: &str) -> Section {
     let decisions = decisions(report);
     let mut blocks = vec![Block::Summary(decision_tiles(report, &decisions))];
     if decisions.iter().any(|d| d.verdict().is_some()) {
-        let iroas_h = format!("iROAS\n[{ci}]");
-        let inc_h = format!("incremental revenue\n[{ci}]");
+        // On profit: iPOAS and incremental profit decide, iROAS beside them.
+        let on_profit = profit_hurdle(report);
+        let (ratio_h, inc_h) = if on_profit.is_some() {
+            (
+                format!("iPOAS\n[{ci}]"),
+                format!("incremental profit\n[{ci}]"),
+            )
+        } else {
+            (
+                format!("iROAS\n[{ci}]"),
+                format!("incremental revenue\n[{ci}]"),
+            )
+        };
         // One window for every channel (the usual case): said once, above.
         let one_window = decisions
             .iter()
@@ -76,29 +87,39 @@ fn decisions_section(report: &Report, ci: &str) -> Section {
         if !one_window {
             cols.push(("window", true));
         }
-        cols.extend([
-            (iroas_h.as_str(), true),
-            (inc_h.as_str(), true),
-            ("spend", true),
-        ]);
+        cols.extend([(ratio_h.as_str(), true), (inc_h.as_str(), true)]);
+        if on_profit.is_some() {
+            cols.push(("iROAS", true));
+        }
+        cols.push(("spend", true));
         let mut t = Table::new(&cols);
         for d in &decisions {
             let r = d.row;
-            let iroas = r.iroas.unwrap_or_default();
-            let ir = &r.incremental_revenue;
+            let (on, inc) = match on_profit {
+                Some(_) => (r.ipoas, r.incremental_profit.unwrap_or_default()),
+                None => (r.iroas, r.incremental_revenue),
+            };
+            let on = on.unwrap_or_default();
             let mut row = vec![Cell::strong(d.channel), Cell::verdict(d.verdict())];
             if !one_window {
                 row.push(Cell::text(days(r.window_days)));
             }
             row.extend([
-                Cell::ci(iroas.estimate, iroas.ci_low, iroas.ci_high, ratio),
-                Cell::ci(ir.estimate, ir.ci_low, ir.ci_high, whole),
-                Cell::text(whole(r.spend)),
+                Cell::ci(on.estimate, on.ci_low, on.ci_high, ratio),
+                Cell::ci(inc.estimate, inc.ci_low, inc.ci_high, whole),
             ]);
+            if on_profit.is_some() {
+                row.push(Cell::text(ratio(r.iroas.and_then(|i| i.estimate))));
+            }
+            row.push(Cell::text(whole(r.spend)));
             t.rows.push(row);
         }
         blocks.push(Block::Table(t));
-        let hurdle = hurdle(report).map_or_else(|| format::NULL.to_string(), |h| ratio(Some(h)));
+        let (what, hurdle) = match on_profit {
+            Some(h) => ("on profit against a hurdle iPOAS of", Some(h)),
+            None => ("against a hurdle iROAS of", hurdle(report)),
+        };
+        let hurdle = hurdle.map_or_else(|| format::NULL.to_string(), |h| ratio(Some(h)));
         let mut text = vec![
             plain(match decisions.first() {
                 Some(d)
@@ -106,17 +127,18 @@ fn decisions_section(report: &Report, ci: &str) -> Section {
                         .iter()
                         .all(|e| e.row.window_days == d.row.window_days) =>
                 {
-                    format!(
-                        "Decided at the {}-day window against a hurdle iROAS of ",
-                        d.row.window_days
-                    )
+                    format!("Decided at the {}-day window {what} ", d.row.window_days)
                 }
-                _ => "Decided at each channel's longest window against a hurdle iROAS of "
-                    .to_string(),
+                _ => format!("Decided at each channel's longest window {what} "),
             }),
             strong(hurdle),
             plain(format!(
-                ": scale when the whole {ci} lies above it, cut when wholly below."
+                ": scale when the whole {ci} lies above it, cut when wholly below{}.",
+                if on_profit.is_some() {
+                    " (iPOAS = incremental profit / spend, after the cost of goods and of serving the orders)"
+                } else {
+                    ""
+                }
             )),
         ];
         let changes = verdict_changes(&decisions);
@@ -130,26 +152,37 @@ fn decisions_section(report: &Report, ci: &str) -> Section {
     } else {
         let lift_h = format!("lift per user\n[{ci}]");
         let inc_h = format!("incremental revenue\n[{ci}]");
-        let mut t = Table::new(&[
+        let profit_h = format!("profit lift per user\n[{ci}]");
+        let with_profit = has_profit(report);
+        let mut cols = vec![
             ("channel", false),
             ("window", true),
             (lift_h.as_str(), true),
             (inc_h.as_str(), true),
             ("p (Holm)", true),
             ("lift", false),
-        ]);
+        ];
+        if with_profit {
+            cols.push((profit_h.as_str(), true));
+        }
+        let mut t = Table::new(&cols);
         for d in &decisions {
             let r = d.row;
             let l = &r.revenue_per_user_lift;
             let ir = &r.incremental_revenue;
-            t.rows.push(vec![
+            let mut row = vec![
                 Cell::strong(d.channel),
                 Cell::text(days(r.window_days)),
                 Cell::ci(l.estimate, l.ci_low, l.ci_high, money),
                 Cell::ci(ir.estimate, ir.ci_low, ir.ci_high, whole),
                 Cell::text(p_value(l.p_value_holm)),
                 significance(r),
-            ]);
+            ];
+            if with_profit {
+                let p = r.profit_per_user_lift.unwrap_or_default();
+                row.push(Cell::ci(p.estimate, p.ci_low, p.ci_high, money));
+            }
+            t.rows.push(row);
         }
         blocks.push(Block::Table(t));
         blocks.push(Block::Text(vec![plain(format!(
@@ -211,9 +244,16 @@ fn significance(r: &LiftRow) -> Cell {
 
 fn lift_section(report: &Report, ci: &str) -> Section {
     let mut blocks = vec![Block::Text(vec![plain(format!(
-        "Users exposed / control per channel. Lift per user = revenue per user, exposed − control, in the window (CUPED-adjusted where applied), with its {ci}; p is Welch's, Holm-adjusted within the window."
+        "Users exposed / control per channel. Lift per user = revenue per user, exposed − control, in the window (CUPED-adjusted where applied), with its {ci}; p is Welch's, Holm-adjusted within the window.{}",
+        if has_profit(report) {
+            " Profit lift per user: the same on each order's profit (revenue − its cost, else margin × revenue − the cost per order or refund), CUPED on pre-period profit."
+        } else {
+            ""
+        }
     ))])];
     let lift_h = format!("lift per user\n[{ci}]");
+    let profit_h = format!("profit lift\nper user [{ci}]");
+    let with_profit = has_profit(report);
     for w in lift_windows(report) {
         let rows: Vec<&LiftRow> = all_users(report).filter(|r| r.window_days == w).collect();
         let any_flag = rows.iter().any(|r| !flags(r).is_empty());
@@ -225,6 +265,9 @@ fn lift_section(report: &Report, ci: &str) -> Section {
             ("p\n(Holm)", true),
             ("incremental\nrevenue", true),
         ];
+        if with_profit {
+            cols.push((profit_h.as_str(), true));
+        }
         if any_flag {
             cols.push(("flags", false));
         }
@@ -243,6 +286,10 @@ fn lift_section(report: &Report, ci: &str) -> Section {
                 Cell::text(p_value(l.p_value_holm)),
                 Cell::text(whole(r.incremental_revenue.estimate)),
             ];
+            if with_profit {
+                let p = r.profit_per_user_lift.unwrap_or_default();
+                row.push(Cell::ci(p.estimate, p.ci_low, p.ci_high, money));
+            }
             if any_flag {
                 row.push(flags_cell(r));
             }
@@ -250,6 +297,9 @@ fn lift_section(report: &Report, ci: &str) -> Section {
         }
         blocks.push(Block::Heading(format!("{w}-day window")));
         blocks.push(Block::Table(t));
+        if let Some(line) = capping_line(report, w) {
+            blocks.push(Block::Text(vec![plain(line)]));
+        }
     }
     let segments = first_seen(report.lift.iter().filter_map(|r| r.segment.as_deref()));
     if !segments.is_empty() {

@@ -76,6 +76,60 @@ pub fn hurdle(report: &Report) -> Option<f64> {
         .or_else(|| report.config.hurdle_iroas())
 }
 
+/// The hurdle iPOAS when the decisions are taken on profit.
+pub fn profit_hurdle(report: &Report) -> Option<f64> {
+    report.lift.iter().find_map(|r| {
+        r.decision
+            .as_ref()
+            .filter(|d| d.basis == "profit")
+            .and_then(|d| d.hurdle_ipoas)
+    })
+}
+
+/// Whether the rows carry the profit outcome.
+pub fn has_profit(report: &Report) -> bool {
+    report.lift.iter().any(|r| r.profit_per_user_lift.is_some())
+}
+
+/// The caps of the rows of `window` (all users), when capping is on:
+/// `quantile` words (`the 1% and 99% quantiles`) and each channel's users
+/// capped (revenue, and profit when on).
+pub fn capping_line(report: &Report, window: u16) -> Option<String> {
+    let rows: Vec<&crate::report::LiftRow> = report
+        .lift
+        .iter()
+        .filter(|r| r.window_days == window && r.segment.is_none() && r.capping.is_some())
+        .collect();
+    let c = rows.first()?.capping?;
+    let bounds = match (c.quantile_lower, c.quantile) {
+        (Some(lo), Some(hi)) => format!(
+            "below their {} and above their {} quantile",
+            format::level(lo),
+            format::level(hi)
+        ),
+        (None, Some(hi)) => format!("above their {} quantile", format::level(hi)),
+        (Some(lo), None) => format!("below their {} quantile", format::level(lo)),
+        (None, None) => return None,
+    };
+    let profit = c.profit.is_some();
+    let counts: Vec<String> = rows
+        .iter()
+        .filter_map(|r| {
+            let c = r.capping?;
+            let n = format::count(c.revenue.users_capped);
+            Some(match c.profit {
+                Some(p) => format!("{} {n} / {}", r.channel, format::count(p.users_capped)),
+                None => format!("{} {n}", r.channel),
+            })
+        })
+        .collect();
+    Some(format!(
+        "Capped: each channel's outcomes are clipped {bounds} over both arms; the lift statistics use the clipped values, the arms' totals do not. Users capped{}: {}.",
+        if profit { " (revenue / profit)" } else { "" },
+        counts.join(", ")
+    ))
+}
+
 fn lineage_section(report: &Report) -> Section {
     let mut t = Table::new(&[
         ("input", false),

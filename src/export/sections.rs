@@ -13,7 +13,7 @@ use super::facts::{
     ChannelDecision, all_users, decisions, first_seen, first_seen_u16, lift_channels, lift_windows,
 };
 use super::format::{self, count, level, money, p_value, pct, pct_dp, pp, ratio};
-use super::{confidence, hurdle, lineage_section};
+use super::{capping_line, confidence, hurdle, lineage_section, profit_hurdle};
 use crate::report::{LiftRow, Report};
 
 /// Builds the neutral document of `report`: decision, lift, economics,
@@ -92,19 +92,41 @@ fn decision_section(report: &Report, ci: &str) -> Section {
     let multi_window = lift_windows(report).len() > 1;
     let mut blocks = vec![Block::Summary(decision_tiles(report, &decisions))];
     if any_decision {
-        let hurdle = hurdle(report).map_or_else(|| format::NULL.to_string(), |h| ratio(Some(h)));
+        let on_profit = profit_hurdle(report);
+        let (what, measure, hurdle) = match on_profit {
+            Some(h) => (
+                "on profit against a hurdle iPOAS of ",
+                "iPOAS (incremental profit / spend)",
+                Some(h),
+            ),
+            None => ("against a hurdle iROAS of ", "iROAS", hurdle(report)),
+        };
+        let hurdle = hurdle.map_or_else(|| format::NULL.to_string(), |h| ratio(Some(h)));
         blocks.push(Block::Text(vec![
-            plain("Each channel is decided at its longest window against a hurdle iROAS of "),
+            plain(format!("Each channel is decided at its longest window {what}")),
             strong(hurdle),
             plain(format!(
-                ": scale when the whole {ci} of iROAS lies above the hurdle, cut when it lies wholly below, otherwise inconclusive."
+                ": scale when the whole {ci} of {measure} lies above the hurdle, cut when it lies wholly below, otherwise inconclusive."
             )),
         ]));
         let mut cols = vec![("channel", false), ("decision", false), ("window", true)];
+        let (ratio_h, inc_h) = if on_profit.is_some() {
+            (
+                format!("iPOAS [{ci}]"),
+                format!("incremental profit [{ci}]"),
+            )
+        } else {
+            (
+                format!("iROAS [{ci}]"),
+                format!("incremental revenue [{ci}]"),
+            )
+        };
         let iroas_h = format!("iROAS [{ci}]");
-        let inc_h = format!("incremental revenue [{ci}]");
-        cols.push((iroas_h.as_str(), true));
+        cols.push((ratio_h.as_str(), true));
         cols.push((inc_h.as_str(), true));
+        if on_profit.is_some() {
+            cols.push((iroas_h.as_str(), true));
+        }
         cols.push(("spend", true));
         if multi_window {
             cols.push(("decision by window", false));
@@ -113,15 +135,24 @@ fn decision_section(report: &Report, ci: &str) -> Section {
         for d in &decisions {
             let r = d.row;
             let iroas = r.iroas.unwrap_or_default();
-            let ir = &r.incremental_revenue;
+            let (on, inc) = match on_profit {
+                Some(_) => (
+                    r.ipoas.unwrap_or_default(),
+                    r.incremental_profit.unwrap_or_default(),
+                ),
+                None => (iroas, r.incremental_revenue),
+            };
             let mut row = vec![
                 Cell::strong(d.channel),
                 Cell::verdict(d.verdict()),
                 Cell::text(days(r.window_days)),
-                Cell::ci(iroas.estimate, iroas.ci_low, iroas.ci_high, ratio),
-                Cell::ci(ir.estimate, ir.ci_low, ir.ci_high, money),
-                Cell::text(money(r.spend)),
+                Cell::ci(on.estimate, on.ci_low, on.ci_high, ratio),
+                Cell::ci(inc.estimate, inc.ci_low, inc.ci_high, money),
             ];
+            if on_profit.is_some() {
+                row.push(Cell::ci(iroas.estimate, iroas.ci_low, iroas.ci_high, ratio));
+            }
+            row.push(Cell::text(money(r.spend)));
             if multi_window {
                 row.push(Cell::text(
                     d.by_window
@@ -283,6 +314,9 @@ pub(super) fn flags(r: &LiftRow) -> String {
 }
 
 fn lift_table(rows: &[&LiftRow], ci: &str, with_segment: bool) -> Table {
+    let with_profit = rows.iter().any(|r| r.profit_per_user_lift.is_some());
+    let profit_h = format!("profit lift per user [{ci}]");
+    let inc_profit_h = format!("incremental profit [{ci}]");
     let lift_h = format!("lift per user [{ci}]");
     let rel_h = format!("relative lift [{ci}]");
     let conv_h = format!("conversion-rate lift [{ci}]");
@@ -299,9 +333,15 @@ fn lift_table(rows: &[&LiftRow], ci: &str, with_segment: bool) -> Table {
         ("p (Holm)", true),
         (conv_h.as_str(), true),
         (inc_h.as_str(), true),
-        ("CUPED variance reduction", true),
-        ("flags", false),
     ]);
+    if with_profit {
+        cols.extend([
+            ("profit per user exposed / control", true),
+            (profit_h.as_str(), true),
+            (inc_profit_h.as_str(), true),
+        ]);
+    }
+    cols.extend([("CUPED variance reduction", true), ("flags", false)]);
     let mut t = Table::new(&cols);
     if with_segment {
         t.key = 2;
@@ -345,6 +385,21 @@ fn lift_table(rows: &[&LiftRow], ci: &str, with_segment: bool) -> Table {
                 ..Cell::text(pp(c.estimate))
             },
             Cell::ci(ir.estimate, ir.ci_low, ir.ci_high, money),
+        ]);
+        if with_profit {
+            let p = r.profit_per_user_lift.unwrap_or_default();
+            let ip = r.incremental_profit.unwrap_or_default();
+            row.extend([
+                Cell::text(format!(
+                    "{} / {}",
+                    money(r.exposed.profit_per_user),
+                    money(r.control.profit_per_user)
+                )),
+                Cell::ci(p.estimate, p.ci_low, p.ci_high, money),
+                Cell::ci(ip.estimate, ip.ci_low, ip.ci_high, money),
+            ]);
+        }
+        row.extend([
             Cell::text(if r.cuped.applied {
                 pct(r.cuped.variance_reduction)
             } else {
@@ -352,6 +407,48 @@ fn lift_table(rows: &[&LiftRow], ci: &str, with_segment: bool) -> Table {
             }),
             flags_cell(r),
         ]);
+        t.rows.push(row);
+    }
+    t
+}
+
+/// The caps of each channel of one window: bounds and users capped, per
+/// outcome.
+fn capping_table(rows: &[&LiftRow]) -> Table {
+    let with_profit = rows
+        .iter()
+        .any(|r| r.capping.is_some_and(|c| c.profit.is_some()));
+    let mut cols = vec![
+        ("channel", false),
+        ("revenue capped to", true),
+        ("users capped", true),
+        ("pre-period capped to", true),
+    ];
+    if with_profit {
+        cols.extend([("profit capped to", true), ("users capped (profit)", true)]);
+    }
+    let bounds = |lower: Option<f64>, upper: Option<f64>| match (lower, upper) {
+        (Some(l), Some(u)) => format!("[{}, {}]", money(Some(l)), money(Some(u))),
+        (None, Some(u)) => format!("≤ {}", money(Some(u))),
+        (Some(l), None) => format!("≥ {}", money(Some(l))),
+        (None, None) => format::NULL.to_string(),
+    };
+    let mut t = Table::new(&cols);
+    for r in rows {
+        let Some(c) = r.capping else { continue };
+        let mut row = vec![
+            Cell::strong(r.channel.as_str()),
+            Cell::text(bounds(c.revenue.lower, c.revenue.upper)),
+            Cell::text(count(c.revenue.users_capped)),
+            Cell::text(bounds(c.pre_period.lower, c.pre_period.upper)),
+        ];
+        if with_profit {
+            let p = c.profit.unwrap_or_default();
+            row.extend([
+                Cell::text(bounds(p.lower, p.upper)),
+                Cell::text(count(p.users_capped)),
+            ]);
+        }
         t.rows.push(row);
     }
     t
@@ -372,6 +469,10 @@ fn lift_section(report: &Report, ci: &str) -> Section {
             .filter(|r| r.window_days == w && r.segment.is_none())
             .collect();
         blocks.push(Block::Table(lift_table(&all, ci, false)));
+        if let Some(line) = capping_line(report, w) {
+            blocks.push(Block::Text(vec![plain(line)]));
+            blocks.push(Block::Table(capping_table(&all)));
+        }
         let mut seg: Vec<&LiftRow> = report
             .lift
             .iter()
@@ -403,13 +504,21 @@ fn economics_section(report: &Report, ci: &str) -> Section {
     rows.sort_by(|a, b| (&a.channel, a.window_days).cmp(&(&b.channel, b.window_days)));
     let mut blocks = Vec::new();
     if rows.iter().any(|r| r.spend.is_some()) {
-        blocks.push(Block::Text(vec![plain(
-            "Spend is the channel's spend over its exposure period, prorated to the row's exposed users; iCAC = spend / incremental conversions; iROAS = incremental revenue / spend.",
-        )]));
+        let with_profit = rows.iter().any(|r| r.ipoas.is_some());
+        blocks.push(Block::Text(vec![plain(format!(
+            "Spend is the channel's spend over its exposure period, prorated to the row's exposed users; iCAC = spend / incremental conversions; iROAS = incremental revenue / spend{}.",
+            if with_profit {
+                "; iPOAS = incremental profit / spend; net return = incremental profit − spend"
+            } else {
+                ""
+            }
+        ))]));
         let conv_h = format!("incremental conversions [{ci}]");
         let inc_h = format!("incremental revenue [{ci}]");
         let iroas_h = format!("iROAS [{ci}]");
-        let mut t = Table::new(&[
+        let ipoas_h = format!("iPOAS [{ci}]");
+        let net_h = format!("net return [{ci}]");
+        let mut cols = vec![
             ("channel", false),
             ("window", true),
             ("spend", true),
@@ -417,13 +526,17 @@ fn economics_section(report: &Report, ci: &str) -> Section {
             ("iCAC", true),
             (inc_h.as_str(), true),
             (iroas_h.as_str(), true),
-            ("decision", false),
-        ]);
+        ];
+        if with_profit {
+            cols.extend([(ipoas_h.as_str(), true), (net_h.as_str(), true)]);
+        }
+        cols.push(("decision", false));
+        let mut t = Table::new(&cols);
         for r in &rows {
             let c = &r.incremental_conversions;
             let ir = &r.incremental_revenue;
             let iroas = r.iroas.unwrap_or_default();
-            t.rows.push(vec![
+            let mut row = vec![
                 Cell::strong(r.channel.as_str()),
                 Cell::text(days(r.window_days)),
                 Cell::text(money(r.spend)),
@@ -431,8 +544,21 @@ fn economics_section(report: &Report, ci: &str) -> Section {
                 Cell::text(money(r.icac)),
                 Cell::ci(ir.estimate, ir.ci_low, ir.ci_high, money),
                 Cell::ci(iroas.estimate, iroas.ci_low, iroas.ci_high, ratio),
-                Cell::verdict(r.decision.as_ref().map(|d| d.verdict.as_str())),
-            ]);
+            ];
+            if with_profit {
+                let (ip, net) = (
+                    r.ipoas.unwrap_or_default(),
+                    r.net_return.unwrap_or_default(),
+                );
+                row.extend([
+                    Cell::ci(ip.estimate, ip.ci_low, ip.ci_high, ratio),
+                    Cell::ci(net.estimate, net.ci_low, net.ci_high, money),
+                ]);
+            }
+            row.push(Cell::verdict(
+                r.decision.as_ref().map(|d| d.verdict.as_str()),
+            ));
+            t.rows.push(row);
         }
         blocks.push(Block::Table(t));
     } else {

@@ -285,16 +285,24 @@ impl Writer {
             }));
         }
         if layout == Layout::HeadersWrapped {
-            // Each column at least as wide as its widest cell (the bound
-            // counts the padding): only the headers wrap.
+            // Each column at least as wide as its widest cell and the
+            // longest word of its header (the bound counts the padding):
+            // only the headers wrap, and only at spaces.
             out.set_constraints((0..t.columns.len()).map(|i| {
+                let word = t.columns[i]
+                    .title
+                    .split_whitespace()
+                    .map(display_width)
+                    .max()
+                    .unwrap_or(1);
                 let widest = rows
                     .iter()
                     .filter_map(|r| r.get(i))
                     .flat_map(|text| text.lines())
                     .map(display_width)
                     .max()
-                    .unwrap_or(1);
+                    .unwrap_or(1)
+                    .max(word);
                 ColumnConstraint::LowerBoundary(Width::Fixed(
                     u16::try_from(widest + 2).unwrap_or(u16::MAX),
                 ))

@@ -176,3 +176,85 @@ fn the_readme_opens_with_the_report_as_it_is() {
     assert!(excerpt.lines().count() > 40, "{excerpt}");
     assert!(excerpt.contains("Decisions") && excerpt.contains("90-day window"));
 }
+
+#[test]
+fn profit_and_capping_show_in_the_terminal_markdown_html_and_csv() {
+    let mut args = SIM.to_vec();
+    args.extend([
+        "--margin",
+        "0.4",
+        "--cost-per-order",
+        "3",
+        "--cap",
+        "0.99",
+        "--cap-lower",
+        "0.01",
+    ]);
+    for columns in ["80", "100"] {
+        let text = report(&args, &[("COLUMNS", columns)]);
+        assert!(widest(&text) <= columns.parse().unwrap(), "{text}");
+        for wanted in [
+            "iPOAS",
+            "incremental profit",
+            "on profit against a hurdle iPOAS of",
+            "profit lift",
+            "Users capped",
+        ] {
+            assert!(
+                text.contains(wanted),
+                "{wanted} at {columns} columns:\n{text}"
+            );
+        }
+    }
+    let with = |format: &str| {
+        let mut a = args.clone();
+        a.extend(["--format", format]);
+        report(&a, &[])
+    };
+    let md = with("markdown");
+    let html = with("html");
+    for wanted in [
+        "iPOAS [95% CI]",
+        "net return [95% CI]",
+        "profit lift per user [95% CI]",
+        "revenue capped to",
+        "users capped (profit)",
+        "on profit against a hurdle iPOAS of",
+    ] {
+        assert!(md.contains(wanted), "markdown: {wanted}");
+        assert!(html.contains(wanted), "html: {wanted}");
+    }
+    let csv = with("csv");
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let first: Vec<&str> = lines.next().unwrap().split(',').collect();
+    for column in [
+        "profit_per_user_lift_estimate",
+        "incremental_profit_ci_low",
+        "ipoas_estimate",
+        "net_return_estimate",
+        "capping_revenue_upper",
+        "capping_revenue_lower",
+        "capping_profit_users_capped",
+        "decision_basis",
+    ] {
+        let i = header
+            .iter()
+            .position(|h| *h == column)
+            .unwrap_or_else(|| panic!("{column}"));
+        assert!(!first[i].is_empty(), "{column} is filled");
+    }
+    // Without profit or capping the same columns are there, empty.
+    let plain = report(&[SIM, &["--format", "csv"]].concat(), &[]);
+    let mut lines = plain.lines();
+    let h: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let row: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(h, header);
+    let i = h
+        .iter()
+        .position(|c| *c == "capping_revenue_upper")
+        .unwrap();
+    assert_eq!(row[i], "");
+    let b = h.iter().position(|c| *c == "decision_basis").unwrap();
+    assert_eq!(row[b], "revenue");
+}

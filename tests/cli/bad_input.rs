@@ -638,6 +638,20 @@ fn validate_still_lists_every_problem_of_a_swapped_header() {
 
 #[test]
 fn profit_and_capping_flags_out_of_range_name_the_flag_and_value() {
+    // `uplift run` on the tiny data with `extra`: exit 2, no report, stderr.
+    let refused = |extra: &[&str]| {
+        let tiny = [
+            "run",
+            "--exposures",
+            "testdata/tiny/exposures.csv",
+            "--revenue",
+            "testdata/tiny/revenue.csv",
+        ];
+        let out = uplift().args([&tiny[..], extra].concat()).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{extra:?}");
+        assert!(out.stdout.is_empty(), "{extra:?}: a report was written");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
     for (flag, value, wanted) in [
         ("--margin", "0", "--margin 0 is out of range"),
         ("--margin", "1.5", "--margin 1.5 is out of range"),
@@ -656,24 +670,12 @@ fn profit_and_capping_flags_out_of_range_name_the_flag_and_value() {
         ("--cap-lower", "0.5", "--cap-lower 0.5 is out of range"),
         ("--cap-lower", "0", "--cap-lower 0 is out of range"),
     ] {
-        let out = uplift()
-            .args([
-                "run",
-                "--exposures",
-                "testdata/tiny/exposures.csv",
-                "--revenue",
-                "testdata/tiny/revenue.csv",
-                &format!("{flag}={value}"),
-            ])
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(2), "{flag} {value}");
-        assert!(out.stdout.is_empty());
-        let stderr = String::from_utf8_lossy(&out.stderr);
+        let stderr = refused(&[&format!("{flag}={value}")]);
         assert!(stderr.contains(wanted), "{flag} {value}: {stderr}");
     }
     // The same checks for [profit] and [analysis] in uplift.toml.
     let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("uplift.toml");
     for (toml, wanted) in [
         (
             "[profit]\nmargin = 2.0\n",
@@ -685,22 +687,8 @@ fn profit_and_capping_flags_out_of_range_name_the_flag_and_value() {
         ),
         ("[profit]\nshipping = 1.0\n", "unknown field `shipping`"),
     ] {
-        let cfg = dir.path().join("uplift.toml");
         std::fs::write(&cfg, toml).unwrap();
-        let out = uplift()
-            .args([
-                "run",
-                "--exposures",
-                "testdata/tiny/exposures.csv",
-                "--revenue",
-                "testdata/tiny/revenue.csv",
-                "--config",
-                cfg.to_str().unwrap(),
-            ])
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(2), "{toml}");
-        let stderr = String::from_utf8_lossy(&out.stderr);
+        let stderr = refused(&["--config", cfg.to_str().unwrap()]);
         assert!(stderr.contains(wanted), "{toml}: {stderr}");
     }
 }

@@ -375,6 +375,53 @@ mod tests {
     }
 
     #[test]
+    fn profit_and_caps_add_their_settings_and_aggregate() {
+        let mut s = spec(Dialect::Postgres);
+        s.columns.rv_cost = Some("cost".into());
+        s.outcomes = Outcomes {
+            profit: Some(ProfitSettings {
+                margin: 0.35,
+                cost_per_order: 4.5,
+                cost_per_refund: 0.0,
+                cost_column: true,
+            }),
+            cap: None,
+            cap_lower: Some(0.01),
+        };
+        let line = settings_line(
+            &s.windows,
+            Some("2026-06-30"),
+            &s.models,
+            &s.params,
+            &s.groups,
+            &s.outcomes,
+        );
+        assert!(
+            line.contains(", margin 0.35, cost_per_order 4.5, cost_per_refund 0, cost_column yes, cap_lower 0.01"),
+            "{line}"
+        );
+        assert!(!line.contains("cap "), "{line}");
+        let sql = statements(&s);
+        assert_eq!(sql[3].0, "cohort_outcomes");
+        let q = &sql[3].1;
+        // The profit of each order, kept once per order id (deterministically).
+        assert!(q.contains("CASE WHEN \"cost\" IS NOT NULL THEN \"revenue\" - \"cost\" WHEN \"revenue\" >= 0 THEN CAST(0.35 AS DOUBLE PRECISION) * \"revenue\" - CAST(4.5 AS DOUBLE PRECISION) ELSE CAST(0.35 AS DOUBLE PRECISION) * \"revenue\" - CAST(0.0 AS DOUBLE PRECISION) END AS p"), "{q}");
+        assert!(q.contains("ORDER BY t, r, u, p) END AS k"));
+        assert!(q.contains("rv AS (SELECT u, t, r, p FROM rvd WHERE k < 2)"));
+        // Lower caps only, by the exact percentile.
+        assert!(q.contains("percentile_cont(0.01) WITHIN GROUP (ORDER BY xp) AS xp_lo"));
+        assert!(q.contains("CASE WHEN uo.yp < caps.yp_lo THEN caps.yp_lo ELSE uo.yp END AS cyp"));
+        assert!(q.contains("CAST(NULL AS DOUBLE PRECISION) AS y_upper"));
+        assert!(
+            !q.contains('{') && !q.contains('}'),
+            "a placeholder is left: {q}"
+        );
+        // The other statements read the same orders, the profit column
+        // aside.
+        assert!(sql[0].1.contains("AS p\n  FROM r\n"));
+    }
+
+    #[test]
     fn the_settings_comment_stays_one_line() {
         let mut s = spec(Dialect::Postgres);
         s.settings = "exposed [a\nDROP TABLE users;--]".into();

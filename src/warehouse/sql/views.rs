@@ -118,7 +118,7 @@ wins AS ({windows}),\n\
 ex0 AS (\n  SELECT CAST({eu} AS {text}) AS u, CAST({ec} AS {text}) AS ch, {et} AS t,\n    {group_expr} AS gl, {segment} AS seg, {cost} AS cost,\n    {campaign} AS camp{oc_select}\n  FROM {ext}\n  WHERE {eu} IS NOT NULL AND {ec} IS NOT NULL AND {ets} IS NOT NULL{oc_where}\n    AND CAST({eu} AS {text}) <> '' AND CAST({ec} AS {text}) <> ''\n),\n\
 ex AS (\n  SELECT u, ch, t, gl, seg, cost, camp{oc},\n    CASE WHEN {exposed} THEN 1 WHEN {control} THEN 2 ELSE 0 END AS g\n  FROM ex0\n),\n\
 rv0 AS (\n  SELECT CAST({ru} AS {text}) AS u, {rt} AS t, {rr} AS r, {order_id} AS oid{profit}\n  FROM {rvt}\n  WHERE {ru} IS NOT NULL AND {rts} IS NOT NULL AND {rr} IS NOT NULL\n    AND CAST({ru} AS {text}) <> ''\n),\n\
-rvd AS (\n  SELECT u, t, r{p}, oid,\n    CASE WHEN oid IS NULL THEN 1 ELSE ROW_NUMBER() OVER (PARTITION BY oid ORDER BY t, r, u) END AS k\n  FROM rv0\n),\n\
+rvd AS (\n  SELECT u, t, r{p}, oid,\n    CASE WHEN oid IS NULL THEN 1 ELSE ROW_NUMBER() OVER (PARTITION BY oid ORDER BY t, r, u{p}) END AS k\n  FROM rv0\n),\n\
 rv AS (SELECT u, t, r{p} FROM rvd WHERE k < 2),\n\
 obs AS ({as_of}),\n\
 lab AS (\n  SELECT u, ch, MIN(t) AS t0,\n    MAX(CASE WHEN g = 1 THEN 1 ELSE 0 END) AS he,\n    MAX(CASE WHEN g = 2 THEN 1 ELSE 0 END) AS hc\n  FROM ex WHERE g > 0 GROUP BY u, ch\n),\n\

@@ -205,6 +205,9 @@ pub struct AggregatesMeta {
     pub refunds: RevenueRows,
     /// Net revenue of the orders.
     pub net_revenue: f64,
+    /// Rows of the revenue table with a negative cost (0 without a cost
+    /// column).
+    pub negative_costs: u64,
 }
 
 /// The rows of a table, and those read (with every required value).
@@ -613,7 +616,7 @@ pub fn load(dir: &Path, markov: bool) -> Result<Aggregates, Error> {
             Some(p) => {
                 // N.B. `tie_order` is read even when absent, so that the
                 // aggregates of an older format are named as such below.
-                let (t, info) = read_table(&p, columns, &["tie_order"])?;
+                let (t, info) = read_table(&p, columns, &["tie_order", "negative_costs"])?;
                 files.push(AggregateFile { name, info });
                 Ok(Some(t))
             }
@@ -640,6 +643,7 @@ pub fn load(dir: &Path, markov: bool) -> Result<Aggregates, Error> {
             "refunds",
             "refund_revenue",
             "net_revenue",
+            "negative_costs",
         ],
         true,
         "",
@@ -702,6 +706,10 @@ pub fn load(dir: &Path, markov: bool) -> Result<Aggregates, Error> {
             revenue: t.number(0, 12)?,
         },
         net_revenue: t.number(0, 13)?,
+        negative_costs: match t.text(0, 14) {
+            Some(_) => t.count(0, 14)?,
+            None => 0,
+        },
     };
 
     let t = req(open(

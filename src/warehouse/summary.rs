@@ -711,14 +711,6 @@ pub fn check(agg: &Aggregates, s: &RunSettings) -> Result<(), Error> {
             ));
         }
     }
-    if outcomes.any() && agg.outcomes.is_none() {
-        let dir = std::path::Path::new(&file)
-            .parent()
-            .map_or_else(String::new, |d| d.display().to_string());
-        return Err(Error::Usage(format!(
-            "{dir}: aggregate \"cohort_outcomes\" is missing (expected cohort_outcomes.csv, cohort_outcomes.csv.gz or cohort_outcomes.parquet, the result of cohort_outcomes.sql, which `uplift sql` writes with the profit outcome or capping on)"
-        )));
-    }
     if m.exposures_rows.read < m.exposures_rows.rows {
         let order = match &m.tie_order {
             TieOrder::Column(c) => format!(", or {c} (the --order-column)"),
@@ -745,6 +737,16 @@ pub fn check(agg: &Aggregates, s: &RunSettings) -> Result<(), Error> {
             ),
         ));
     }
+    if m.negative_costs > 0 {
+        return Err(bad(
+            "negative_costs",
+            m.negative_costs.to_string(),
+            format!(
+                "{} rows of the revenue table have a negative cost (expected the order's cost ≥ 0, or null; fix or filter the table)",
+                m.negative_costs
+            ),
+        ));
+    }
     if m.unknown_group_rows > 0 {
         return Err(bad(
             "unknown_group_rows",
@@ -765,6 +767,14 @@ pub fn check(agg: &Aggregates, s: &RunSettings) -> Result<(), Error> {
                 sql::PATH_SEPARATOR
             ),
         ));
+    }
+    if outcomes.any() && agg.outcomes.is_none() {
+        let dir = std::path::Path::new(&file)
+            .parent()
+            .map_or_else(String::new, |d| d.display().to_string());
+        return Err(Error::Usage(format!(
+            "{dir}: aggregate \"cohort_outcomes\" is missing (expected cohort_outcomes.csv, cohort_outcomes.csv.gz or cohort_outcomes.parquet, the result of cohort_outcomes.sql, which `uplift sql` writes with the profit outcome or capping on)"
+        )));
     }
     Ok(())
 }

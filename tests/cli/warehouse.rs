@@ -1384,6 +1384,9 @@ fn sql_computes_profit_and_exact_caps_in_every_dialect() {
             "CASE WHEN {cost} IS NOT NULL THEN {rev} - {cost} WHEN {rev} >= 0 THEN CAST(0.4 AS "
         );
         assert!(outcomes.contains(&profit), "{dialect}: {profit}");
+        // A negative cost is a bad row, as in the files: meta counts them.
+        let negative = format!("(SELECT COUNT(*) FROM r WHERE {cost} < 0) AS negative_costs");
+        assert!(text.contains(&negative), "{dialect}: {negative}");
         assert!(
             text.contains(
                 "margin 0.4, cost_per_order 0, cost_per_refund 0, cost_column yes, cap 0.99"
@@ -1395,6 +1398,7 @@ fn sql_computes_profit_and_exact_caps_in_every_dialect() {
         let plain = run(&[]);
         assert!(!plain.contains("cohort_outcomes") && !plain.contains(" AS p\n"));
         assert!(!plain.contains("margin") && !plain.contains("cap "));
+        assert!(!plain.contains("negative_costs"));
         // The caps alone: no profit column.
         let caps = run(&["--cap-lower", "0.01"]);
         assert!(caps.contains("-- uplift:aggregate cohort_outcomes"));
@@ -1544,5 +1548,37 @@ fn aggregates_of_other_profit_or_cap_settings_are_refused() {
         &dir,
         &[],
         "computed with margin 0.4 but this run asks for margin 1",
+    );
+    // Negative costs are refused, naming how many.
+    let meta = std::fs::read_to_string(tmp.path().join("meta.csv")).unwrap();
+    let mut lines = meta.lines();
+    let header = lines.next().unwrap();
+    let row = lines.next().unwrap();
+    std::fs::write(
+        tmp.path().join("meta.csv"),
+        format!("{header},negative_costs\n{row},2\n"),
+    )
+    .unwrap();
+    let out = uplift()
+        .args([
+            "run",
+            "--from-aggregates",
+            &dir,
+            "--config",
+            SIM_CONFIG,
+            "--window",
+            "30",
+            "--margin",
+            "0.4",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(
+            "column \"negative_costs\": \"2\" 2 rows of the revenue table have a negative cost"
+        ),
+        "{err}"
     );
 }

@@ -11,9 +11,18 @@ use super::{Spec, tie_order};
 use std::fmt::Write as _;
 
 /// `meta`: the rows of each table and those read, the repeated orders and
-/// refunds, the observation end, and the settings the SQL was made with.
+/// refunds, the observation end, and the settings the SQL was made with;
+/// with a cost column of the revenue table, its negative cells.
 pub(super) fn meta(spec: &Spec) -> String {
     let d = spec.dialect;
+    let negative_costs = match &spec.columns.rv_cost {
+        Some(c) => format!(
+            ",\n  (SELECT COUNT(*) FROM {} WHERE {} < 0) AS negative_costs",
+            spec.revenue_table,
+            d.ident(c)
+        ),
+        None => String::new(),
+    };
     format!(
         "SELECT {settings} AS settings, {ties} AS tie_order,\n\
   (SELECT COUNT(*) FROM {ext}) AS exposures_rows,\n\
@@ -28,7 +37,7 @@ pub(super) fn meta(spec: &Spec) -> String {
   (SELECT COALESCE(SUM(r), 0) FROM rvd WHERE k > 1) AS duplicate_revenue,\n\
   (SELECT COUNT(*) FROM rv WHERE r < 0) AS refunds,\n\
   (SELECT COALESCE(SUM(r), 0) FROM rv WHERE r < 0) AS refund_revenue,\n\
-  (SELECT COALESCE(SUM(r), 0) FROM rv) AS net_revenue\n",
+  (SELECT COALESCE(SUM(r), 0) FROM rv) AS net_revenue{negative_costs}\n",
         settings = d.literal(&spec.settings),
         ties = d.literal(&tie_order(spec.order_column.as_deref())),
         ext = spec.exposures_table,

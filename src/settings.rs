@@ -235,15 +235,21 @@ impl RunSettings {
     /// Turns the profit outcome on when the revenue input has a `cost`
     /// column (with the defaults, or the settings already asked for).
     pub fn with_cost_column(&mut self, cost_column: bool) {
-        if cost_column {
-            let p = self.profit.get_or_insert(ProfitSettings {
-                margin: 1.0,
-                cost_per_order: 0.0,
-                cost_per_refund: 0.0,
-                cost_column: true,
-            });
-            p.cost_column = true;
-        }
+        with_cost_column(&mut self.profit, cost_column);
+    }
+}
+
+/// Turns the profit outcome `profit` on when the revenue input has a `cost`
+/// column (with the defaults, or the settings already asked for).
+pub fn with_cost_column(profit: &mut Option<ProfitSettings>, cost_column: bool) {
+    if cost_column {
+        let p = profit.get_or_insert(ProfitSettings {
+            margin: 1.0,
+            cost_per_order: 0.0,
+            cost_per_refund: 0.0,
+            cost_column: true,
+        });
+        p.cost_column = true;
     }
 }
 

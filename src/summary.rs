@@ -126,6 +126,19 @@ impl Bounds {
     }
 }
 
+/// Whether clipping moved a user's outcome from `before` to `after` (a user
+/// the caps changed): by more than floating-point summation error, relative
+/// [`CAPPED_TOLERANCE`] (absolute near zero). A user whose orders cancel
+/// out (a purchase and its refund) sums to 0 or to a few units in the last
+/// place depending on the order of the additions, which no engine fixes: such
+/// a user sits at a cap of 0 and is not counted, wherever the sum was taken.
+pub fn capped(before: f64, after: f64) -> bool {
+    (before - after).abs() > CAPPED_TOLERANCE * before.abs().max(after.abs()).max(1.0)
+}
+
+/// The tolerance of [`capped`].
+pub const CAPPED_TOLERANCE: f64 = 1e-9;
+
 /// The caps of one (channel, window) — quantiles over both arms' users,
 /// every segment, of each outcome — and the row's users they changed.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]

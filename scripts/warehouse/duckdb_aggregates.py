@@ -5,7 +5,8 @@ tests/cli/warehouse.rs.
 usage: duckdb_aggregates.py DATA_DIR SQL_DIR OUT_DIR [SQL_DIR OUT_DIR ...]
 DATA_DIR holds exposures.csv[.gz], revenue.csv[.gz], spend.csv, finance.csv.
 The tables are loaded once, then each SQL_DIR's statements run into its
-OUT_DIR. An exposures column `seq` (testdata/ties) is loaded as a BIGINT.
+OUT_DIR. An exposures column `seq` (testdata/ties) is loaded as a BIGINT, a
+revenue column `cost` as a DOUBLE (empty = NULL).
 """
 
 import os
@@ -36,10 +37,13 @@ def main():
         CAST(NULLIF(cost, '') AS DOUBLE) AS cost{seq}
         FROM {exposures}"""
     )
+    revenue = read.format(source(data, "revenue"))
+    names = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {revenue}").fetchall()]
+    cost = ", CAST(NULLIF(cost, '') AS DOUBLE) AS cost" if "cost" in names else ""
     con.execute(
         f"""CREATE TABLE revenue AS SELECT order_id, user_id,
-        CAST("timestamp" AS TIMESTAMP) AS "timestamp", CAST(revenue AS DOUBLE) AS revenue
-        FROM {read.format(source(data, 'revenue'))}"""
+        CAST("timestamp" AS TIMESTAMP) AS "timestamp", CAST(revenue AS DOUBLE) AS revenue{cost}
+        FROM {revenue}"""
     )
     if source(data, "spend"):
         con.execute(

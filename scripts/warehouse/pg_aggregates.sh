@@ -6,7 +6,8 @@
 # The tables are loaded once, then each SQL_DIR's statements run into its
 # OUT_DIR. Money is loaded as numeric (exact), timestamps as timestamptz; the
 # server's time zone is not UTC, so nothing may depend on it. An exposures
-# file with a last column `seq` (testdata/ties) loads it as a bigint.
+# file with a last column `seq` (testdata/ties) loads it as a bigint; a
+# revenue file with a last column `cost` loads it as numeric (empty = null).
 set -euo pipefail
 port=$1 data=$2
 shift 2
@@ -22,12 +23,17 @@ seq=""
 if [[ $header == *,seq ]]; then
     seq=", seq bigint"
 fi
+header=$(eval "$(cat_file "$data/revenue")" 2>/dev/null | head -1 | tr -d '\r' || true)
+cost=""
+if [[ $header == *,cost ]]; then
+    cost=", cost numeric"
+fi
 "${psql[@]}" <<SQL
 SET client_min_messages = warning;
 DROP TABLE IF EXISTS exposures, revenue, spend, finance;
 CREATE TABLE exposures (user_id text, channel text, "timestamp" timestamptz, "group" text,
   campaign text, segment text, cost numeric$seq);
-CREATE TABLE revenue (order_id text, user_id text, "timestamp" timestamptz, revenue numeric);
+CREATE TABLE revenue (order_id text, user_id text, "timestamp" timestamptz, revenue numeric$cost);
 CREATE TABLE spend (date date, channel text, spend numeric);
 CREATE TABLE finance (period_start date, period_end date, revenue numeric);
 \copy exposures FROM PROGRAM '$(cat_file "$data/exposures")' WITH (FORMAT csv, HEADER)

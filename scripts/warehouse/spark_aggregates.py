@@ -5,7 +5,7 @@ usage: spark_aggregates.py DATA_DIR SQL_DIR OUT_DIR [SQL_DIR OUT_DIR ...]
 DATA_DIR holds exposures.csv[.gz], revenue.csv[.gz], spend.csv, finance.csv.
 The tables are read once, then each SQL_DIR's statements run into its
 OUT_DIR (one session). An exposures column `seq` (testdata/ties) is read as a
-BIGINT.
+BIGINT, a revenue column `cost` as a DOUBLE (empty = null).
 The session time zone is set to a non-UTC zone on purpose: nothing may
 depend on it. Needs Java 17+ and `pip install pyspark`.
 """
@@ -45,10 +45,11 @@ def main():
         "spend": "date DATE, channel STRING, spend DOUBLE",
         "finance": "period_start DATE, period_end DATE, revenue DOUBLE",
     }
-    exposures = source(data, "exposures")
-    with (gzip.open if exposures.endswith(".gz") else open)(exposures, "rt") as f:
-        if f.readline().strip().split(",")[-1] == "seq":
-            schemas["exposures"] += ", seq BIGINT"
+    for name, last, column in (("exposures", "seq", "seq BIGINT"), ("revenue", "cost", "cost DOUBLE")):
+        path = source(data, name)
+        with (gzip.open if path.endswith(".gz") else open)(path, "rt") as f:
+            if f.readline().strip().split(",")[-1] == last:
+                schemas[name] += ", " + column
     for name, schema in schemas.items():
         path = source(data, name)
         if path is None:

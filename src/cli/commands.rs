@@ -300,6 +300,10 @@ pub struct SqlArgs {
     /// An optional column the tables do not have; repeat or separate by commas.
     #[arg(long, value_enum, value_delimiter = ',', value_name = "COLUMN")]
     pub missing_column: Vec<OptionalColumn>,
+    /// The profit outcome and capping (the revenue table's `cost` column is
+    /// read when `[columns.revenue] cost` names it in --config).
+    #[command(flatten)]
+    pub profit: ProfitArgs,
 }
 
 /// `uplift schema`: where to write the schema.

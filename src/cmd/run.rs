@@ -21,7 +21,7 @@ pub fn run(a: &RunArgs) -> Result<Outcome, Error> {
     let mut settings = RunSettings::resolve(a, &cfg)?;
     let summary = if let Some(dir) = &a.from_aggregates {
         progress::phase("reading the aggregates");
-        warehouse_summary(a, &cfg, &settings, dir)?
+        warehouse_summary(a, &cfg, &mut settings, dir)?
     } else {
         let (Some(_), Some(_)) = (&a.input.exposures, &a.input.revenue) else {
             return Err(Error::Usage(
@@ -65,17 +65,21 @@ pub fn run(a: &RunArgs) -> Result<Outcome, Error> {
 
 /// The summary of a warehouse's aggregates in `dir`, with the spend and
 /// finance files given on the command line (read with the config's column
-/// mapping), else those saved in `dir`.
+/// mapping), else those saved in `dir`; `settings` learn from the aggregates
+/// whether the revenue table had a cost column.
 fn warehouse_summary(
     a: &RunArgs,
     cfg: &Config,
-    settings: &RunSettings,
+    settings: &mut RunSettings,
     dir: &Path,
 ) -> Result<Summary, Error> {
     let agg = aggregates::load(
         dir,
         settings.models.contains(&crate::attribution::Model::Markov),
     )?;
+    // A cost column of the revenue table turns the profit outcome on, as a
+    // cost column of the revenue file does.
+    settings.with_cost_column(warehouse::cost_column(&agg));
     warehouse::check(&agg, settings)?;
     let mut warnings = Vec::new();
     revenue_warnings(&warehouse::revenue_facts(&agg), &mut warnings);

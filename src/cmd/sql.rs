@@ -5,11 +5,13 @@ use super::Outcome;
 use crate::cli::SqlArgs;
 use crate::config::Config;
 use crate::error::Error;
-use crate::settings::{self, parse_as_of, resolve_windows};
-use crate::warehouse::sql::{self, OptionalColumn, Spec, TableColumns};
+use crate::settings::{self, parse_as_of, resolve_profit, resolve_windows, with_cost_column};
+use crate::warehouse::sql::{self, OptionalColumn, Outcomes, Spec, TableColumns};
 
 /// The column names in force: the `[columns.*]` mapping, else the canonical
-/// names; optional columns named by `--missing-column` are left out.
+/// names; optional columns named by `--missing-column` are left out. The
+/// revenue table's `cost` column is read only when `[columns.revenue] cost`
+/// names it (most revenue tables have none).
 pub fn table_columns(cfg: &Config, missing: &[OptionalColumn]) -> TableColumns {
     let c = &cfg.columns;
     let name = |v: &Option<String>, canonical: &str| v.clone().unwrap_or_else(|| canonical.into());
@@ -28,6 +30,7 @@ pub fn table_columns(cfg: &Config, missing: &[OptionalColumn]) -> TableColumns {
         rv_ts: name(&c.revenue.timestamp, "timestamp"),
         rv_revenue: name(&c.revenue.revenue, "revenue"),
         rv_order_id: optional(&c.revenue.order_id, "order_id", OptionalColumn::OrderId),
+        rv_cost: c.revenue.cost.clone().filter(|s| !s.is_empty()),
         sp_date: name(&c.spend.date, "date"),
         sp_channel: name(&c.spend.channel, "channel"),
         sp_spend: name(&c.spend.spend, "spend"),
@@ -64,15 +67,31 @@ pub fn run(a: &SqlArgs) -> Result<Outcome, Error> {
     let (models, params) = settings::attribution(&a.attribution, &cfg)?;
     let as_of = a.as_of.as_deref().map(parse_as_of).transpose()?;
     let groups = cfg.groups.labels();
+    let columns = table_columns(&cfg, &a.missing_column);
+    let beyond = resolve_profit(&a.profit, &cfg)?;
+    let mut outcomes = Outcomes {
+        profit: beyond.profit,
+        cap: beyond.cap,
+        cap_lower: beyond.cap_lower,
+    };
+    with_cost_column(&mut outcomes.profit, columns.rv_cost.is_some());
     let spec = Spec {
         dialect: a.dialect,
         exposures_table,
         revenue_table,
         spend_table,
         finance_table,
-        columns: table_columns(&cfg, &a.missing_column),
+        columns,
         order_column: a.order_column.clone(),
-        settings: sql::settings_line(&windows, a.as_of.as_deref(), &models, &params, &groups),
+        settings: sql::settings_line(
+            &windows,
+            a.as_of.as_deref(),
+            &models,
+            &params,
+            &groups,
+            &outcomes,
+        ),
+        outcomes,
         groups,
         windows,
         as_of,

@@ -8,7 +8,7 @@ use crate::model::{Dataset, Micros, Window};
 use crate::stats::bootstrap::quantile_unsorted;
 use crate::stats::describe::BiMoments;
 use crate::summary::{
-    Bounds, CellCaps, CohortCounts, LiftCell, LiftCellOutcomes, Outcomes, ProfitArms,
+    Bounds, CellCaps, CohortCounts, LiftCell, LiftCellOutcomes, Outcomes, ProfitArms, capped,
 };
 
 /// What the cells measure beyond revenue: the profit outcome and the caps.
@@ -196,7 +196,7 @@ fn stats_of(
     };
     let cx: Vec<f64> = x.iter().map(|&v| bx.clip(v)).collect();
     let cy: Vec<f64> = y.iter().map(|&v| by.clip(v)).collect();
-    let capped = y.iter().zip(&cy).filter(|(a, b)| a != b).count() as u64;
+    let capped = y.iter().zip(&cy).filter(|(a, b)| capped(**a, **b)).count() as u64;
     (
         ArmStats {
             moments: BiMoments::from_slices(&cx, &cy),

@@ -85,6 +85,15 @@ impl AggregateTable {
             .ok_or_else(|| self.problem(r, col, "is not a number (expected a decimal like 12.5)"))
     }
 
+    /// A number, or None for an empty cell.
+    fn optional_number(&self, r: usize, col: usize) -> Result<Option<f64>, Error> {
+        match &self.rows[r].cells[col] {
+            AggregateCell::Null => Ok(None),
+            AggregateCell::Text(s) if s.trim().is_empty() => Ok(None),
+            _ => self.number(r, col).map(Some),
+        }
+    }
+
     fn count(&self, r: usize, col: usize) -> Result<u64, Error> {
         let v = self.number(r, col)?;
         if v >= 0.0 && v.fract() == 0.0 && v < 9.0e15 {
@@ -196,6 +205,9 @@ pub struct AggregatesMeta {
     pub refunds: RevenueRows,
     /// Net revenue of the orders.
     pub net_revenue: f64,
+    /// Rows of the revenue table with a negative cost (0 without a cost
+    /// column).
+    pub negative_costs: u64,
 }
 
 /// The rows of a table, and those read (with every required value).
@@ -260,6 +272,50 @@ pub struct CohortRow {
     pub excluded: u64,
     /// Converters.
     pub converters: u64,
+    /// Σ Y.
+    pub sum_y: f64,
+    /// Σ (Y − Ȳ)².
+    pub m2_y: f64,
+    /// Σ X.
+    pub sum_x: f64,
+    /// Σ (X − X̄)².
+    pub m2_x: f64,
+    /// Σ (X − X̄)(Y − Ȳ).
+    pub c_xy: f64,
+}
+
+/// `cohort_outcomes`: per (channel, window, arm, segment) of the mature,
+/// non-contaminated users, the clipped moments, the profit and the caps.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutcomeRow {
+    /// Channel name.
+    pub channel: String,
+    /// Window in days.
+    pub window_days: u16,
+    /// `exposed` or `control`.
+    pub arm: String,
+    /// The users' segment (None = no segment).
+    pub segment: Option<String>,
+    /// Mature users.
+    pub users: u64,
+    /// Moments of (`X`, `Y`) clipped to the caps.
+    pub revenue: Moments,
+    /// Users whose `Y` the caps changed.
+    pub users_capped: u64,
+    /// Σ `Yπ` uncapped (profit on).
+    pub profit: Option<f64>,
+    /// Moments of (`Xπ`, `Yπ`) clipped to the caps (profit on).
+    pub profit_moments: Option<Moments>,
+    /// Users whose `Yπ` the caps changed (profit on).
+    pub users_capped_profit: Option<u64>,
+    /// Caps of the (channel, window), None where not capped: `Y`, `X`, `Yπ`,
+    /// `Xπ`, each (lower, upper).
+    pub caps: [(Option<f64>, Option<f64>); 4],
+}
+
+/// Sums and centred second moments of (X, Y) over some users.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Moments {
     /// Σ Y.
     pub sum_y: f64,
     /// Σ (Y − Ȳ)².
@@ -422,6 +478,9 @@ pub struct Aggregates {
     pub channels: Vec<ChannelRow>,
     /// `cohorts`.
     pub cohorts: Vec<CohortRow>,
+    /// `cohort_outcomes` (None when not in the directory: the SQL was
+    /// generated without the profit outcome and capping).
+    pub outcomes: Option<Vec<OutcomeRow>>,
     /// `attribution_totals`.
     pub totals: Vec<TotalsRow>,
     /// `credits`.
@@ -440,6 +499,95 @@ pub struct Aggregates {
     pub spend: Option<PathBuf>,
     /// `finance`, when saved in the directory.
     pub finance: Option<PathBuf>,
+}
+
+/// The columns of `cohort_outcomes`, read in two passes (a file is read
+/// with at most 16 columns at a time): the keys and the moments, then the
+/// keys again with the rest.
+const OUTCOME_COLUMNS: [&str; 16] = [
+    "channel",
+    "window_days",
+    "arm",
+    "segment",
+    "users",
+    "sum_y",
+    "m2_y",
+    "sum_x",
+    "m2_x",
+    "c_xy",
+    "users_capped",
+    "profit",
+    "sum_yp",
+    "m2_yp",
+    "sum_xp",
+    "m2_xp",
+];
+
+/// The second pass over `cohort_outcomes`.
+const OUTCOME_MORE_COLUMNS: [&str; 14] = [
+    "channel",
+    "window_days",
+    "arm",
+    "segment",
+    "c_xyp",
+    "users_capped_profit",
+    "y_upper",
+    "y_lower",
+    "x_upper",
+    "x_lower",
+    "yp_upper",
+    "yp_lower",
+    "xp_upper",
+    "xp_lower",
+];
+
+/// The rows of `cohort_outcomes` (`t`, and `more` its second pass); the
+/// profit columns are read where `profit` is given (not empty).
+fn outcome_rows(t: &AggregateTable, more: &AggregateTable) -> Result<Vec<OutcomeRow>, Error> {
+    let mut out = Vec::with_capacity(t.rows.len());
+    for r in 0..t.rows.len() {
+        let arm = t.required_text(r, 2)?;
+        if !["exposed", "control"].contains(&arm.as_str()) {
+            return Err(t.problem(r, 2, "is not an arm (expected exposed or control)"));
+        }
+        let moments = |at: usize, c_xy: f64| -> Result<Moments, Error> {
+            Ok(Moments {
+                sum_y: t.number(r, at)?,
+                m2_y: t.number(r, at + 1)?,
+                sum_x: t.number(r, at + 2)?,
+                m2_x: t.number(r, at + 3)?,
+                c_xy,
+            })
+        };
+        let profit = t.optional_number(r, 11)?;
+        let (profit_moments, users_capped_profit) = match profit {
+            Some(_) => (
+                Some(moments(12, more.number(r, 4)?)?),
+                Some(more.count(r, 5)?),
+            ),
+            None => (None, None),
+        };
+        let bound = |at: usize| -> Result<(Option<f64>, Option<f64>), Error> {
+            Ok((
+                more.optional_number(r, at + 1)?,
+                more.optional_number(r, at)?,
+            ))
+        };
+        out.push(OutcomeRow {
+            channel: t.required_text(r, 0)?,
+            window_days: t.window(r, 1)?,
+            arm,
+            segment: t.text(r, 3),
+            users: t.count(r, 4)?,
+            revenue: moments(5, t.number(r, 9)?)?,
+            users_capped: t.count(r, 10)?,
+            profit,
+            profit_moments,
+            users_capped_profit,
+            caps: [bound(6)?, bound(8)?, bound(10)?, bound(12)?],
+        });
+    }
+    Ok(out)
 }
 
 fn missing(dir: &Path, name: &str, hint: &str) -> Error {
@@ -468,7 +616,7 @@ pub fn load(dir: &Path, markov: bool) -> Result<Aggregates, Error> {
             Some(p) => {
                 // N.B. `tie_order` is read even when absent, so that the
                 // aggregates of an older format are named as such below.
-                let (t, info) = read_table(&p, columns, &["tie_order"])?;
+                let (t, info) = read_table(&p, columns, &["tie_order", "negative_costs"])?;
                 files.push(AggregateFile { name, info });
                 Ok(Some(t))
             }
@@ -495,6 +643,7 @@ pub fn load(dir: &Path, markov: bool) -> Result<Aggregates, Error> {
             "refunds",
             "refund_revenue",
             "net_revenue",
+            "negative_costs",
         ],
         true,
         "",
@@ -557,6 +706,10 @@ pub fn load(dir: &Path, markov: bool) -> Result<Aggregates, Error> {
             revenue: t.number(0, 12)?,
         },
         net_revenue: t.number(0, 13)?,
+        negative_costs: match t.text(0, 14) {
+            Some(_) => t.count(0, 14)?,
+            None => 0,
+        },
     };
 
     let t = req(open(
@@ -640,6 +793,16 @@ pub fn load(dir: &Path, markov: bool) -> Result<Aggregates, Error> {
             c_xy: t.number(r, 11)?,
         });
     }
+
+    let outcomes = match open("cohort_outcomes", &OUTCOME_COLUMNS, false, "")? {
+        Some(t) => {
+            let path =
+                find(dir, "cohort_outcomes").ok_or_else(|| missing(dir, "cohort_outcomes", ""))?;
+            let (more, _) = read_table(&path, &OUTCOME_MORE_COLUMNS, &[])?;
+            Some(outcome_rows(&t, &more)?)
+        }
+        None => None,
+    };
 
     let t = req(open(
         "attribution_totals",
@@ -781,6 +944,7 @@ pub fn load(dir: &Path, markov: bool) -> Result<Aggregates, Error> {
         meta,
         channels,
         cohorts,
+        outcomes,
         totals,
         credits,
         calibration_credits,

@@ -9,7 +9,8 @@
 //! rows, so [`Summary::users`] is `None`.
 
 use super::aggregates::{
-    Aggregates, CalibrationCreditRow, CohortRow, CreditRow, TieOrder, TotalsRow, TransitionRow,
+    Aggregates, CalibrationCreditRow, CohortRow, CreditRow, Moments, OutcomeRow, TieOrder,
+    TotalsRow, TransitionRow,
 };
 use super::sql;
 use crate::attribution::markov::{self, Transition};
@@ -24,7 +25,9 @@ use crate::reconcile;
 use crate::report::RunSettings;
 use crate::stats::describe::BiMoments;
 use crate::stats::sum::NeumaierSum;
-use crate::summary::{CohortCounts, ExperimentCredits, LiftCell, Summary, WindowCredits};
+use crate::summary::{
+    Bounds, CellCaps, CohortCounts, ExperimentCredits, LiftCell, ProfitArms, Summary, WindowCredits,
+};
 use crate::warning::{Warning, WarningCode};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -133,6 +136,11 @@ fn cells(
                 .map(Some),
         )
         .collect();
+    let outcomes = outcomes_of(s);
+    let outcome_rows: &[OutcomeRow] = match (&agg.outcomes, outcomes.any()) {
+        (Some(rows), true) => rows,
+        _ => &[],
+    };
     let mut cohorts = Vec::new();
     let mut cells = Vec::new();
     for c in &agg.channels {
@@ -163,8 +171,32 @@ fn cells(
                         })
                         .collect()
                 };
-                let exposed = arm_stats(&pick("exposed"));
-                let control = arm_stats(&pick("control"));
+                let mut exposed = arm_stats(&pick("exposed"));
+                let mut control = arm_stats(&pick("control"));
+                let (profit, capping) = if outcomes.any() {
+                    // The (channel, window)'s rows, those of `arm` in the
+                    // cell's segment when given.
+                    let rows = |arm: Option<&str>| -> Vec<&OutcomeRow> {
+                        outcome_rows
+                            .iter()
+                            .filter(|r| {
+                                r.channel == c.channel
+                                    && r.window_days == w.days()
+                                    && arm.is_none_or(|a| {
+                                        r.arm == a && (seg.is_none() || r.segment == *seg)
+                                    })
+                            })
+                            .collect()
+                    };
+                    beyond_revenue(
+                        &outcomes,
+                        &rows(None),
+                        [&rows(Some("exposed")), &rows(Some("control"))],
+                        [&mut exposed.stats, &mut control.stats],
+                    )
+                } else {
+                    (None, None)
+                };
                 let contaminated: u64 = pick("contaminated")
                     .iter()
                     .map(|r| r.users + r.excluded)
@@ -185,13 +217,77 @@ fn cells(
                     control: control.stats,
                     immature: exposed.immature + control.immature,
                     contaminated,
-                    profit: None,
-                    capping: None,
+                    profit,
+                    capping,
                 });
             }
         }
     }
     (cohorts, cells)
+}
+
+/// The profit arms and the caps of one cell from `cohort_outcomes`:
+/// `channel_rows` are every row of the (channel, window) (its caps), `arms`
+/// the exposed and control rows of the cell. With capping on, the arms'
+/// moments become the clipped ones (their sums of revenue stay uncapped).
+fn beyond_revenue(
+    o: &sql::Outcomes,
+    channel_rows: &[&OutcomeRow],
+    arms: [&[&OutcomeRow]; 2],
+    stats: [&mut ArmStats; 2],
+) -> (Option<ProfitArms>, Option<CellCaps>) {
+    let merged = |rows: &[&OutcomeRow], m: &dyn Fn(&OutcomeRow) -> Option<Moments>| {
+        let mut out = BiMoments::default();
+        for r in rows {
+            let Some(m) = m(r).filter(|_| r.users > 0) else {
+                continue;
+            };
+            let n = r.users as f64;
+            out = out.merge(&BiMoments {
+                n: r.users as usize,
+                mean_x: m.sum_x / n,
+                mean_y: m.sum_y / n,
+                m2_x: m.m2_x.max(0.0),
+                m2_y: m.m2_y.max(0.0),
+                c_xy: m.c_xy,
+            });
+        }
+        out
+    };
+    let profit_on = o.profit.is_some();
+    let [se, sc] = stats;
+    let profit_of = |rows: &[&OutcomeRow], revenue: &ArmStats| -> ArmStats {
+        let total: NeumaierSum = rows.iter().filter_map(|r| r.profit).collect();
+        ArmStats {
+            moments: merged(rows, &|r| r.profit_moments),
+            converters: revenue.converters,
+            revenue: total.value(),
+        }
+    };
+    let profit = profit_on.then(|| ProfitArms {
+        exposed: profit_of(arms[0], se),
+        control: profit_of(arms[1], sc),
+    });
+    let capping = o.capping().then(|| {
+        se.moments = merged(arms[0], &|r| Some(r.revenue));
+        sc.moments = merged(arms[1], &|r| Some(r.revenue));
+        let caps = channel_rows.first().map(|r| r.caps).unwrap_or_default();
+        let bounds = |i: usize| Bounds {
+            lower: caps[i].0,
+            upper: caps[i].1,
+        };
+        let rows = || arms.iter().flat_map(|a| a.iter());
+        CellCaps {
+            revenue: bounds(0),
+            pre_period: bounds(1),
+            profit: profit_on.then(|| bounds(2)),
+            profit_pre_period: profit_on.then(|| bounds(3)),
+            users_capped: rows().map(|r| r.users_capped).sum(),
+            users_capped_profit: profit_on
+                .then(|| rows().map(|r| r.users_capped_profit.unwrap_or(0)).sum()),
+        }
+    });
+    (profit, capping)
 }
 
 /// An arm's statistics over cohort rows, and its users not mature.
@@ -527,14 +623,28 @@ fn channel_table(agg: &Aggregates, spend: Option<&Loaded>) -> Vec<String> {
     names.into_iter().collect()
 }
 
+/// The profit outcome and the caps of a run.
+fn outcomes_of(s: &RunSettings) -> sql::Outcomes {
+    sql::Outcomes {
+        profit: s.profit,
+        cap: s.cap,
+        cap_lower: s.cap_lower,
+    }
+}
+
+/// Whether the SQL read a `cost` column of the revenue table (the settings
+/// line says so): the profit outcome is then on, as in-process when the
+/// revenue file has one.
+pub fn cost_column(agg: &Aggregates) -> bool {
+    agg.meta
+        .settings
+        .split(", ")
+        .any(|p| p.split_once(' ') == Some(("cost_column", sql::COST_COLUMN_YES)))
+}
+
 /// The aggregates must have been computed with this run's settings, from
 /// tables whose every row could be used.
 pub fn check(agg: &Aggregates, s: &RunSettings) -> Result<(), Error> {
-    if s.profit.is_some() || s.cap.is_some() || s.cap_lower.is_some() {
-        return Err(Error::Usage(
-            "the profit outcome and capping (--margin, --cost-per-order, --cost-per-refund, [profit], --cap, --cap-lower) are computed in-process only for now; run without --from-aggregates".to_string(),
-        ));
-    }
     let m = &agg.meta;
     let file = agg
         .files
@@ -553,28 +663,50 @@ pub fn check(agg: &Aggregates, s: &RunSettings) -> Result<(), Error> {
             .to_string(),
         )
     };
-    let parts = |line: &str| -> BTreeMap<String, String> {
+    let parts = |line: &str| -> std::vec::IntoIter<(String, String)> {
         line.split(", ")
             .filter_map(|p| p.split_once(' '))
             .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+            .collect::<Vec<_>>()
+            .into_iter()
     };
-    let want = parts(&sql::settings_line(
+    let outcomes = outcomes_of(s);
+    // In the line's order: the first difference is named.
+    let want: Vec<(String, String)> = parts(&sql::settings_line(
         &s.windows,
         s.as_of.as_deref(),
         &s.models,
         &s.attribution,
         &s.groups,
-    ));
-    let got = parts(&m.settings);
+        &outcomes,
+    ))
+    .collect();
+    let got: BTreeMap<String, String> = parts(&m.settings).collect();
+    let advice = "generate the SQL again with the same flags (uplift sql … ) or run with the flags it was generated with";
     for (k, v) in &want {
         if got.get(k) != Some(v) {
+            let had = match got.get(k) {
+                Some(g) => format!("{k} {g}"),
+                None if sql::OUTCOME_PARTS.contains(&k.as_str()) => format!("no {k}"),
+                None => format!("{k} (not recorded)"),
+            };
             return Err(bad(
                 "settings",
                 m.settings.clone(),
                 format!(
-                    "the aggregates were computed with {k} {} but this run asks for {k} {v}: generate the SQL again with the same flags (uplift sql … ) or run with the flags it was generated with",
-                    got.get(k).map_or("(not recorded)", String::as_str)
+                    "the aggregates were computed with {had} but this run asks for {k} {v}: {advice}"
+                ),
+            ));
+        }
+    }
+    // The profit outcome and the caps must agree both ways.
+    for k in sql::OUTCOME_PARTS {
+        if let (Some(g), false) = (got.get(k), want.iter().any(|(w, _)| w == k)) {
+            return Err(bad(
+                "settings",
+                m.settings.clone(),
+                format!(
+                    "the aggregates were computed with {k} {g} but this run asks for no {k}: {advice}"
                 ),
             ));
         }
@@ -605,6 +737,16 @@ pub fn check(agg: &Aggregates, s: &RunSettings) -> Result<(), Error> {
             ),
         ));
     }
+    if m.negative_costs > 0 {
+        return Err(bad(
+            "negative_costs",
+            m.negative_costs.to_string(),
+            format!(
+                "{} rows of the revenue table have a negative cost (expected the order's cost ≥ 0, or null; fix or filter the table)",
+                m.negative_costs
+            ),
+        ));
+    }
     if m.unknown_group_rows > 0 {
         return Err(bad(
             "unknown_group_rows",
@@ -625,6 +767,14 @@ pub fn check(agg: &Aggregates, s: &RunSettings) -> Result<(), Error> {
                 sql::PATH_SEPARATOR
             ),
         ));
+    }
+    if outcomes.any() && agg.outcomes.is_none() {
+        let dir = std::path::Path::new(&file)
+            .parent()
+            .map_or_else(String::new, |d| d.display().to_string());
+        return Err(Error::Usage(format!(
+            "{dir}: aggregate \"cohort_outcomes\" is missing (expected cohort_outcomes.csv, cohort_outcomes.csv.gz or cohort_outcomes.parquet, the result of cohort_outcomes.sql, which `uplift sql` writes with the profit outcome or capping on)"
+        )));
     }
     Ok(())
 }

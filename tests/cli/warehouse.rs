@@ -1040,3 +1040,545 @@ fn aggregates_of_an_older_format_are_refused() {
         "{err}"
     );
 }
+
+// The profit outcome and capping. The data: testdata/sim with a revenue file
+// that has a `cost` column (written by the test: each order's cost follows
+// from its order id, so that repeats of an order carry the same cost; every
+// fifth cell is empty, where the margin and cost per order apply, and some
+// are 0), and a config that maps it (`[columns.revenue] cost`).
+
+/// Profit with a cost column, a margin and a cost per order, capped from
+/// above and below.
+const PROFIT_AND_CAPS: [&str; 8] = [
+    "--margin",
+    "0.4",
+    "--cost-per-order",
+    "3",
+    "--cap",
+    "0.99",
+    "--cap-lower",
+    "0.01",
+];
+/// Capping alone (no cost column: the config of testdata/sim).
+const CAP_ONLY: [&str; 2] = ["--cap", "0.95"];
+/// Profit alone, from flags (no cost column).
+const PROFIT_ONLY: [&str; 4] = ["--cost-per-refund", "2", "--margin", "0.5"];
+const SIM_CONFIG: &str = "testdata/sim/uplift.toml";
+
+/// A data directory for the loading scripts: testdata/sim with the revenue
+/// file's `cost` column; and the config that maps it.
+fn cost_data(tmp: &Path) -> (PathBuf, PathBuf) {
+    let data = tmp.join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    for f in ["exposures.csv.gz", "spend.csv", "finance.csv"] {
+        std::fs::copy(root().join(SIM).join(f), data.join(f)).unwrap();
+    }
+    let mut text = String::new();
+    let mut gz = flate2::read::GzDecoder::new(
+        std::fs::File::open(root().join(SIM).join("revenue.csv.gz")).unwrap(),
+    );
+    std::io::Read::read_to_string(&mut gz, &mut text).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    assert_eq!(header, "order_id,user_id,timestamp,revenue");
+    let mut out = format!("{header},cost\n");
+    let (mut empty, mut zero) = (0, 0);
+    for line in lines {
+        let f: Vec<&str> = line.split(',').collect();
+        let k: u64 = f[0].trim_start_matches('o').parse().unwrap();
+        let revenue: f64 = f[3].parse().unwrap();
+        let cost = if k.is_multiple_of(5) {
+            empty += 1;
+            String::new()
+        } else if k.is_multiple_of(7) {
+            zero += 1;
+            "0".to_string()
+        } else if revenue >= 0.0 {
+            format!("{:.2}", revenue * 0.3 + (k % 4) as f64)
+        } else {
+            (k % 3).to_string()
+        };
+        out.push_str(&format!("{line},{cost}\n"));
+    }
+    assert!(empty > 1000 && zero > 1000, "{empty} empty, {zero} zero");
+    std::fs::write(data.join("revenue.csv"), out).unwrap();
+    let config = tmp.join("cost.toml");
+    let sim = std::fs::read_to_string(root().join(SIM_CONFIG)).unwrap();
+    std::fs::write(
+        &config,
+        format!("[columns.revenue]\ncost = \"cost\"\n\n{sim}"),
+    )
+    .unwrap();
+    (data, config)
+}
+
+/// `uplift sql` for the three settings of the profit round trips, into
+/// tmp/sql-{profit_and_caps,cap_only,profit_only}; the loading scripts'
+/// arguments for them (SQL dir, aggregates dir, …).
+fn profit_sql(dialect: &str, windows: &[&str], config: &Path, tmp: &Path) -> Vec<PathBuf> {
+    let mut args = Vec::new();
+    for (name, cfg, flags) in profit_cases(config) {
+        let sql = tmp.join(format!("sql-{name}"));
+        let mut extra = vec!["--config", cfg];
+        extra.extend(flags);
+        write_sql_with(dialect, windows, &extra, &sql);
+        args.extend([sql, tmp.join(format!("agg-{name}"))]);
+    }
+    args
+}
+
+/// The three settings: (name, config, flags).
+fn profit_cases(config: &Path) -> [(&'static str, &str, &'static [&'static str]); 3] {
+    let config = config.to_str().unwrap();
+    [
+        ("profit_and_caps", config, &PROFIT_AND_CAPS),
+        ("cap_only", SIM_CONFIG, &CAP_ONLY),
+        ("profit_only", SIM_CONFIG, &PROFIT_ONLY),
+    ]
+}
+
+/// `uplift sql` with the spend and finance tables, `extra` holding the config.
+fn write_sql_with(dialect: &str, windows: &[&str], extra: &[&str], dir: &Path) {
+    let d = dir.display().to_string();
+    let mut args = vec![
+        "sql",
+        "--dialect",
+        dialect,
+        "--exposures-table",
+        "exposures",
+        "--revenue-table",
+        "revenue",
+        "--spend-table",
+        "spend",
+        "--finance-table",
+        "finance",
+        "--out-dir",
+        &d,
+    ];
+    for w in windows {
+        args.extend(["--window", w]);
+    }
+    args.extend(extra);
+    uplift().args(&args).assert().success();
+}
+
+/// The report of `run` on the files (`revenue`, `config`) or on the
+/// aggregates in `agg`, with `windows` and `flags`.
+fn profit_report(
+    revenue: Option<&Path>,
+    agg: Option<&Path>,
+    config: &str,
+    windows: &[&str],
+    flags: &[&str],
+) -> Value {
+    let revenue = revenue.map(|p| p.display().to_string());
+    let agg = agg.map(|p| p.display().to_string());
+    let mut args = vec!["run", "--config", config, "--format", "json"];
+    match (&revenue, &agg) {
+        (Some(r), None) => args.extend([
+            "--exposures",
+            "testdata/sim/exposures.csv.gz",
+            "--revenue",
+            r,
+            "--spend",
+            "testdata/sim/spend.csv",
+            "--finance",
+            "testdata/sim/finance.csv",
+        ]),
+        (None, Some(a)) => args.extend(["--from-aggregates", a]),
+        _ => unreachable!("files or aggregates"),
+    }
+    for w in windows {
+        args.extend(["--window", w]);
+    }
+    args.extend(flags);
+    json_of(&args)
+}
+
+/// Each case's report from the aggregates in tmp/agg-NAME equals the
+/// in-process one, and shows its part: profit, caps, or both.
+fn assert_profit_round_trips(tmp: &Path, data: &Path, config: &Path, windows: &[&str], n: usize) {
+    for (name, cfg, flags) in profit_cases(config) {
+        let revenue = if cfg == SIM_CONFIG {
+            root().join(SIM).join("revenue.csv.gz")
+        } else {
+            data.join("revenue.csv")
+        };
+        let want = profit_report(Some(&revenue), None, cfg, windows, flags);
+        let agg = tmp.join(format!("agg-{name}"));
+        let got = profit_report(None, Some(&agg), cfg, windows, flags);
+        let compared = compare(&want, &got);
+        assert!(compared > n, "{name}: only {compared} numbers compared");
+        let lift = got["lift"].as_array().unwrap();
+        let capped = name != "profit_only";
+        let profit = name != "cap_only";
+        for row in lift {
+            assert_eq!(!row["capping"].is_null(), capped, "{name}: {row}");
+            assert_eq!(!row["profit_per_user_lift"].is_null(), profit, "{name}");
+            assert_eq!(
+                row["decision"]["basis"],
+                if profit { "profit" } else { "revenue" },
+                "{name}"
+            );
+        }
+        if capped {
+            let users: u64 = lift
+                .iter()
+                .map(|r| r["capping"]["revenue"]["users_capped"].as_u64().unwrap())
+                .sum();
+            assert!(users > 100, "{name}: {users} users capped");
+        }
+        if profit {
+            let cost_column = got["config"]["profit"]["cost_column"].as_bool();
+            assert_eq!(cost_column, Some(cfg != SIM_CONFIG), "{name}");
+        }
+    }
+}
+
+#[test]
+fn profit_and_caps_from_postgres_give_the_in_process_report() {
+    if !engines_ready() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let windows = ["30", "90"];
+    let (data, config) = cost_data(tmp.path());
+    let sql = profit_sql("postgres", &windows, &config, tmp.path());
+    let (_server, port) = Server::start(&tmp.path().join("pg"));
+    run_script(
+        Command::new("bash")
+            .arg("scripts/warehouse/pg_aggregates.sh")
+            .arg(&port)
+            .arg(&data)
+            .args(sql),
+    );
+    assert_profit_round_trips(tmp.path(), &data, &config, &windows, 3000);
+}
+
+#[test]
+fn profit_and_caps_from_duckdb_give_the_in_process_report() {
+    if !engines_ready() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let windows = ["30", "60"];
+    let (data, config) = cost_data(tmp.path());
+    let sql = profit_sql("duckdb", &windows, &config, tmp.path());
+    run_script(
+        Command::new("python3")
+            .arg("scripts/warehouse/duckdb_aggregates.py")
+            .arg(&data)
+            .args(sql),
+    );
+    assert_profit_round_trips(tmp.path(), &data, &config, &windows, 3000);
+}
+
+#[test]
+fn profit_and_caps_from_spark_give_the_in_process_report() {
+    if !spark_ready() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    // One window: a local Spark session is slow.
+    let windows = ["30"];
+    let (data, config) = cost_data(tmp.path());
+    let sql = profit_sql("spark", &windows, &config, tmp.path());
+    run_script(
+        Command::new("python3")
+            .arg("scripts/warehouse/spark_aggregates.py")
+            .arg(&data)
+            .args(sql),
+    );
+    assert_profit_round_trips(tmp.path(), &data, &config, &windows, 1500);
+}
+
+#[test]
+fn sql_computes_profit_and_exact_caps_in_every_dialect() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = tmp.path().join("cost.toml");
+    std::fs::write(&config, "[columns.revenue]\ncost = \"unit cost\"\n").unwrap();
+    let cfg = config.display().to_string();
+    let quantiles = [
+        (
+            "postgres",
+            "percentile_cont(0.99) WITHIN GROUP (ORDER BY yp) AS yp_hi",
+            "GROUP BY ch, days",
+        ),
+        (
+            "duckdb",
+            "quantile_cont(yp, 0.99) AS yp_hi",
+            "GROUP BY ch, days",
+        ),
+        (
+            "spark",
+            "percentile(yp, 0.99) AS yp_hi",
+            "GROUP BY ch, days",
+        ),
+        (
+            "bigquery",
+            "PERCENTILE_CONT(yp, 0.99) OVER (PARTITION BY ch, days) AS yp_hi",
+            "SELECT DISTINCT ch, days",
+        ),
+        (
+            "snowflake",
+            "PERCENTILE_CONT(0.99) WITHIN GROUP (ORDER BY yp) AS yp_hi",
+            "GROUP BY ch, days",
+        ),
+    ];
+    for (dialect, quantile, group) in quantiles {
+        let q = |s: &str| {
+            if ["spark", "bigquery"].contains(&dialect) {
+                format!("`{s}`")
+            } else {
+                format!("\"{s}\"")
+            }
+        };
+        let run = |extra: &[&str]| -> String {
+            let mut args = vec![
+                "sql",
+                "--dialect",
+                dialect,
+                "--exposures-table",
+                "e",
+                "--revenue-table",
+                "r",
+            ];
+            args.extend(extra);
+            let out = uplift().args(&args).output().unwrap();
+            assert_eq!(out.status.code(), Some(0), "{dialect} {extra:?}");
+            String::from_utf8(out.stdout).unwrap()
+        };
+        let text = run(&["--config", &cfg, "--margin", "0.4", "--cap", "0.99"]);
+        let names: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("-- uplift:aggregate "))
+            .collect();
+        assert_eq!(
+            names[..4],
+            ["meta", "channels", "cohorts", "cohort_outcomes"]
+        );
+        assert_eq!(text.matches(';').count(), names.len(), "{dialect}");
+        let outcomes = text
+            .split("-- uplift:aggregate cohort_outcomes\n")
+            .nth(1)
+            .unwrap()
+            .split(";\n")
+            .next()
+            .unwrap();
+        assert!(outcomes.contains(quantile), "{dialect}: {quantile}");
+        assert!(outcomes.contains(group), "{dialect}: {group}");
+        // No lower cap: no lower quantile, no lower bound to clip to.
+        assert!(
+            !outcomes.contains("caps.y_lo") && !outcomes.contains("AS y_lo\n"),
+            "{dialect}"
+        );
+        for clip in [
+            "CASE WHEN uo.y > caps.y_hi THEN caps.y_hi ELSE uo.y END AS cy",
+            "CASE WHEN uo.xp > caps.xp_hi THEN caps.xp_hi ELSE uo.xp END AS cxp",
+        ] {
+            assert!(outcomes.contains(clip), "{dialect}: {clip}");
+        }
+        // An order's profit: its cost when given, else margin and cost per order.
+        let (rev, cost) = (q("revenue"), q("unit cost"));
+        let profit = format!(
+            "CASE WHEN {cost} IS NOT NULL THEN {rev} - {cost} WHEN {rev} >= 0 THEN CAST(0.4 AS "
+        );
+        assert!(outcomes.contains(&profit), "{dialect}: {profit}");
+        // A negative cost is a bad row, as in the files: meta counts them.
+        let negative = format!("(SELECT COUNT(*) FROM r WHERE {cost} < 0) AS negative_costs");
+        assert!(text.contains(&negative), "{dialect}: {negative}");
+        assert!(
+            text.contains(
+                "margin 0.4, cost_per_order 0, cost_per_refund 0, cost_column yes, cap 0.99"
+            ),
+            "{dialect}"
+        );
+        // Without the profit outcome and caps the SQL is as before: no
+        // profit column, no cohort_outcomes.
+        let plain = run(&[]);
+        assert!(!plain.contains("cohort_outcomes") && !plain.contains(" AS p\n"));
+        assert!(!plain.contains("margin") && !plain.contains("cap "));
+        assert!(!plain.contains("negative_costs"));
+        // The caps alone: no profit column.
+        let caps = run(&["--cap-lower", "0.01"]);
+        assert!(caps.contains("-- uplift:aggregate cohort_outcomes"));
+        assert!(!caps.contains(" AS p\n") && !caps.contains("cost_column"));
+        assert!(caps.contains("cap_lower 0.01"));
+    }
+    // Bad values are named, as for `run`.
+    let out = uplift()
+        .args([
+            "sql",
+            "--dialect",
+            "duckdb",
+            "--exposures-table",
+            "e",
+            "--revenue-table",
+            "r",
+            "--cap",
+            "0.3",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--cap 0.3 is out of range"));
+}
+
+/// A copy of testdata/warehouse whose settings line ends with `more` (and
+/// without `cohort_outcomes`).
+fn warehouse_with_settings(tmp: &Path, more: &str) -> String {
+    for e in std::fs::read_dir(root().join("testdata/warehouse")).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, tmp.join(p.file_name().unwrap())).unwrap();
+    }
+    let mut text = String::new();
+    let mut gz =
+        flate2::read::GzDecoder::new(std::fs::File::open(tmp.join("meta.csv.gz")).unwrap());
+    std::io::Read::read_to_string(&mut gz, &mut text).unwrap();
+    let text = text.replacen(
+        "control [control|holdout]",
+        &format!("control [control|holdout]{more}"),
+        1,
+    );
+    assert!(text.contains(more));
+    std::fs::remove_file(tmp.join("meta.csv.gz")).unwrap();
+    std::fs::write(tmp.join("meta.csv"), text).unwrap();
+    tmp.display().to_string()
+}
+
+#[test]
+fn aggregates_of_other_profit_or_cap_settings_are_refused() {
+    let refused = |dir: &str, flags: &[&str], message: &str| {
+        let mut args = vec![
+            "run",
+            "--from-aggregates",
+            dir,
+            "--config",
+            SIM_CONFIG,
+            "--window",
+            "30",
+        ];
+        args.extend(flags);
+        let out = uplift().args(&args).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{flags:?}: {err}");
+        assert!(err.contains("column \"settings\""), "{err}");
+        assert!(err.contains(message), "{flags:?}: {err}");
+    };
+    // The committed aggregates have neither.
+    let plain = "testdata/warehouse";
+    refused(
+        plain,
+        &["--cap", "0.99"],
+        "computed with no cap but this run asks for cap 0.99",
+    );
+    refused(
+        plain,
+        &["--margin", "0.4"],
+        "computed with no margin but this run asks for margin 0.4",
+    );
+    // Aggregates with profit and caps, and a run with other values or none.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = warehouse_with_settings(
+        tmp.path(),
+        ", margin 0.4, cost_per_order 3, cost_per_refund 0, cost_column no, cap 0.99",
+    );
+    refused(
+        &dir,
+        &[],
+        "computed with margin 0.4 but this run asks for no margin",
+    );
+    refused(
+        &dir,
+        &["--margin", "0.4", "--cost-per-order", "3"],
+        "computed with cap 0.99 but this run asks for no cap",
+    );
+    refused(
+        &dir,
+        &["--margin", "0.4", "--cost-per-order", "2", "--cap", "0.99"],
+        "computed with cost_per_order 3 but this run asks for cost_per_order 2",
+    );
+    refused(
+        &dir,
+        &[
+            "--margin",
+            "0.4",
+            "--cost-per-order",
+            "3",
+            "--cap",
+            "0.99",
+            "--cap-lower",
+            "0.05",
+        ],
+        "computed with no cap_lower but this run asks for cap_lower 0.05",
+    );
+    // The same settings: the aggregate with the profit and the caps is needed.
+    let out = uplift()
+        .args([
+            "run",
+            "--from-aggregates",
+            &dir,
+            "--config",
+            SIM_CONFIG,
+            "--window",
+            "30",
+            "--margin",
+            "0.4",
+            "--cost-per-order",
+            "3",
+            "--cap",
+            "0.99",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("aggregate \"cohort_outcomes\" is missing"),
+        "{err}"
+    );
+    // A cost column of the revenue table turns the profit outcome on, as in
+    // the files: a run without flags then asks for the defaults.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = warehouse_with_settings(
+        tmp.path(),
+        ", margin 0.4, cost_per_order 0, cost_per_refund 0, cost_column yes",
+    );
+    refused(
+        &dir,
+        &[],
+        "computed with margin 0.4 but this run asks for margin 1",
+    );
+    // Negative costs are refused, naming how many.
+    let meta = std::fs::read_to_string(tmp.path().join("meta.csv")).unwrap();
+    let mut lines = meta.lines();
+    let header = lines.next().unwrap();
+    let row = lines.next().unwrap();
+    std::fs::write(
+        tmp.path().join("meta.csv"),
+        format!("{header},negative_costs\n{row},2\n"),
+    )
+    .unwrap();
+    let out = uplift()
+        .args([
+            "run",
+            "--from-aggregates",
+            &dir,
+            "--config",
+            SIM_CONFIG,
+            "--window",
+            "30",
+            "--margin",
+            "0.4",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(
+            "column \"negative_costs\": \"2\" 2 rows of the revenue table have a negative cost"
+        ),
+        "{err}"
+    );
+}

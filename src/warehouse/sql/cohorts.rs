@@ -8,11 +8,21 @@
 //! two large sums.
 
 use super::{Spec, tie_order};
+use std::fmt::Write as _;
 
 /// `meta`: the rows of each table and those read, the repeated orders and
-/// refunds, the observation end, and the settings the SQL was made with.
+/// refunds, the observation end, and the settings the SQL was made with;
+/// with a cost column of the revenue table, its negative cells.
 pub(super) fn meta(spec: &Spec) -> String {
     let d = spec.dialect;
+    let negative_costs = match &spec.columns.rv_cost {
+        Some(c) => format!(
+            ",\n  (SELECT COUNT(*) FROM {} WHERE {} < 0) AS negative_costs",
+            spec.revenue_table,
+            d.ident(c)
+        ),
+        None => String::new(),
+    };
     format!(
         "SELECT {settings} AS settings, {ties} AS tie_order,\n\
   (SELECT COUNT(*) FROM {ext}) AS exposures_rows,\n\
@@ -27,7 +37,7 @@ pub(super) fn meta(spec: &Spec) -> String {
   (SELECT COALESCE(SUM(r), 0) FROM rvd WHERE k > 1) AS duplicate_revenue,\n\
   (SELECT COUNT(*) FROM rv WHERE r < 0) AS refunds,\n\
   (SELECT COALESCE(SUM(r), 0) FROM rv WHERE r < 0) AS refund_revenue,\n\
-  (SELECT COALESCE(SUM(r), 0) FROM rv) AS net_revenue\n",
+  (SELECT COALESCE(SUM(r), 0) FROM rv) AS net_revenue{negative_costs}\n",
         settings = d.literal(&spec.settings),
         ties = d.literal(&tie_order(spec.order_column.as_deref())),
         ext = spec.exposures_table,
@@ -89,3 +99,156 @@ FROM (
 GROUP BY channel, window_days, arm, segment
 ORDER BY channel, window_days, arm, segment
 ";
+
+/// `cohort_outcomes` (the profit outcome or capping on): per (channel,
+/// window, arm, segment) of the mature, non-contaminated users, the moments
+/// of `Y` and `X` clipped to the caps, the users whose `Y` the caps changed,
+/// the arm's profit Σ `Yπ` (uncapped) and the moments of `Yπ` and `Xπ`
+/// (clipped), the users whose `Yπ` the caps changed (moved by more than
+/// summation error: [`crate::summary::capped`]), and the caps of the
+/// (channel, window): each outcome's exact quantiles over the users of both
+/// arms and every segment (linear interpolation between order statistics,
+/// R type 7), null where that side is not capped. Two passes, as `cohorts`.
+///
+/// Returns the statement's own common table expressions (after the shared
+/// ones) and its `SELECT`.
+pub(super) fn cohort_outcomes(spec: &Spec) -> (Vec<(&'static str, String)>, String) {
+    let d = spec.dialect;
+    let o = &spec.outcomes;
+    let profit = o.profit.is_some();
+    let null = "CAST(NULL AS {DOUBLE})";
+    // Each user's outcomes, as doubles (the caps are quantiles of them).
+    let sum = |col: &str, after: bool| {
+        let cmp = if after { ">=" } else { "<" };
+        format!(
+            "CAST(COALESCE(SUM(CASE WHEN rv.t {cmp} mw.t0 THEN rv.{col} END), 0) AS {{DOUBLE}})"
+        )
+    };
+    let mut uo = format!(
+        "  SELECT mw.ch, mw.days, mw.arm, mw.seg, mw.u,\n    {} AS y,\n    {} AS x",
+        sum("r", true),
+        sum("r", false)
+    );
+    if profit {
+        let _ = write!(
+            uo,
+            ",\n    {} AS yp,\n    {} AS xp",
+            sum("p", true),
+            sum("p", false)
+        );
+    }
+    uo.push_str(
+        "\n  FROM mw LEFT JOIN rv\n    ON rv.u = mw.u AND rv.t >= mw.t0 - mw.span AND rv.t < mw.t0 + mw.span\n  WHERE mw.mature > 0 AND mw.ak < 3\n  GROUP BY mw.ch, mw.days, mw.arm, mw.seg, mw.u",
+    );
+    let mut ctes = vec![("uo", uo)];
+    let outcomes: &[&str] = if profit {
+        &["y", "x", "yp", "xp"]
+    } else {
+        &["y", "x"]
+    };
+    // The sides capped: (column suffix, quantile).
+    let sides: Vec<(&str, f64)> = [("hi", o.cap), ("lo", o.cap_lower)]
+        .into_iter()
+        .filter_map(|(s, q)| q.map(|q| (s, q)))
+        .collect();
+    if !sides.is_empty() {
+        let mut cols = Vec::new();
+        for v in outcomes {
+            for (side, q) in &sides {
+                cols.push(format!("{} AS {v}_{side}", d.quantile(v, *q, "ch, days")));
+            }
+        }
+        let caps = if d.quantile_is_analytic() {
+            format!(
+                "  SELECT DISTINCT ch, days,\n    {}\n  FROM uo",
+                cols.join(",\n    ")
+            )
+        } else {
+            format!(
+                "  SELECT ch, days,\n    {}\n  FROM uo\n  GROUP BY ch, days",
+                cols.join(",\n    ")
+            )
+        };
+        ctes.push(("caps", caps));
+    }
+    // A user's outcome clipped to the caps in force.
+    let clip = |v: &str| {
+        if sides.is_empty() {
+            return format!("uo.{v}");
+        }
+        let mut e = String::from("CASE");
+        for (side, _) in &sides {
+            let op = if *side == "hi" { ">" } else { "<" };
+            let _ = write!(e, " WHEN uo.{v} {op} caps.{v}_{side} THEN caps.{v}_{side}");
+        }
+        let _ = write!(e, " ELSE uo.{v} END");
+        e
+    };
+    let mut inner = vec![
+        "uo.ch".to_string(),
+        "uo.days".into(),
+        "uo.arm".into(),
+        "uo.seg".into(),
+    ];
+    for v in outcomes {
+        inner.push(format!("uo.{v}"));
+        inner.push(format!("{} AS c{v}", clip(v)));
+    }
+    for v in outcomes {
+        for (side, _) in &sides {
+            inner.push(format!("caps.{v}_{side}"));
+        }
+    }
+    let join = if sides.is_empty() {
+        ""
+    } else {
+        " JOIN caps ON caps.ch = uo.ch AND caps.days = uo.days"
+    };
+    let means: Vec<String> = outcomes
+        .iter()
+        .map(|v| format!("AVG(c{v}) OVER (PARTITION BY ch, days, arm, seg) AS m{v}"))
+        .collect();
+    let moments = |y: &str, x: &str, suffix: &str| {
+        format!(
+            "SUM(c{y}) AS sum_y{suffix}, SUM((c{y} - m{y}) * (c{y} - m{y})) AS m2_y{suffix},\n    SUM(c{x}) AS sum_x{suffix}, SUM((c{x} - m{x}) * (c{x} - m{x})) AS m2_x{suffix},\n    SUM((c{x} - m{x}) * (c{y} - m{y})) AS c_xy{suffix},\n    SUM(CASE WHEN ABS(c{y} - {y}) > {tol} * GREATEST(ABS(c{y}), ABS({y}), CAST(1 AS {{DOUBLE}})) THEN 1 ELSE 0 END) AS users_capped{capped}",
+            tol = format_args!("CAST({:?} AS {{DOUBLE}})", crate::summary::CAPPED_TOLERANCE),
+            capped = if suffix.is_empty() { "" } else { "_profit" }
+        )
+    };
+    let profit_cols = if profit {
+        format!("SUM(yp) AS profit, {}", moments("yp", "xp", "p"))
+    } else {
+        [
+            "profit",
+            "sum_yp",
+            "m2_yp",
+            "sum_xp",
+            "m2_xp",
+            "c_xyp",
+            "users_capped_profit",
+        ]
+        .iter()
+        .map(|c| format!("{null} AS {c}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+    };
+    let mut bounds = Vec::new();
+    for v in ["y", "x", "yp", "xp"] {
+        for (side, name) in [("hi", "upper"), ("lo", "lower")] {
+            let on = outcomes.contains(&v) && sides.iter().any(|(s, _)| *s == side);
+            bounds.push(if on {
+                format!("MAX({v}_{side}) AS {v}_{name}")
+            } else {
+                format!("{null} AS {v}_{name}")
+            });
+        }
+    }
+    let body = format!(
+        "SELECT ch AS channel, days AS window_days, arm, seg AS segment, COUNT(*) AS users,\n    {revenue},\n    {profit_cols},\n    {bounds}\nFROM (\n  SELECT c.*,\n    {means}\n  FROM (\n    SELECT {inner}\n    FROM uo{join}\n  ) c\n) m\nGROUP BY ch, days, arm, seg\nORDER BY channel, window_days, arm, segment\n",
+        revenue = moments("y", "x", ""),
+        bounds = bounds.join(",\n    "),
+        means = means.join(",\n    "),
+        inner = inner.join(", "),
+    );
+    (ctes, body)
+}

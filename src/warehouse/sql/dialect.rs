@@ -199,6 +199,28 @@ impl Dialect {
         }
     }
 
+    /// The exact `q`-quantile of `v` with linear interpolation between order
+    /// statistics (R type 7, numpy's default) over the rows of a group: an
+    /// aggregate under `GROUP BY` of `keys`, except in BigQuery, where
+    /// `PERCENTILE_CONT` is an analytic function over a window partitioned by
+    /// `keys` (the statement then selects DISTINCT rows).
+    pub(super) fn quantile(self, v: &str, q: f64, keys: &str) -> String {
+        match self {
+            Dialect::Postgres => format!("percentile_cont({q:?}) WITHIN GROUP (ORDER BY {v})"),
+            Dialect::Snowflake => format!("PERCENTILE_CONT({q:?}) WITHIN GROUP (ORDER BY {v})"),
+            Dialect::Duckdb => format!("quantile_cont({v}, {q:?})"),
+            Dialect::Spark => format!("percentile({v}, {q:?})"),
+            Dialect::Bigquery => {
+                format!("PERCENTILE_CONT({v}, {q:?}) OVER (PARTITION BY {keys})")
+            }
+        }
+    }
+
+    /// Whether [`Dialect::quantile`] is an analytic (window) function.
+    pub(super) fn quantile_is_analytic(self) -> bool {
+        self == Dialect::Bigquery
+    }
+
     /// A date expression as `YYYY-MM-DD` text.
     pub(super) fn date_text(self, e: &str) -> String {
         match self {

@@ -34,14 +34,15 @@ pub use dialect::Dialect;
 use crate::attribution::{Model, Params};
 use crate::config::GroupLabels;
 use crate::model::{Micros, Window};
+use crate::report::ProfitSettings;
 use attribution::{
     ATTRIBUTION_TOTALS, CALIBRATION_CREDITS, CALIBRATION_MARKOV, CREDITS, MARKOV, PATHS,
 };
 use clap::ValueEnum;
-use cohorts::{CHANNELS, COHORTS, meta};
+use cohorts::{CHANNELS, COHORTS, cohort_outcomes, meta};
 use economics::{DAILY_REVENUE, EXPOSURE_COST, finance, spend};
 use serde::Serialize;
-use views::with;
+use views::{with, with_ctes};
 
 /// The separator of the channels in a path (a channel name must not contain it).
 pub const PATH_SEPARATOR: char = '>';
@@ -78,6 +79,9 @@ pub struct TableColumns {
     pub rv_ts: String,
     pub rv_revenue: String,
     pub rv_order_id: Option<String>,
+    /// revenue.cost: only when `[columns.revenue] cost` names it (a table
+    /// without one is the common case, so it is never assumed).
+    pub rv_cost: Option<String>,
     pub sp_date: String,
     pub sp_channel: String,
     pub sp_spend: String,
@@ -117,9 +121,50 @@ pub struct Spec {
     /// Also write the `paths` aggregate (the ChannelAttribution package's
     /// input format, for inspection; the report does not need it).
     pub paths: bool,
+    /// The profit outcome and the caps (the `cohort_outcomes` aggregate).
+    pub outcomes: Outcomes,
     /// The settings line that `run --from-aggregates` checks.
     pub settings: String,
 }
+
+/// What the cohorts measure beyond revenue: the profit outcome and the caps.
+/// When any is on, `uplift sql` writes the `cohort_outcomes` aggregate.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Outcomes {
+    /// The profit outcome (`cost_column`: the revenue table has one).
+    pub profit: Option<ProfitSettings>,
+    /// Upper capping quantile.
+    pub cap: Option<f64>,
+    /// Lower capping quantile.
+    pub cap_lower: Option<f64>,
+}
+
+impl Outcomes {
+    /// Whether capping is on.
+    pub fn capping(&self) -> bool {
+        self.cap.is_some() || self.cap_lower.is_some()
+    }
+
+    /// Whether the `cohort_outcomes` aggregate is needed.
+    pub fn any(&self) -> bool {
+        self.profit.is_some() || self.capping()
+    }
+}
+
+/// The parts of the settings line written only when the profit outcome or
+/// capping is on: a run must agree on them both ways (aggregates with caps
+/// do not serve a run without, and the other way round).
+pub const OUTCOME_PARTS: [&str; 6] = [
+    "margin",
+    "cost_per_order",
+    "cost_per_refund",
+    "cost_column",
+    "cap",
+    "cap_lower",
+];
+
+/// The settings line's `cost_column` part when the revenue table has one.
+pub const COST_COLUMN_YES: &str = "yes";
 
 /// The first part of the settings line: the format of the aggregates, raised
 /// when a column is added or changes meaning. 3: `meta.tie_order`,
@@ -145,13 +190,15 @@ pub const ORDER_COLUMN_PREFIX: &str = "order_column ";
 /// The settings line of a set of aggregates: what must match between
 /// `uplift sql` and `uplift run --from-aggregates`. Each part is
 /// `name value`, parts separated by `, `; a model's parameter is written
-/// only when the model is asked for.
+/// only when the model is asked for, the profit settings only with the
+/// profit outcome, a cap only when given.
 pub fn settings_line(
     windows: &[Window],
     as_of: Option<&str>,
     models: &[Model],
     params: &Params,
     groups: &GroupLabels,
+    outcomes: &Outcomes,
 ) -> String {
     let w: Vec<String> = windows.iter().map(Window::to_string).collect();
     let mut parts = vec![
@@ -171,6 +218,21 @@ pub fn settings_line(
     if models.contains(&Model::Markov) {
         parts.push(format!("markov_order {}", params.markov_order));
     }
+    if let Some(p) = &outcomes.profit {
+        parts.push(format!("margin {}", p.margin));
+        parts.push(format!("cost_per_order {}", p.cost_per_order));
+        parts.push(format!("cost_per_refund {}", p.cost_per_refund));
+        parts.push(format!(
+            "cost_column {}",
+            if p.cost_column { COST_COLUMN_YES } else { "no" }
+        ));
+    }
+    if let Some(q) = outcomes.cap {
+        parts.push(format!("cap {q}"));
+    }
+    if let Some(q) = outcomes.cap_lower {
+        parts.push(format!("cap_lower {q}"));
+    }
     parts.push(format!("exposed [{}]", groups.exposed.join("|")));
     parts.push(format!("control [{}]", groups.control.join("|")));
     parts.join(", ")
@@ -182,10 +244,16 @@ pub fn statements(spec: &Spec) -> Vec<(&'static str, String)> {
         ("meta", with(spec, &meta(spec))),
         ("channels", with(spec, CHANNELS)),
         ("cohorts", with(spec, COHORTS)),
+    ];
+    if spec.outcomes.any() {
+        let (ctes, body) = cohort_outcomes(spec);
+        out.push(("cohort_outcomes", with_ctes(spec, &ctes, &body)));
+    }
+    out.extend([
         ("attribution_totals", with(spec, ATTRIBUTION_TOTALS)),
         ("credits", with(spec, CREDITS)),
         ("calibration_credits", with(spec, CALIBRATION_CREDITS)),
-    ];
+    ]);
     if spec.models.contains(&Model::Markov) {
         out.push(("markov", with(spec, MARKOV)));
         out.push(("calibration_markov", with(spec, CALIBRATION_MARKOV)));
@@ -234,6 +302,7 @@ mod tests {
                 rv_ts: "timestamp".into(),
                 rv_revenue: "revenue".into(),
                 rv_order_id: None,
+                rv_cost: None,
                 sp_date: "date".into(),
                 sp_channel: "channel".into(),
                 sp_spend: "spend".into(),
@@ -247,6 +316,7 @@ mod tests {
                 &[Model::Linear, Model::PositionBased],
                 &Params::default(),
                 &groups,
+                &Outcomes::default(),
             ),
             groups,
             windows: vec![Window(7), Window(30)],
@@ -254,6 +324,7 @@ mod tests {
             models: vec![Model::Linear, Model::PositionBased],
             params: Params::default(),
             paths: false,
+            outcomes: Outcomes::default(),
         }
     }
 
@@ -301,6 +372,53 @@ mod tests {
             // Position weights 0.4/0.4: two touches split 0.5/0.5, the middle shares 0.2.
             assert!(q.contains("WHEN n = 2 AND i = 1 THEN 0.5 WHEN n = 2 THEN 0.5"));
         }
+    }
+
+    #[test]
+    fn profit_and_caps_add_their_settings_and_aggregate() {
+        let mut s = spec(Dialect::Postgres);
+        s.columns.rv_cost = Some("cost".into());
+        s.outcomes = Outcomes {
+            profit: Some(ProfitSettings {
+                margin: 0.35,
+                cost_per_order: 4.5,
+                cost_per_refund: 0.0,
+                cost_column: true,
+            }),
+            cap: None,
+            cap_lower: Some(0.01),
+        };
+        let line = settings_line(
+            &s.windows,
+            Some("2026-06-30"),
+            &s.models,
+            &s.params,
+            &s.groups,
+            &s.outcomes,
+        );
+        assert!(
+            line.contains(", margin 0.35, cost_per_order 4.5, cost_per_refund 0, cost_column yes, cap_lower 0.01"),
+            "{line}"
+        );
+        assert!(!line.contains("cap "), "{line}");
+        let sql = statements(&s);
+        assert_eq!(sql[3].0, "cohort_outcomes");
+        let q = &sql[3].1;
+        // The profit of each order, kept once per order id (deterministically).
+        assert!(q.contains("CASE WHEN \"cost\" IS NOT NULL THEN \"revenue\" - \"cost\" WHEN \"revenue\" >= 0 THEN CAST(0.35 AS DOUBLE PRECISION) * \"revenue\" - CAST(4.5 AS DOUBLE PRECISION) ELSE CAST(0.35 AS DOUBLE PRECISION) * \"revenue\" - CAST(0.0 AS DOUBLE PRECISION) END AS p"), "{q}");
+        assert!(q.contains("ORDER BY t, r, u, p) END AS k"));
+        assert!(q.contains("rv AS (SELECT u, t, r, p FROM rvd WHERE k < 2)"));
+        // Lower caps only, by the exact percentile.
+        assert!(q.contains("percentile_cont(0.01) WITHIN GROUP (ORDER BY xp) AS xp_lo"));
+        assert!(q.contains("CASE WHEN uo.yp < caps.yp_lo THEN caps.yp_lo ELSE uo.yp END AS cyp"));
+        assert!(q.contains("CAST(NULL AS DOUBLE PRECISION) AS y_upper"));
+        assert!(
+            !q.contains('{') && !q.contains('}'),
+            "a placeholder is left: {q}"
+        );
+        // The other statements read the same orders, the profit column
+        // aside.
+        assert!(sql[0].1.contains("AS p\n  FROM r\n"));
     }
 
     #[test]

@@ -18,6 +18,12 @@ use std::fmt::Write as _;
 /// `{DAY}` (microseconds per day) and `{DOUBLE}` filled in. Engines drop the
 /// expressions a statement does not use.
 pub(super) fn with(spec: &Spec, body: &str) -> String {
+    with_ctes(spec, &[], body)
+}
+
+/// [`with`], with a statement's own common table expressions (name, `SELECT`)
+/// after the shared ones.
+pub(super) fn with_ctes(spec: &Spec, ctes: &[(&str, String)], body: &str) -> String {
     let d = spec.dialect;
     let c = &spec.columns;
     let id = |n: &str| d.ident(n);
@@ -67,6 +73,29 @@ pub(super) fn with(spec: &Spec, body: &str) -> String {
         Some(s) => format!("COALESCE({}, 0)", id(s)),
         None => "0".to_string(),
     };
+    // Each order's profit (the profit outcome on): revenue − cost when the
+    // cost is given, else margin × revenue − the cost per order (or refund).
+    let profit = spec.outcomes.profit.map(|p| {
+        let num = |v: f64| format!("CAST({v:?} AS {{DOUBLE}})");
+        let rr = id(&c.rv_revenue);
+        let (m, cpo, cpr) = (
+            num(p.margin),
+            num(p.cost_per_order),
+            num(p.cost_per_refund),
+        );
+        let given = match &c.rv_cost {
+            Some(cost) => {
+                let cost = id(cost);
+                format!("WHEN {cost} IS NOT NULL THEN {rr} - {cost} ")
+            }
+            None => String::new(),
+        };
+        format!(
+            ",\n    CASE {given}WHEN {rr} >= 0 THEN {m} * {rr} - {cpo} ELSE {m} * {rr} - {cpr} END AS p"
+        )
+    });
+    let p = if profit.is_some() { ", p" } else { "" };
+    let profit = profit.unwrap_or_default();
     let order_id = match &c.rv_order_id {
         Some(o) => format!("NULLIF(CAST({} AS {text}), '')", id(o)),
         None => format!("CAST(NULL AS {text})"),
@@ -88,9 +117,9 @@ WITH\n\
 wins AS ({windows}),\n\
 ex0 AS (\n  SELECT CAST({eu} AS {text}) AS u, CAST({ec} AS {text}) AS ch, {et} AS t,\n    {group_expr} AS gl, {segment} AS seg, {cost} AS cost,\n    {campaign} AS camp{oc_select}\n  FROM {ext}\n  WHERE {eu} IS NOT NULL AND {ec} IS NOT NULL AND {ets} IS NOT NULL{oc_where}\n    AND CAST({eu} AS {text}) <> '' AND CAST({ec} AS {text}) <> ''\n),\n\
 ex AS (\n  SELECT u, ch, t, gl, seg, cost, camp{oc},\n    CASE WHEN {exposed} THEN 1 WHEN {control} THEN 2 ELSE 0 END AS g\n  FROM ex0\n),\n\
-rv0 AS (\n  SELECT CAST({ru} AS {text}) AS u, {rt} AS t, {rr} AS r, {order_id} AS oid\n  FROM {rvt}\n  WHERE {ru} IS NOT NULL AND {rts} IS NOT NULL AND {rr} IS NOT NULL\n    AND CAST({ru} AS {text}) <> ''\n),\n\
-rvd AS (\n  SELECT u, t, r, oid,\n    CASE WHEN oid IS NULL THEN 1 ELSE ROW_NUMBER() OVER (PARTITION BY oid ORDER BY t, r, u) END AS k\n  FROM rv0\n),\n\
-rv AS (SELECT u, t, r FROM rvd WHERE k < 2),\n\
+rv0 AS (\n  SELECT CAST({ru} AS {text}) AS u, {rt} AS t, {rr} AS r, {order_id} AS oid{profit}\n  FROM {rvt}\n  WHERE {ru} IS NOT NULL AND {rts} IS NOT NULL AND {rr} IS NOT NULL\n    AND CAST({ru} AS {text}) <> ''\n),\n\
+rvd AS (\n  SELECT u, t, r{p}, oid,\n    CASE WHEN oid IS NULL THEN 1 ELSE ROW_NUMBER() OVER (PARTITION BY oid ORDER BY t, r, u{p}) END AS k\n  FROM rv0\n),\n\
+rv AS (SELECT u, t, r{p} FROM rvd WHERE k < 2),\n\
 obs AS ({as_of}),\n\
 lab AS (\n  SELECT u, ch, MIN(t) AS t0,\n    MAX(CASE WHEN g = 1 THEN 1 ELSE 0 END) AS he,\n    MAX(CASE WHEN g = 2 THEN 1 ELSE 0 END) AS hc\n  FROM ex WHERE g > 0 GROUP BY u, ch\n),\n\
 useg AS (\n  SELECT u, seg FROM (\n    SELECT u, seg, ROW_NUMBER() OVER (PARTITION BY u ORDER BY t, {tie}, seg) AS k\n    FROM ex WHERE seg IS NOT NULL\n  ) s WHERE k < 2\n),\n\
@@ -128,6 +157,10 @@ mx AS (\n  SELECT days, u, pid, ot, COALESCE(prev, '(start)') AS from_state, s A
         path = d.path(ties),
         tp_oc = if oc.is_empty() { "" } else { ", tp.oc" },
     );
+    for (name, sql) in ctes {
+        s.pop();
+        let _ = write!(s, ",\n{name} AS (\n{sql}\n)\n");
+    }
     s.push_str(body);
     let half_life = spec.params.half_life_days;
     let (pf, pl) = (spec.params.position_first, spec.params.position_last);

@@ -171,6 +171,7 @@ fn lift_estimate(bencher: Bencher, users: usize) {
         confidence: 0.95,
         cuped: true,
         bootstrap: None,
+        sequential: None,
     };
     let n: usize = arms.iter().map(|(e, k)| e.y.len() + k.y.len()).sum();
     bencher.counter(ItemsCount::new(n)).bench(|| {

@@ -35,6 +35,7 @@ fn cuped_lift(bencher: divan::Bencher, n: usize) {
         confidence: 0.95,
         cuped: true,
         bootstrap: None,
+        sequential: None,
     };
     bencher.bench(|| {
         let e = Arm {
@@ -59,6 +60,7 @@ fn bootstrap_1000(bencher: divan::Bencher, n: usize) {
         confidence: 0.95,
         cuped: true,
         bootstrap: Some((1000, 1)),
+        sequential: None,
     };
     bencher.bench(|| {
         let e = Arm {
@@ -73,4 +75,11 @@ fn bootstrap_1000(bencher: divan::Bencher, n: usize) {
         };
         estimate(&e, &k, &s)
     });
+}
+
+/// 200 placebo (A/A) splits of one control arm.
+#[divan::bench(args = [100_000])]
+fn placebo_200(bencher: divan::Bencher, n: usize) {
+    let (_, y, _) = data(n);
+    bencher.bench(|| uplift::stats::placebo::false_positives(divan::black_box(&y), 200, 1, 0.95));
 }

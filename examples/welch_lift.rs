@@ -27,6 +27,7 @@ fn main() {
             confidence: 0.95,
             cuped,
             bootstrap: None,
+            sequential: None,
         };
         let r = estimate(&e, &c, &s);
         let l = r.revenue_per_user_lift;

@@ -38,6 +38,23 @@ pub fn failed_checks(report: &Report, fail_on: &[FailOn]) -> Vec<String> {
                     r.revenue_per_user_lift.ci_high.is_some_and(|h| h < 0.0)
                 }))
             }
+            FailOn::Imbalance => {
+                let rows: Vec<String> = report
+                    .lift
+                    .iter()
+                    .filter(|r| r.balance.flag)
+                    .map(|r| match &r.segment {
+                        Some(s) => format!("{} ({} days, segment {s})", r.channel, r.window_days),
+                        None => format!("{} ({} days)", r.channel, r.window_days),
+                    })
+                    .collect();
+                if !rows.is_empty() {
+                    failed.push(format!(
+                        "check failed: pre-period imbalance for {}",
+                        rows.join(", ")
+                    ));
+                }
+            }
         }
     }
     failed

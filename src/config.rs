@@ -46,6 +46,23 @@ pub struct Config {
     pub analysis: Analysis,
     /// `[profit]`: present, it turns the profit outcome on.
     pub profit: Option<ProfitTable>,
+    /// `[plan]`: the planned effect each test is powered for.
+    #[serde(default)]
+    pub plan: PlanTable,
+}
+
+/// `[plan]`: the planned relative effect (`mde`, per channel in
+/// `[plan.channels]`) and the target power of each test's status.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanTable {
+    /// Planned relative effect of every channel, like 0.05 for 5%.
+    pub mde: Option<f64>,
+    /// Target power, in (0, 1).
+    pub target_power: Option<f64>,
+    /// Planned relative effect per channel (overrides `mde`).
+    #[serde(default)]
+    pub channels: BTreeMap<String, f64>,
 }
 
 /// `[profit]`: an order's profit when its `cost` cell is empty (or the
@@ -206,6 +223,12 @@ pub struct Analysis {
     pub cap: Option<f64>,
     /// Lower capping quantile, in (0, 0.5).
     pub cap_lower: Option<f64>,
+    /// Read every interval as a confidence sequence.
+    pub sequential: Option<bool>,
+    /// Tuning `N*` of the confidence sequence.
+    pub sequential_tuning: Option<f64>,
+    /// Placebo (A/A) runs per row.
+    pub placebo: Option<usize>,
     /// Reconciliation tolerance.
     pub tolerance: Option<f64>,
     /// Half-life of time-decay attribution, in days.

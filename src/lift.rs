@@ -11,6 +11,7 @@
 //! pre-experiment data* (CUPED); GrowthBook stats engine (delta method).
 
 use crate::stats::describe::BiMoments;
+use crate::stats::sequential::Sequence;
 use crate::stats::welch::{GroupSummary, RelativeInputs, relative, welch};
 use crate::stats::{Estimate, bootstrap, finite, proportion};
 use crate::warning::{Warning, WarningCode};
@@ -42,6 +43,9 @@ pub struct LiftSettings {
     pub cuped: bool,
     /// Percentile bootstrap: (resamples, seed).
     pub bootstrap: Option<(usize, u64)>,
+    /// Read sequentially: every interval a confidence sequence tuned for
+    /// this many users, every p-value always valid.
+    pub sequential: Option<f64>,
 }
 
 /// The contract's `exposed` / `control` object.
@@ -113,8 +117,24 @@ pub struct LiftEstimate {
     pub cuped: Cuped,
     /// Bootstrap interval, when asked for and defined.
     pub bootstrap: Option<Bootstrap>,
+    /// What the plan's power needs of the headline test (fixed horizon).
+    pub headline_test: Option<HeadlineTest>,
     /// Why estimates are null or limited (warning codes with messages).
     pub notes: Vec<Warning>,
+}
+
+/// The headline test's fixed-horizon inputs, for the plan's power and
+/// sample size.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HeadlineTest {
+    /// Standard error of the headline lift (CUPED when applied).
+    pub se: f64,
+    /// The exposed arm's variance of the headline outcome.
+    pub var_exposed: f64,
+    /// The control arm's variance of the headline outcome.
+    pub var_control: f64,
+    /// The control arm's raw mean of `Y`.
+    pub control_mean: f64,
 }
 
 /// What the estimate needs of one arm: the moments of (X, Y), the
@@ -169,8 +189,34 @@ pub fn estimate_stats(e: &ArmStats, c: &ArmStats, settings: &LiftSettings) -> Li
     estimate_inner(e, c, settings).0
 }
 
-/// The estimate, and (θ, pooled mean of X) when CUPED was applied.
+/// The estimate (read sequentially when asked for), and (θ, pooled mean of
+/// X) when CUPED was applied.
 fn estimate_inner(
+    e: &ArmStats,
+    c: &ArmStats,
+    settings: &LiftSettings,
+) -> (LiftEstimate, Option<(f64, f64)>) {
+    let (mut out, adjusted) = estimate_fixed(e, c, settings);
+    if let Some(tuning) = settings.sequential {
+        let n = (e.moments.n + c.moments.n) as f64;
+        let seq = Sequence::new(settings.confidence, n, tuning);
+        for est in [
+            &mut out.revenue_per_user_lift,
+            &mut out.revenue_per_user_lift_raw,
+            &mut out.relative_lift,
+            &mut out.conversion_rate_lift,
+            &mut out.incremental_revenue,
+            &mut out.incremental_conversions,
+        ] {
+            *est = seq.apply(*est);
+        }
+    }
+    (out, adjusted)
+}
+
+/// The fixed-horizon estimate, and (θ, pooled mean of X) when CUPED was
+/// applied.
+fn estimate_fixed(
     e: &ArmStats,
     c: &ArmStats,
     settings: &LiftSettings,
@@ -224,6 +270,7 @@ fn estimate_inner(
         cov_c: 0.0,
     };
     let mut headline = raw;
+    let mut head_var = (ge.var, gc.var);
     let mut rel_inputs = raw_inputs;
     let pooled = me.merge(&mc);
     let mut adjusted: Option<(f64, f64)> = None; // (θ, pooled mean of X)
@@ -250,7 +297,9 @@ fn estimate_inner(
                 },
             }
         };
-        if let Some(cuped) = welch(&adj(&me), &adj(&mc), conf) {
+        let (ae, ac) = (adj(&me), adj(&mc));
+        if let Some(cuped) = welch(&ae, &ac, conf) {
+            head_var = (ae.var, ac.var);
             out.cuped = Cuped {
                 applied: true,
                 theta: finite(theta),
@@ -272,6 +321,12 @@ fn estimate_inner(
         }
     }
     out.revenue_per_user_lift = headline.estimate;
+    out.headline_test = (headline.se > 0.0).then_some(HeadlineTest {
+        se: headline.se,
+        var_exposed: head_var.0,
+        var_control: head_var.1,
+        control_mean: mc.mean_y,
+    });
     out.incremental_revenue = headline.estimate.scaled(ne).without_p();
     match relative(headline.diff, &rel_inputs, headline.df, conf) {
         Some(r) => out.relative_lift = r,
@@ -397,6 +452,7 @@ mod tests {
         confidence: 0.95,
         cuped: true,
         bootstrap: None,
+        sequential: None,
     };
 
     #[test]
@@ -492,6 +548,7 @@ mod reference {
                 confidence: case["confidence"].as_f64().unwrap(),
                 cuped: true,
                 bootstrap: None,
+                sequential: None,
             };
             let r = estimate(
                 &Arm {

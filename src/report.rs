@@ -278,6 +278,60 @@ pub struct SrmCheck {
     pub flag: bool,
 }
 
+/// `balance`: Welch's test of the pre-period revenue `X` (capped when
+/// capping is on), exposed vs control, always fixed-horizon.
+#[derive(Debug, Clone, Copy, Default, Serialize, JsonSchema, PartialEq)]
+pub struct Balance {
+    /// Mean of `X`, exposed minus control.
+    pub difference: Option<f64>,
+    /// Lower bound.
+    pub ci_low: Option<f64>,
+    /// Upper bound.
+    pub ci_high: Option<f64>,
+    /// Two-sided p-value.
+    pub p_value: Option<f64>,
+    /// True when p < 0.001: the arms differed before the test started.
+    pub flag: bool,
+}
+
+/// `status`: where the test stands against its planned effect
+/// (fixed-horizon, also when read sequentially).
+#[derive(Debug, Clone, Copy, Default, Serialize, JsonSchema, PartialEq)]
+pub struct PlanStatus {
+    /// Planned relative effect.
+    pub mde: f64,
+    /// δ = mde × |control mean|: the planned effect per user.
+    pub effect: Option<f64>,
+    /// Power to detect δ with the row's users.
+    pub power: Option<f64>,
+    /// Total users (both arms, at the row's exposed share) to reach the
+    /// target power.
+    pub users_needed: Option<u64>,
+    /// `power ≥ target power`.
+    pub reached: bool,
+    /// Calendar days of further enrollment to reach `users_needed` at the
+    /// channel's enrollment rate (null when reached or unknown).
+    pub days_to_power: Option<u64>,
+}
+
+/// `placebo`: A/A splits of the control arm.
+#[derive(Debug, Clone, Copy, Default, Serialize, JsonSchema, PartialEq)]
+pub struct Placebo {
+    /// Runs.
+    pub runs: usize,
+    /// Runs with p < α.
+    pub false_positives: usize,
+    /// `false_positives / runs`.
+    pub rate: f64,
+    /// Lower bound of the Wilson interval.
+    pub ci_low: f64,
+    /// Upper bound of the Wilson interval.
+    pub ci_high: f64,
+    /// True when `ci_low > α`: the row's intervals are too narrow for its
+    /// data.
+    pub flag: bool,
+}
+
 /// Decision against the hurdle iROAS.
 #[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
 pub struct Decision {
@@ -375,6 +429,14 @@ pub struct LiftRow {
     pub capping: Option<Capping>,
     /// Sample-ratio mismatch.
     pub srm: SrmCheck,
+    /// The pre-period balance: Welch's test of `X`, exposed vs control.
+    pub balance: Balance,
+    /// Power, users needed and days to a decision at the planned effect
+    /// (overall rows with a planned effect; null otherwise).
+    pub status: Option<PlanStatus>,
+    /// Placebo (A/A) runs on the control arm (overall rows, with
+    /// `--placebo`; null otherwise).
+    pub placebo: Option<Placebo>,
     /// Spend attributed to this row (null without spend data).
     pub spend: Option<f64>,
     /// Incremental cost per acquisition.
@@ -716,6 +778,14 @@ pub struct RunSettings {
     pub cap: Option<f64>,
     /// Lower capping quantile (null: no cap from below).
     pub cap_lower: Option<f64>,
+    /// Intervals are confidence sequences, p-values always valid.
+    pub sequential: bool,
+    /// Tuning `N*` of the confidence sequence.
+    pub sequential_tuning: f64,
+    /// The planned effects of the rows' status.
+    pub plan: PlanSettings,
+    /// Placebo (A/A) runs per row (null: none).
+    pub placebo: Option<usize>,
     /// Reconciliation tolerance.
     pub tolerance: f64,
     /// Checks that exit with code 3.
@@ -727,6 +797,25 @@ pub struct RunSettings {
     /// `--as-of` in microseconds, when given.
     #[serde(skip)]
     pub(crate) as_of_micros: Option<Micros>,
+}
+
+/// The planned relative effects (`config.plan`): `mde` for every channel,
+/// `channels` per channel, and the target power.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, JsonSchema)]
+pub struct PlanSettings {
+    /// Planned relative effect of every channel (null: none).
+    pub mde: Option<f64>,
+    /// Planned relative effect per channel (overrides `mde`).
+    pub channels: BTreeMap<String, f64>,
+    /// Target power.
+    pub target_power: f64,
+}
+
+impl PlanSettings {
+    /// The planned effect of `channel`, if any.
+    pub fn mde_for(&self, channel: &str) -> Option<f64> {
+        self.channels.get(channel).copied().or(self.mde)
+    }
 }
 
 /// How an order's profit is computed (`config.profit`): `revenue − cost`
@@ -818,4 +907,6 @@ pub enum FailOn {
     Srm,
     /// A channel's revenue lift (all users) is significantly negative.
     NegativeLift,
+    /// A lift row's arms differ in pre-period revenue.
+    Imbalance,
 }

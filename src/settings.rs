@@ -8,14 +8,17 @@
 //! report's `config`.
 
 use crate::attribution::{Model, Params};
-use crate::cli::{AttributionArgs, ProfitArgs, RunArgs, WorkLimit};
+use crate::cli::{AttributionArgs, ProfitArgs, ReadingArgs, RunArgs, WorkLimit};
 use crate::config::Config;
 use crate::economics::DEFAULT_HURDLE_IROAS;
 use crate::error::Error;
 use crate::io::time;
 use crate::model::{MICROS_PER_SECOND, Micros, Window};
 use crate::reconcile::DEFAULT_TOLERANCE;
-pub use crate::report::{AttributeSettings, ProfitSettings, ReconcileSettings, RunSettings};
+pub use crate::report::{
+    AttributeSettings, PlanSettings, ProfitSettings, ReconcileSettings, RunSettings,
+};
+use crate::stats::sequential::DEFAULT_TUNING;
 use std::path::Path;
 
 /// The config file at `path`, or the defaults without one.
@@ -102,6 +105,7 @@ impl RunSettings {
                 "--bootstrap needs at least 1 resample".to_string(),
             ));
         }
+        let reading = resolve_reading(&a.reading, cfg)?;
         Ok(Self {
             windows,
             confidence,
@@ -122,12 +126,109 @@ impl RunSettings {
             profit: profit.profit,
             cap: profit.cap,
             cap_lower: profit.cap_lower,
+            sequential: reading.sequential,
+            sequential_tuning: reading.sequential_tuning,
+            plan: reading.plan,
+            placebo: reading.placebo,
             tolerance,
             fail_on: a.fail_on.clone(),
             from_aggregates: a.from_aggregates.as_ref().map(|p| p.display().to_string()),
             as_of_micros,
         })
     }
+}
+
+/// Sequential reading, the plan and placebo runs in force (flags over
+/// `[analysis]` and `[plan]` over defaults), checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reading {
+    /// Confidence sequences in place of fixed-horizon intervals.
+    pub sequential: bool,
+    /// Tuning `N*` of the sequence.
+    pub sequential_tuning: f64,
+    /// The planned effects.
+    pub plan: PlanSettings,
+    /// Placebo runs per row.
+    pub placebo: Option<usize>,
+}
+
+/// Default target power of the plan.
+pub const DEFAULT_TARGET_POWER: f64 = 0.8;
+
+/// Checks and merges the reading flags with the config.
+pub fn resolve_reading(a: &ReadingArgs, cfg: &Config) -> Result<Reading, Error> {
+    let sequential = if a.no_sequential {
+        false
+    } else {
+        a.sequential || cfg.analysis.sequential.unwrap_or(false)
+    };
+    let source = |given: bool, flag: &str, key: &str| {
+        if given {
+            format!("--{flag}")
+        } else {
+            format!("uplift.toml {key} =")
+        }
+    };
+    let tuning = a
+        .sequential_tuning
+        .or(cfg.analysis.sequential_tuning)
+        .unwrap_or(DEFAULT_TUNING);
+    if !(tuning >= 1.0 && tuning.is_finite()) {
+        return Err(Error::Usage(format!(
+            "{} {tuning} is out of range (expected a number of users ≥ 1, like 5000)",
+            source(
+                a.sequential_tuning.is_some(),
+                "sequential-tuning",
+                "[analysis] sequential_tuning"
+            )
+        )));
+    }
+    let mde_range = |v: f64| v > 0.0 && v.is_finite();
+    let mde = a.mde.or(cfg.plan.mde);
+    if let Some(m) = mde
+        && !mde_range(m)
+    {
+        return Err(Error::Usage(format!(
+            "{} {m} is out of range (expected a relative effect > 0, like 0.05 for 5%)",
+            source(a.mde.is_some(), "mde", "[plan] mde")
+        )));
+    }
+    if let Some((name, m)) = cfg.plan.channels.iter().find(|(_, m)| !mde_range(**m)) {
+        return Err(Error::Usage(format!(
+            "uplift.toml [plan.channels] {name} = {m} is out of range (expected a relative effect > 0, like 0.05 for 5%)"
+        )));
+    }
+    let target_power = a
+        .target_power
+        .or(cfg.plan.target_power)
+        .unwrap_or(DEFAULT_TARGET_POWER);
+    if !(target_power > 0.0 && target_power < 1.0) {
+        return Err(Error::Usage(format!(
+            "{} {target_power} is out of range (expected a probability between 0 and 1, like 0.8)",
+            source(
+                a.target_power.is_some(),
+                "target-power",
+                "[plan] target_power"
+            )
+        )));
+    }
+    let placebo = a.placebo.or(cfg.analysis.placebo);
+    if placebo == Some(0) {
+        return Err(Error::Usage(format!(
+            "{} 0 is out of range (expected at least 1 run, like 200)",
+            source(a.placebo.is_some(), "placebo", "[analysis] placebo")
+        )));
+    }
+    Ok(Reading {
+        sequential,
+        sequential_tuning: tuning,
+        plan: PlanSettings {
+            mde,
+            channels: cfg.plan.channels.clone(),
+            target_power,
+        },
+        placebo,
+    })
 }
 
 /// The profit outcome and capping in force (flags over `[profit]` and

@@ -71,6 +71,9 @@ pub struct CohortCounts {
     pub exposed_all: u64,
     /// Time of the channel's first and last exposed row.
     pub exposed_span: Option<TimeSpan>,
+    /// Time of the channel's first and last labeled (exposed or control)
+    /// row: its enrollment period.
+    pub labeled_span: Option<TimeSpan>,
 }
 
 /// Both arms of one (channel, window, segment).

@@ -38,6 +38,12 @@ pub enum WarningCode {
     NoSpend,
     /// `--bootstrap` on warehouse aggregates.
     BootstrapUnavailable,
+    /// Lift rows whose arms differ in pre-period revenue.
+    PrePeriodImbalance,
+    /// Lift rows whose placebo runs find too many false positives.
+    PlaceboFalsePositives,
+    /// `--placebo` on warehouse aggregates.
+    PlaceboUnavailable,
     /// Warehouse ties ordered by channel name, not file order.
     WarehouseTieOrder,
     /// Overlapping finance periods.
@@ -64,6 +70,9 @@ impl WarningCode {
             Self::IcacUndefined => "icac_undefined",
             Self::NoSpend => "no_spend",
             Self::BootstrapUnavailable => "bootstrap_unavailable",
+            Self::PrePeriodImbalance => "pre_period_imbalance",
+            Self::PlaceboFalsePositives => "placebo_false_positives",
+            Self::PlaceboUnavailable => "placebo_unavailable",
             Self::WarehouseTieOrder => "warehouse_tie_order",
             Self::FinanceOverlap => "finance_overlap",
             Self::FinanceGap => "finance_gap",

@@ -6,11 +6,12 @@
 //! channel) and their warnings in the order of the summary's cells, so the
 //! same summary always gives the same bytes.
 
+use super::reading;
 use crate::io::time;
 use crate::lift::{self, LiftSettings};
 use crate::model::Micros;
 use crate::report::RunSettings;
-use crate::report::{CapValues, Capping, Excluded, LiftRow, PreCaps, SrmCheck};
+use crate::report::{CapValues, Capping, Excluded, LiftRow, Placebo, PreCaps, SrmCheck};
 use crate::stats::{holm::holm, srm};
 use crate::summary::{CohortCounts, LiftCell, Summary};
 use crate::warning::{Warning, WarningCode};
@@ -22,7 +23,7 @@ pub fn rows(summary: &Summary, s: &RunSettings, warnings: &mut Vec<Warning>) -> 
     use rayon::prelude::*;
     // The estimates side by side (each row's bootstrap has its own seeded
     // stream), then rows and warnings in cell order.
-    let estimates: Vec<(lift::LiftEstimate, Option<lift::ProfitEstimate>)> = summary
+    let estimates: Vec<Estimated> = summary
         .cells
         .par_iter()
         .enumerate()
@@ -43,7 +44,18 @@ pub fn rows(summary: &Summary, s: &RunSettings, warnings: &mut Vec<Warning>) -> 
                 users.as_ref().map(|(e, c)| (e, c)),
                 &settings,
             );
-            (est, profit)
+            let placebo = match (s.placebo, &users) {
+                (Some(runs), Some((_, c))) if cell.segment.is_none() => {
+                    let key = format!("placebo\u{1f}{name}\u{1f}{}", cell.window.days());
+                    reading::placebo(c.y, runs, s.seed ^ fnv(key.as_bytes()), s.confidence)
+                }
+                _ => None,
+            };
+            Estimated {
+                lift: est,
+                profit,
+                placebo,
+            }
         })
         .collect();
     let mut rows = Vec::with_capacity(summary.cells.len());
@@ -66,6 +78,13 @@ pub fn rows(summary: &Summary, s: &RunSettings, warnings: &mut Vec<Warning>) -> 
     finish(rows, warnings)
 }
 
+/// What is estimated of one cell, side by side with the others.
+struct Estimated {
+    lift: lift::LiftEstimate,
+    profit: Option<lift::ProfitEstimate>,
+    placebo: Option<Placebo>,
+}
+
 /// A 64-bit FNV-1a hash, to give each lift row its own bootstrap stream.
 fn fnv(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
@@ -80,6 +99,7 @@ fn lift_settings(s: &RunSettings, channel: &str, segment: Option<&str>, w: u16) 
         confidence: s.confidence,
         cuped: s.cuped,
         bootstrap: s.bootstrap.map(|n| (n, s.seed ^ fnv(key.as_bytes()))),
+        sequential: s.sequential.then_some(s.sequential_tuning),
     }
 }
 
@@ -92,10 +112,26 @@ fn lift_row(
     name: &str,
     cohort: &CohortCounts,
     cell: &LiftCell,
-    (est, profit): (lift::LiftEstimate, Option<lift::ProfitEstimate>),
+    estimated: Estimated,
     s: &RunSettings,
     warnings: &mut Vec<Warning>,
 ) -> LiftRow {
+    let Estimated {
+        lift: est,
+        profit,
+        placebo,
+    } = estimated;
+    let status = match (&cell.segment, s.plan.mde_for(name)) {
+        (None, Some(mde)) => Some(reading::status(
+            est.headline_test.as_ref(),
+            (est.exposed.users, est.control.users),
+            mde,
+            s.confidence,
+            s.plan.target_power,
+            reading::enrollment_rate(cohort),
+        )),
+        _ => None,
+    };
     let est = match &profit {
         Some(p) => est.with_profit(p),
         None => est,
@@ -162,6 +198,9 @@ fn lift_row(
             p_value: p,
             flag: p.is_some_and(|p| p < srm::SRM_P_THRESHOLD),
         },
+        balance: reading::balance(&cell.exposed, &cell.control, s.confidence),
+        status,
+        placebo,
         spend: None,
         icac: None,
         iroas: None,
@@ -179,6 +218,20 @@ fn finish(mut rows: Vec<LiftRow>, warnings: &mut Vec<Warning>) -> Vec<LiftRow> {
         (a.window_days, &a.segment, &a.channel).cmp(&(b.window_days, &b.segment, &b.channel))
     });
     apply_holm(&mut rows);
+    reading::warn_rows(
+        &rows,
+        WarningCode::PrePeriodImbalance,
+        |r| r.balance.flag,
+        "the arms' pre-period revenue differs (Welch p < 0.001), so the split may not be random",
+        warnings,
+    );
+    reading::warn_rows(
+        &rows,
+        WarningCode::PlaceboFalsePositives,
+        |r| r.placebo.is_some_and(|p| p.flag),
+        "placebo (A/A) splits of the control arm find more false positives than the confidence level allows: the intervals are too narrow for these data (try --cap)",
+        warnings,
+    );
     let immature: u64 = rows
         .iter()
         .filter(|r| r.segment.is_none())
@@ -263,6 +316,7 @@ mod tests {
             contaminated,
             exposed_all: 6 + contaminated,
             exposed_span: None,
+            labeled_span: None,
         }
     }
 
@@ -294,6 +348,7 @@ mod tests {
             confidence: 0.95,
             cuped: true,
             bootstrap: None,
+            sequential: None,
         };
         let direct = lift::estimate(&strong.arm(), &base.arm(), &settings);
         let h = &rows[0].revenue_per_user_lift;

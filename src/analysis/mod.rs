@@ -7,6 +7,7 @@
 //! | section | file |
 //! |---|---|
 //! | lift rows, SRM, Holm | [`lift_rows`] (estimates: `crate::lift`) |
+//! | balance, plan status, placebo runs | [`reading`] |
 //! | spend, iCAC, iROAS, decision, attributed CAC | [`economics`] |
 //! | attribution rows, totals, Markov chain | [`attribution`] |
 //! | calibration by experiments | [`calibration`] |
@@ -18,6 +19,7 @@ pub mod calibration;
 pub mod decomposition;
 pub mod economics;
 pub mod lift_rows;
+pub mod reading;
 pub mod reconcile;
 
 use crate::report::RunSettings;
@@ -36,6 +38,12 @@ pub fn analyze(summary: &Summary, s: &RunSettings) -> Sections {
         warnings.push(Warning::new(
             WarningCode::BootstrapUnavailable,
             "--bootstrap resamples users, and user-level rows stay in the warehouse in this mode: no bootstrap interval is reported (run on exported rows for it)",
+        ));
+    }
+    if s.placebo.is_some() && summary.users.is_none() {
+        warnings.push(Warning::new(
+            WarningCode::PlaceboUnavailable,
+            "--placebo splits the control users, and user-level rows stay in the warehouse in this mode: no placebo runs are reported (run on exported rows for them)",
         ));
     }
     let hurdles = economics::Hurdles {

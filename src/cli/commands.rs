@@ -46,7 +46,7 @@ pub struct RunArgs {
     /// Add percentile bootstrap intervals with N resamples.
     #[arg(long, value_name = "N")]
     pub bootstrap: Option<usize>,
-    /// Seed of the bootstrap.
+    /// Seed of the bootstrap and the placebo runs.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// Attribution settings.
@@ -58,6 +58,9 @@ pub struct RunArgs {
     /// Profit outcome and capping.
     #[command(flatten)]
     pub profit: ProfitArgs,
+    /// Sequential reading, the plan and placebo runs.
+    #[command(flatten)]
+    pub reading: ReadingArgs,
     /// Largest |gap_pct| of a finance period still reported as ok [default: 0.01].
     #[arg(long)]
     pub tolerance: Option<f64>,
@@ -99,6 +102,33 @@ pub struct ProfitArgs {
     /// in (0, 0.5), like 0.01.
     #[arg(long, value_name = "Q")]
     pub cap_lower: Option<f64>,
+}
+
+/// Reading a test again every week: sequential intervals, the plan's power
+/// and days to a decision, placebo (A/A) runs (`uplift run`).
+#[derive(Debug, Clone, Default, Args)]
+pub struct ReadingArgs {
+    /// Always-valid intervals and p-values (a confidence sequence), for a
+    /// holdout read again and again.
+    #[arg(long, overrides_with = "no_sequential")]
+    pub sequential: bool,
+    /// Fixed-horizon intervals (the default).
+    #[arg(long, overrides_with = "sequential")]
+    pub no_sequential: bool,
+    /// The users at which the confidence sequence is tightest [default: 5000].
+    #[arg(long, value_name = "N")]
+    pub sequential_tuning: Option<f64>,
+    /// Planned relative effect, like 0.05 for 5%: each row's power, users
+    /// needed and days to a decision.
+    #[arg(long, value_name = "R")]
+    pub mde: Option<f64>,
+    /// Target power of the plan, in (0, 1) [default: 0.8].
+    #[arg(long, value_name = "P")]
+    pub target_power: Option<f64>,
+    /// Placebo (A/A) runs: split each control arm in random halves R times
+    /// (seeded by --seed) and count false positives.
+    #[arg(long, value_name = "R")]
+    pub placebo: Option<usize>,
 }
 
 /// Multi-touch attribution only: no control group needed.

@@ -6,8 +6,8 @@
 pub mod commands;
 
 pub use commands::{
-    AttributeArgs, CompletionsArgs, ManArgs, Metric, PowerArgs, ProfitArgs, ReconcileArgs, RunArgs,
-    SchemaArgs, SimulateArgs, SqlArgs, ValidateArgs,
+    AttributeArgs, CompletionsArgs, ManArgs, Metric, PowerArgs, ProfitArgs, ReadingArgs,
+    ReconcileArgs, RunArgs, SchemaArgs, SimulateArgs, SqlArgs, ValidateArgs,
 };
 
 use crate::attribution::{Horizon, Model};

@@ -2,7 +2,9 @@
 //! (`revenue_per_user_lift.ci_low` → `revenue_per_user_lift_ci_low`).
 
 use crate::error::Error;
-use crate::report::{CapValues, Capping, Decision, Interval, LiftRow, Report, Tested};
+use crate::report::{
+    CapValues, Capping, Decision, Interval, LiftRow, Placebo, PlanStatus, Report, Tested,
+};
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -47,6 +49,8 @@ pub fn render(report: &Report) -> Result<Vec<u8>, Error> {
         template.profit_per_user_lift = Some(Tested::default());
         template.profit_per_user_lift_raw = Some(Tested::default());
         template.incremental_profit = Some(Interval::default());
+        template.status = Some(PlanStatus::default());
+        template.placebo = Some(Placebo::default());
         template.capping = Some(Capping {
             profit: Some(CapValues::default()),
             ..Capping::default()

@@ -18,10 +18,10 @@ use super::{Format, Terminal, render};
 use crate::io::FileInfo;
 use crate::lift::{ArmSummary, Bootstrap, Cuped};
 use crate::report::{
-    AttributionRow, AttributionTotals, CalibrationRow, ChannelAmount, Decision, Decomposition,
-    Excluded, Headline, Interval, LiftRow, MarkovWindow, NamedRemovalEffect, NamedTransition,
-    Reconciliation, ReconciliationPeriod, Report, RowsAndAmount, SCHEMA_VERSION, Settings,
-    SrmCheck, Tested, Tool, Warning, WarningCode,
+    AttributionRow, AttributionTotals, Balance, CalibrationRow, ChannelAmount, Decision,
+    Decomposition, Excluded, Headline, Interval, LiftRow, MarkovWindow, NamedRemovalEffect,
+    NamedTransition, Reconciliation, ReconciliationPeriod, Report, RowsAndAmount, SCHEMA_VERSION,
+    Settings, SrmCheck, Tested, Tool, Warning, WarningCode,
 };
 use std::collections::BTreeMap;
 
@@ -109,6 +109,9 @@ fn lift_row(s: RowSpec) -> LiftRow {
         .to_string(),
     });
     LiftRow {
+        balance: Balance::default(),
+        status: None,
+        placebo: None,
         profit_per_user_lift: None,
         profit_per_user_lift_raw: None,
         incremental_profit: None,
@@ -192,6 +195,9 @@ fn lift() -> Vec<LiftRow> {
     };
     // social, 30 days: one mature control user, so no estimate at all.
     let social_30 = LiftRow {
+        balance: Balance::default(),
+        status: None,
+        placebo: None,
         profit_per_user_lift: None,
         profit_per_user_lift_raw: None,
         incremental_profit: None,

@@ -39,6 +39,7 @@ pub fn counts(cohorts: &[ChannelCohort]) -> Vec<CohortCounts> {
             contaminated: c.contaminated.len() as u64,
             exposed_all: c.exposed_all,
             exposed_span: c.exposed_span,
+            labeled_span: c.labeled_span,
         })
         .collect()
 }
@@ -385,6 +386,7 @@ mod reference {
                 confidence: s["confidence"].as_f64().expect("a level"),
                 cuped: true,
                 bootstrap: None,
+                sequential: None,
             };
             let users = &case["users"];
             let (e, c) = arms(users, None);

@@ -34,6 +34,8 @@ pub struct ChannelCohort {
     pub exposed_all: u64,
     /// Time of the channel's first and last exposed row.
     pub exposed_span: Option<TimeSpan>,
+    /// Time of the channel's first and last labeled (exposed or control) row.
+    pub labeled_span: Option<TimeSpan>,
     /// Rows of the channel, by group: exposed, control, organic.
     pub rows: [u64; 3],
 }
@@ -73,11 +75,21 @@ pub fn build(ex: &Exposures, n_channels: usize) -> Vec<ChannelCohort> {
                             .exposed_span
                             .map_or_else(|| TimeSpan::at(ts), |s| s.with(ts)),
                     );
+                    cohort.labeled_span = Some(
+                        cohort
+                            .labeled_span
+                            .map_or_else(|| TimeSpan::at(ts), |s| s.with(ts)),
+                    );
                 }
                 Group::Control => {
                     s.1 = true;
                     s.3 = s.3.min(ts);
                     cohort.rows[1] += 1;
+                    cohort.labeled_span = Some(
+                        cohort
+                            .labeled_span
+                            .map_or_else(|| TimeSpan::at(ts), |s| s.with(ts)),
+                    );
                 }
                 Group::Organic => {
                     s.2 = true;

@@ -8,9 +8,11 @@
 pub mod bootstrap;
 pub mod describe;
 pub mod holm;
+pub mod placebo;
 pub mod power;
 pub mod prec;
 pub mod proportion;
+pub mod sequential;
 pub mod srm;
 pub mod sum;
 pub mod welch;
@@ -31,6 +33,10 @@ pub struct Estimate {
     /// Two-sided p-value.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub p_value: Option<f64>,
+    /// Standard error of the estimate, when the interval is `estimate ±
+    /// quantile · se` (what a confidence sequence widens).
+    #[serde(skip)]
+    pub se: Option<f64>,
 }
 
 impl Estimate {
@@ -41,7 +47,14 @@ impl Estimate {
             ci_low: finite(estimate - half_width),
             ci_high: finite(estimate + half_width),
             p_value: p_value.and_then(finite),
+            se: None,
         }
+    }
+
+    /// The estimate with its standard error recorded.
+    pub fn with_se(mut self, se: f64) -> Self {
+        self.se = finite(se);
+        self
     }
 
     /// Every number multiplied by `k` (p-value unchanged); a negative `k`
@@ -55,6 +68,7 @@ impl Estimate {
             ci_low: ci_low.and_then(finite),
             ci_high: ci_high.and_then(finite),
             p_value: self.p_value,
+            se: self.se.map(|v| v * k.abs()).and_then(finite),
         }
     }
 

@@ -40,5 +40,36 @@ pub fn two_proportion(x_e: u64, n_e: u64, x_c: u64, n_c: u64, confidence: f64) -
         None
     };
     let z = z_quantile((1.0 + confidence) / 2.0);
-    Some(Estimate::symmetric(d, z * se, p_value))
+    Some(Estimate::symmetric(d, z * se, p_value).with_se(se))
+}
+
+/// The Wilson score interval of `successes` out of `n` at confidence
+/// `confidence`: (rate, low, high); `None` without trials.
+///
+/// # Formula
+/// ```text
+/// p̂ = x/n,  z = Φ⁻¹((1 + conf)/2)
+/// centre = (p̂ + z²/2n) / (1 + z²/n)
+/// half   = z / (1 + z²/n) · sqrt(p̂(1 − p̂)/n + z²/4n²)
+/// ```
+///
+/// # Examples
+/// ```
+/// use uplift::stats::proportion::wilson;
+/// let (rate, lo, hi) = wilson(0, 200, 0.95).unwrap();
+/// assert_eq!((rate, lo), (0.0, 0.0));
+/// assert!((hi - 0.018_845).abs() < 1e-6);
+/// ```
+pub fn wilson(successes: u64, n: u64, confidence: f64) -> Option<(f64, f64, f64)> {
+    if n == 0 {
+        return None;
+    }
+    let (x, n) = (successes as f64, n as f64);
+    let p = x / n;
+    let z = z_quantile((1.0 + confidence) / 2.0);
+    let z2 = z * z;
+    let denom = 1.0 + z2 / n;
+    let centre = (p + z2 / (2.0 * n)) / denom;
+    let half = z / denom * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
+    Some((p, (centre - half).max(0.0), (centre + half).min(1.0)))
 }

@@ -80,7 +80,7 @@ pub fn welch(e: &GroupSummary, c: &GroupSummary, confidence: f64) -> Option<Welc
         diff,
         se,
         df: Some(df),
-        estimate: Estimate::symmetric(diff, q * se, p),
+        estimate: Estimate::symmetric(diff, q * se, p).with_se(se),
     })
 }
 
@@ -146,7 +146,7 @@ pub fn relative(
     match df {
         Some(df) if se_r > 0.0 => {
             let q = t_quantile(df, (1.0 + confidence) / 2.0)?;
-            Some(Estimate::symmetric(r, q * se_r, None))
+            Some(Estimate::symmetric(r, q * se_r, None).with_se(se_r))
         }
         _ => Some(Estimate {
             estimate: finite(r),

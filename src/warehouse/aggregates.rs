@@ -245,6 +245,8 @@ pub struct ChannelRow {
     pub channel: String,
     /// First and last exposed row.
     pub exposed_span: Option<TimeSpan>,
+    /// First and last labeled row (null in aggregates of an older format).
+    pub labeled_span: Option<TimeSpan>,
     /// Users with an exposed row (contaminated included).
     pub exposed_all: u64,
     /// Users with only exposed rows.
@@ -616,7 +618,16 @@ pub fn load(dir: &Path, markov: bool) -> Result<Aggregates, Error> {
             Some(p) => {
                 // N.B. `tie_order` is read even when absent, so that the
                 // aggregates of an older format are named as such below.
-                let (t, info) = read_table(&p, columns, &["tie_order", "negative_costs"])?;
+                let (t, info) = read_table(
+                    &p,
+                    columns,
+                    &[
+                        "tie_order",
+                        "negative_costs",
+                        "first_labeled",
+                        "last_labeled",
+                    ],
+                )?;
                 files.push(AggregateFile { name, info });
                 Ok(Some(t))
             }
@@ -722,6 +733,8 @@ pub fn load(dir: &Path, markov: bool) -> Result<Aggregates, Error> {
             "exposed_users",
             "control_users",
             "contaminated",
+            "first_labeled",
+            "last_labeled",
         ],
         true,
         "",
@@ -729,19 +742,24 @@ pub fn load(dir: &Path, markov: bool) -> Result<Aggregates, Error> {
     let mut channels = Vec::with_capacity(t.rows.len());
     for r in 0..t.rows.len() {
         let cells = &t.rows[r].cells;
-        let span = match (
-            cells[1] != AggregateCell::Null,
-            cells[2] != AggregateCell::Null,
-        ) {
-            (true, true) if t.text(r, 1).is_some() => Some(TimeSpan {
-                first: t.integer(r, 1)?,
-                last: t.integer(r, 2)?,
-            }),
-            _ => None,
+        let span = |a: usize, b: usize| -> Result<Option<TimeSpan>, Error> {
+            Ok(
+                match (
+                    cells[a] != AggregateCell::Null,
+                    cells[b] != AggregateCell::Null,
+                ) {
+                    (true, true) if t.text(r, a).is_some() => Some(TimeSpan {
+                        first: t.integer(r, a)?,
+                        last: t.integer(r, b)?,
+                    }),
+                    _ => None,
+                },
+            )
         };
         channels.push(ChannelRow {
             channel: t.required_text(r, 0)?,
-            exposed_span: span,
+            exposed_span: span(1, 2)?,
+            labeled_span: span(7, 8)?,
             exposed_all: t.count(r, 3)?,
             exposed_users: t.count(r, 4)?,
             control_users: t.count(r, 5)?,

@@ -154,6 +154,7 @@ fn cells(
             contaminated: c.contaminated,
             exposed_all: c.exposed_all,
             exposed_span: c.exposed_span,
+            labeled_span: c.labeled_span,
         });
         if c.exposed_users == 0 && c.control_users == 0 && c.contaminated == 0 {
             continue;

@@ -464,7 +464,7 @@ fn tight(_: &str) -> f64 {
 /// money figure added to the report later must be added here, or the scaling
 /// property fails on it.
 fn is_money(path: &str) -> bool {
-    const MONEY_KEYS: [&str; 18] = [
+    const MONEY_KEYS: [&str; 19] = [
         "revenue",
         "revenue_per_user",
         "spend",
@@ -483,12 +483,16 @@ fn is_money(path: &str) -> bool {
         "attributed_revenue_test",
         "calibrated_revenue",
         "incremental_revenue",
+        // The plan's effect per user (status).
+        "effect",
     ];
-    const MONEY_ESTIMATES: [&str; 4] = [
+    const MONEY_ESTIMATES: [&str; 5] = [
         "revenue_per_user_lift",
         "revenue_per_user_lift_raw",
         "incremental_revenue",
         "bootstrap",
+        // The pre-period balance's difference of means.
+        "balance",
     ];
     if path.starts_with("/config/") {
         return false;
@@ -497,7 +501,8 @@ fn is_money(path: &str) -> bool {
     let key = keys.next().unwrap_or_default();
     let parent = keys.next().unwrap_or_default();
     MONEY_KEYS.contains(&key)
-        || (MONEY_ESTIMATES.contains(&parent) && ["estimate", "ci_low", "ci_high"].contains(&key))
+        || (MONEY_ESTIMATES.contains(&parent)
+            && ["estimate", "difference", "ci_low", "ci_high"].contains(&key))
 }
 
 /// Multiplies every money figure of `v` by `k`.

@@ -45,15 +45,18 @@ pub(super) fn meta(spec: &Spec) -> String {
     )
 }
 
-/// `channels`: per channel, its exposed span and touches, and its users by
-/// arm.
+/// `channels`: per channel, its exposed and labeled spans and touches, and
+/// its users by arm.
 pub(super) const CHANNELS: &str =
     "SELECT e.ch AS channel, e.first_exposed, e.last_exposed, e.touches,
+  e.first_labeled, e.last_labeled,
   COALESCE(l.exposed_all, 0) AS exposed_all, COALESCE(l.exposed_users, 0) AS exposed_users,
   COALESCE(l.control_users, 0) AS control_users, COALESCE(l.contaminated, 0) AS contaminated
 FROM (
   SELECT ch, MIN(CASE WHEN g = 1 THEN t END) AS first_exposed,
-    MAX(CASE WHEN g = 1 THEN t END) AS last_exposed, COUNT(*) AS touches
+    MAX(CASE WHEN g = 1 THEN t END) AS last_exposed, COUNT(*) AS touches,
+    MIN(CASE WHEN g > 0 THEN t END) AS first_labeled,
+    MAX(CASE WHEN g > 0 THEN t END) AS last_labeled
   FROM ex GROUP BY ch
 ) e LEFT JOIN (
   SELECT ch, SUM(he) AS exposed_all,

@@ -14,10 +14,11 @@ use super::facts::{
     ChannelDecision, all_users, decisions, first_seen, first_seen_u16, lift_windows,
 };
 use super::format::{self, count, money, number, p_value, pct, ratio};
+use super::reading;
 use super::sections::{
     days, decision_tiles, flags, flags_cell, markov_section, reconciliation_section, subtitle,
 };
-use super::{capping_line, confidence, has_profit, hurdle, profit_hurdle};
+use super::{capping_line, has_profit, hurdle, profit_hurdle};
 use crate::report::{LiftRow, Report};
 
 /// How many warnings of one code are listed before the rest are counted.
@@ -25,12 +26,13 @@ const SAME_CODE_SHOWN: usize = 2;
 
 /// Builds the terminal's document of `report`.
 pub fn brief(report: &Report) -> Document {
-    let ci = format!("{} CI", format::level(confidence(report)));
+    let ci = reading::ci_label(report);
     let mut sections = Vec::new();
     if !report.lift.is_empty() {
         sections.push(decisions_section(report, &ci));
         sections.push(lift_section(report, &ci));
     }
+    sections.extend(reading::checks_section(report, false));
     if !report.attribution.is_empty() {
         sections.push(attribution_section(report));
     }
@@ -189,6 +191,8 @@ fn decisions_section(report: &Report, ci: &str) -> Section {
             "No spend data (give --spend, or a cost column in the exposures), so no scale / cut decision: each channel's lift at its longest window, significant when its {ci} excludes 0."
         ))]));
     }
+    blocks.extend(reading::plan_block(&decisions));
+    blocks.extend(reading::sequential_note(report));
     Section {
         id: "decision",
         title: "Decisions".to_string(),

@@ -20,6 +20,7 @@ mod facts;
 pub mod format;
 pub mod html;
 pub mod markdown;
+mod reading;
 mod sections;
 pub mod table;
 #[cfg(test)]
@@ -197,6 +198,24 @@ fn settings_line(report: &Report) -> String {
     }
     if let Some(h) = c.hurdle_iroas() {
         parts.push(format!("hurdle iROAS {}", ratio(Some(h))));
+    }
+    if let crate::report::Settings::Run(s) = c {
+        if s.sequential {
+            parts.push(format!(
+                "sequential (tuned for {} users)",
+                format::number(s.sequential_tuning, 0)
+            ));
+        }
+        if let Some(m) = s.plan.mde {
+            parts.push(format!(
+                "planned lift {} at power {}",
+                level(m),
+                level(s.plan.target_power)
+            ));
+        }
+        if let Some(n) = s.placebo {
+            parts.push(format!("placebo {n} runs (seed {})", s.seed));
+        }
     }
     if let Some(t) = c.tolerance() {
         parts.push(format!("tolerance ±{}", pct_dp(Some(t), 2)));

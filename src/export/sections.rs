@@ -12,19 +12,21 @@ use super::document::{
 use super::facts::{
     ChannelDecision, all_users, decisions, first_seen, first_seen_u16, lift_channels, lift_windows,
 };
-use super::format::{self, count, level, money, p_value, pct, pct_dp, pp, ratio};
-use super::{capping_line, confidence, hurdle, lineage_section, profit_hurdle};
+use super::format::{self, count, money, p_value, pct, pct_dp, pp, ratio};
+use super::reading;
+use super::{capping_line, hurdle, lineage_section, profit_hurdle};
 use crate::report::{LiftRow, Report};
 
 /// Builds the neutral document of `report`: decision, lift, economics,
 /// attribution, attribution totals, reconciliation, warnings, lineage (a
 /// section is left out when the report has nothing for it).
 pub fn document(report: &Report) -> Document {
-    let ci = format!("{} CI", level(confidence(report)));
+    let ci = reading::ci_label(report);
     let mut sections = Vec::new();
     if !report.lift.is_empty() {
         sections.push(decision_section(report, &ci));
         sections.push(lift_section(report, &ci));
+        sections.extend(reading::checks_section(report, true));
         sections.push(economics_section(report, &ci));
     }
     if !report.decomposition.is_empty() {
@@ -196,6 +198,8 @@ fn decision_section(report: &Report, ci: &str) -> Section {
         }
         blocks.push(Block::Table(t));
     }
+    blocks.extend(reading::plan_block(&decisions));
+    blocks.extend(reading::sequential_note(report));
     Section {
         id: "decision",
         title: "Decision".to_string(),
@@ -298,7 +302,8 @@ pub(super) fn decision_tiles(report: &Report, decisions: &[ChannelDecision<'_>])
     tiles
 }
 
-/// The row's flags: SRM, contaminated and immature users excluded.
+/// The row's flags: SRM, contaminated and immature users excluded, a
+/// pre-period imbalance, too many placebo false positives.
 pub(super) fn flags(r: &LiftRow) -> String {
     let mut f = Vec::new();
     if r.srm.flag {
@@ -309,6 +314,12 @@ pub(super) fn flags(r: &LiftRow) -> String {
     }
     if r.excluded.immature > 0 {
         f.push(format!("immature {}", count(r.excluded.immature)));
+    }
+    if r.balance.flag {
+        f.push("imbalance".to_string());
+    }
+    if r.placebo.is_some_and(|p| p.flag) {
+        f.push("placebo".to_string());
     }
     f.join(", ")
 }

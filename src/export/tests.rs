@@ -20,8 +20,8 @@ use crate::lift::{ArmSummary, Bootstrap, Cuped};
 use crate::report::{
     AttributionRow, AttributionTotals, Balance, CalibrationRow, ChannelAmount, Decision,
     Decomposition, Excluded, Headline, Interval, LiftRow, MarkovWindow, NamedRemovalEffect,
-    NamedTransition, Reconciliation, ReconciliationPeriod, Report, RowsAndAmount, SCHEMA_VERSION,
-    Settings, SrmCheck, Tested, Tool, Warning, WarningCode,
+    NamedTransition, Placebo, PlanStatus, Reconciliation, ReconciliationPeriod, Report,
+    RowsAndAmount, SCHEMA_VERSION, Settings, SrmCheck, Tested, Tool, Warning, WarningCode,
 };
 use std::collections::BTreeMap;
 
@@ -109,7 +109,14 @@ fn lift_row(s: RowSpec) -> LiftRow {
         .to_string(),
     });
     LiftRow {
-        balance: Balance::default(),
+        // Pre-period revenue per user: the arms within 1 of each other.
+        balance: Balance {
+            difference: Some(0.4),
+            ci_low: Some(-1.1),
+            ci_high: Some(1.9),
+            p_value: Some(0.6),
+            flag: false,
+        },
         status: None,
         placebo: None,
         profit_per_user_lift: None,
@@ -251,6 +258,74 @@ fn lift() -> Vec<LiftRow> {
         p_value: Some(0.0004),
         flag: true,
     };
+    // social's split is off: the arms differed before the test, and A/A
+    // splits of its control arm find 31 of 200 "significant".
+    social_60.balance = Balance {
+        difference: Some(-6.5),
+        ci_low: Some(-9.8),
+        ci_high: Some(-3.2),
+        p_value: Some(0.0001),
+        flag: true,
+    };
+    social_60.placebo = Some(Placebo {
+        runs: 200,
+        false_positives: 31,
+        rate: 0.155,
+        ci_low: 0.111,
+        ci_high: 0.212,
+        flag: true,
+    });
+    social_60.status = Some(PlanStatus {
+        mde: 0.05,
+        effect: Some(2.8),
+        power: Some(0.97),
+        users_needed: Some(610),
+        reached: true,
+        days_to_power: None,
+    });
+    // paid_search is undecided: 12 more days to a 5% lift.
+    let mut paid_search_60 = row(
+        "paid_search",
+        60,
+        arm(2_000, 820, 112_000.0),
+        arm(500, 200, 27_000.0),
+        (3.4, -1.7, 8.5),
+        (0.19, 0.302),
+        15_000.0,
+    );
+    paid_search_60.status = Some(PlanStatus {
+        mde: 0.05,
+        effect: Some(2.7),
+        power: Some(0.41),
+        users_needed: Some(3_400),
+        reached: false,
+        days_to_power: Some(12),
+    });
+    paid_search_60.placebo = Some(Placebo {
+        runs: 200,
+        false_positives: 9,
+        rate: 0.045,
+        ci_low: 0.024,
+        ci_high: 0.083,
+        flag: false,
+    });
+    let mut email_60 = row(
+        "email",
+        60,
+        arm(1_200, 552, 78_000.0),
+        arm(300, 114, 16_500.0),
+        (10.2, 5.0, 15.4),
+        (0.0001, 0.0003),
+        2_500.0,
+    );
+    email_60.status = Some(PlanStatus {
+        mde: 0.05,
+        effect: Some(2.75),
+        power: Some(0.93),
+        users_needed: Some(1_100),
+        reached: true,
+        days_to_power: None,
+    });
     vec![
         row(
             "email",
@@ -281,24 +356,8 @@ fn lift() -> Vec<LiftRow> {
             p: (0.037, 0.037),
             spend: None,
         }),
-        row(
-            "email",
-            60,
-            arm(1_200, 552, 78_000.0),
-            arm(300, 114, 16_500.0),
-            (10.2, 5.0, 15.4),
-            (0.0001, 0.0003),
-            2_500.0,
-        ),
-        row(
-            "paid_search",
-            60,
-            arm(2_000, 820, 112_000.0),
-            arm(500, 200, 27_000.0),
-            (3.4, -1.7, 8.5),
-            (0.19, 0.302),
-            15_000.0,
-        ),
+        email_60,
+        paid_search_60,
         social_60,
         lift_row(RowSpec {
             channel: "email",

@@ -649,3 +649,165 @@ mod reference {
         }
     }
 }
+
+/// Sequential reading end to end against GrowthBook's stats engine
+/// (testdata/reference/growthbook/sequential.json: the inputs and asserted
+/// values of its own tests, and gbstats' unrounded results on more cases).
+/// The arms' counts, means and variances go through the estimate as the
+/// summary of a run would carry them.
+#[cfg(test)]
+mod growthbook_sequential {
+    use super::*;
+    use crate::stats::describe::BiMoments;
+    use crate::stats::prec::close;
+    use serde_json::Value;
+
+    const REL: f64 = 1e-9;
+
+    fn f(v: &Value, key: &str) -> f64 {
+        v[key].as_f64().unwrap_or_else(|| panic!("{key} in {v}"))
+    }
+
+    /// The statistics of one arm from GrowthBook's `arms` entry.
+    fn arm(a: &Value, proportion: bool) -> ArmStats {
+        let n = f(a, "n");
+        let (mean_y, var_y, mean_x, var_x, cov) = if a.get("mean_y").is_some() {
+            (
+                f(a, "mean_y"),
+                f(a, "var_y"),
+                f(a, "mean_x"),
+                f(a, "var_x"),
+                f(a, "cov_xy"),
+            )
+        } else {
+            (f(a, "mean"), f(a, "var"), 0.0, 0.0, 0.0)
+        };
+        ArmStats {
+            moments: BiMoments {
+                n: n as usize,
+                mean_x,
+                mean_y,
+                m2_x: var_x * (n - 1.0),
+                m2_y: var_y * (n - 1.0),
+                c_xy: cov * (n - 1.0),
+            },
+            converters: if proportion {
+                (mean_y * n).round() as u64
+            } else {
+                0
+            },
+            revenue: mean_y * n,
+        }
+    }
+
+    fn check(name: &str, got: Option<f64>, want: &Value) {
+        match (got, want.as_f64()) {
+            (Some(g), Some(w)) => assert!(
+                close(g, w, REL) || (g - w).abs() < 1e-300,
+                "{name}: {g} vs {w}"
+            ),
+            (None, None) => {}
+            _ => panic!("{name}: {got:?} vs {want}"),
+        }
+    }
+
+    #[test]
+    fn sequential_intervals_and_p_values_equal_growthbooks() {
+        let fixture: Value = serde_json::from_str(include_str!(
+            "../testdata/reference/growthbook/sequential.json"
+        ))
+        .expect("the fixture parses");
+        let cases: Vec<&Value> = fixture["growthbook_tests"]
+            .as_array()
+            .into_iter()
+            .chain(fixture["gbstats_cases"].as_array())
+            .flatten()
+            .collect();
+        let mut through_estimate = 0;
+        for case in &cases {
+            let name = case["name"].as_str().expect("a name");
+            let (conf, tuning) = (f(case, "confidence"), f(case, "tuning"));
+            // The kernel on GrowthBook's own estimate and standard error.
+            for kind in ["absolute", "relative", "expected"] {
+                let Some(x) = case.get(kind).filter(|x| x.is_object()) else {
+                    continue;
+                };
+                let seq = crate::stats::sequential::Sequence::new(conf, f(x, "n_total"), tuning);
+                let e = Estimate::symmetric(f(x, "estimate"), 0.0, Some(1.0)).with_se(f(x, "se"));
+                let s = seq.apply(e);
+                check(&format!("{name} {kind} ci_low"), s.ci_low, &x["ci_low"]);
+                check(&format!("{name} {kind} ci_high"), s.ci_high, &x["ci_high"]);
+                check(&format!("{name} {kind} p"), s.p_value, &x["p_value"]);
+            }
+            // The whole estimate, from the arms.
+            let Some(arms) = case.get("arms").filter(|a| a.is_object()) else {
+                continue;
+            };
+            let proportion = case["control"]["type"] == "ProportionStatistic";
+            let (e, c) = (
+                arm(&arms["treatment"], proportion),
+                arm(&arms["control"], proportion),
+            );
+            let settings = LiftSettings {
+                confidence: conf,
+                cuped: true,
+                bootstrap: None,
+                sequential: Some(tuning),
+            };
+            let est = estimate_stats(&e, &c, &settings);
+            let want = |kind: &str| match case.get("difference_type").and_then(Value::as_str) {
+                Some(t) if t == kind => Some(&case["expected"]),
+                Some(_) => None,
+                None => case.get(kind),
+            };
+            if let Some(x) = want("absolute") {
+                let got = if proportion {
+                    est.conversion_rate_lift
+                } else {
+                    est.revenue_per_user_lift
+                };
+                check(&format!("{name} estimate"), got.estimate, &x["estimate"]);
+                check(&format!("{name} se"), got.se, &x["se"]);
+                check(&format!("{name} ci_low"), got.ci_low, &x["ci_low"]);
+                check(&format!("{name} ci_high"), got.ci_high, &x["ci_high"]);
+                check(&format!("{name} p"), got.p_value, &x["p_value"]);
+                through_estimate += 1;
+            }
+            if let Some(x) = want("relative").filter(|_| !proportion) {
+                let got = est.relative_lift;
+                check(
+                    &format!("{name} rel estimate"),
+                    got.estimate,
+                    &x["estimate"],
+                );
+                check(&format!("{name} rel ci_low"), got.ci_low, &x["ci_low"]);
+                check(&format!("{name} rel ci_high"), got.ci_high, &x["ci_high"]);
+                through_estimate += 1;
+            }
+            // GrowthBook's asserted (rounded) values: its tests read the
+            // relative lift (of revenue; uplift reports no relative
+            // conversion-rate lift).
+            if let Some(a) = case
+                .get("asserted")
+                .filter(|a| a.is_object() && !proportion)
+            {
+                let tol = 0.5 * 10f64.powi(-(f(a, "decimals") as i32)) + 1e-12;
+                let got = est.relative_lift;
+                for (key, g) in [
+                    ("estimate", got.estimate),
+                    ("ci_low", got.ci_low),
+                    ("ci_high", got.ci_high),
+                ] {
+                    if let (Some(g), Some(w)) = (g, a[key].as_f64()) {
+                        assert!((g - w).abs() <= tol, "{name} asserted {key}: {g} vs {w}");
+                    }
+                }
+            }
+        }
+        assert!(cases.len() >= 20, "{} cases", cases.len());
+        assert!(
+            through_estimate >= 20,
+            "{through_estimate} through the estimate"
+        );
+    }
+}

@@ -178,4 +178,129 @@ mod tests {
         assert!(big.reached);
         assert_eq!(big.days_to_power, None);
     }
+
+    /// Balance, plan status and the placebo's Wilson interval against the
+    /// SciPy / statsmodels reference (testdata/reference/weekly.json).
+    mod reference {
+        use super::*;
+        use crate::lift::Arm;
+        use crate::stats::prec::close;
+        use serde_json::Value;
+
+        const REL: f64 = 1e-9;
+
+        fn fixture() -> Value {
+            serde_json::from_str(include_str!("../../testdata/reference/weekly.json"))
+                .expect("the fixture parses")
+        }
+
+        fn f(v: &Value, key: &str) -> f64 {
+            v[key].as_f64().unwrap_or_else(|| panic!("{key} in {v}"))
+        }
+
+        fn check(name: &str, got: Option<f64>, want: &Value) {
+            match (got, want.as_f64()) {
+                (Some(g), Some(w)) => assert!(close(g, w, REL), "{name}: {g} vs {w}"),
+                (None, None) => {}
+                _ => panic!("{name}: {got:?} vs {want}"),
+            }
+        }
+
+        fn stats(x: &Value) -> ArmStats {
+            let x: Vec<f64> = x
+                .as_array()
+                .expect("values")
+                .iter()
+                .map(|v| v.as_f64().expect("a number"))
+                .collect();
+            let y = vec![0.0; x.len()];
+            let converted = vec![false; x.len()];
+            ArmStats::of(&Arm {
+                x: &x,
+                y: &y,
+                converted: &converted,
+            })
+        }
+
+        #[test]
+        fn balance_is_scipys_welch_test_of_the_pre_period() {
+            let cases = fixture()["balance"].as_array().expect("cases").clone();
+            assert!(cases.len() >= 8);
+            for case in &cases {
+                let name = case["name"].as_str().expect("a name");
+                let x = &case["expected"];
+                let (e, c) = (stats(&case["x_e"]), stats(&case["x_c"]));
+                for ci in x["intervals"].as_array().into_iter().flatten() {
+                    let b = balance(&e, &c, f(ci, "confidence"));
+                    check(
+                        &format!("{name} difference"),
+                        b.difference,
+                        &x["difference"],
+                    );
+                    check(&format!("{name} p"), b.p_value, &x["p_value"]);
+                    check(&format!("{name} ci_low"), b.ci_low, &ci["ci_low"]);
+                    check(&format!("{name} ci_high"), b.ci_high, &ci["ci_high"]);
+                    assert_eq!(Some(b.flag), x["flag"].as_bool(), "{name}");
+                }
+                if x["intervals"].as_array().is_none_or(Vec::is_empty) {
+                    let b = balance(&e, &c, 0.95);
+                    check(&format!("{name} p"), b.p_value, &x["p_value"]);
+                    assert!(!b.flag, "{name}");
+                }
+            }
+        }
+
+        #[test]
+        fn the_plan_is_the_reference_power_and_sample_size() {
+            for case in fixture()["plan"].as_array().expect("cases") {
+                let name = case["name"].as_str().expect("a name");
+                let x = &case["expected"];
+                let test = HeadlineTest {
+                    se: f(case, "se"),
+                    var_exposed: f(case, "var_e"),
+                    var_control: f(case, "var_c"),
+                    control_mean: f(case, "mean_c"),
+                };
+                let s = status(
+                    Some(&test),
+                    (f(case, "n_e") as u64, f(case, "n_c") as u64),
+                    f(case, "mde"),
+                    f(case, "confidence"),
+                    f(case, "target_power"),
+                    Some(f(case, "labeled_users") / f(case, "labeled_days")),
+                );
+                check(&format!("{name} effect"), s.effect, &x["effect"]);
+                check(&format!("{name} power"), s.power, &x["power"]);
+                assert_eq!(s.users_needed, x["users_needed"].as_u64(), "{name}");
+                assert_eq!(Some(s.reached), x["reached"].as_bool(), "{name}");
+                assert_eq!(s.days_to_power, x["days_to_power"].as_u64(), "{name}");
+            }
+        }
+
+        #[test]
+        fn the_placebo_interval_is_statsmodels_wilson_interval() {
+            for case in fixture()["wilson"].as_array().expect("cases") {
+                let name = case["name"].as_str().expect("a name");
+                let x = &case["expected"];
+                let (rate, lo, hi) = proportion::wilson(
+                    f(case, "false_positives") as u64,
+                    f(case, "runs") as u64,
+                    f(case, "confidence"),
+                )
+                .expect("an interval");
+                // statsmodels leaves 1e-18 where the bound is 0.
+                for (what, g, w) in [
+                    ("rate", rate, f(x, "rate")),
+                    ("ci_low", lo, f(x, "ci_low")),
+                    ("ci_high", hi, f(x, "ci_high")),
+                ] {
+                    assert!(
+                        close(g, w, REL) || (g - w).abs() < 1e-15,
+                        "{name} {what}: {g} vs {w}"
+                    );
+                }
+                assert_eq!(Some(lo > f(x, "alpha")), x["flag"].as_bool(), "{name}");
+            }
+        }
+    }
 }

@@ -111,4 +111,36 @@ mod tests {
         };
         assert_eq!(s.apply(e), e);
     }
+
+    /// The kernel against the mpmath reference (testdata/reference/weekly.json).
+    #[test]
+    fn the_sequence_equals_the_reference() {
+        use crate::stats::prec::close;
+        let fixture: serde_json::Value =
+            serde_json::from_str(include_str!("../../testdata/reference/weekly.json"))
+                .expect("the fixture parses");
+        let cases = fixture["sequential"].as_array().expect("cases");
+        assert!(cases.len() >= 10);
+        for case in cases {
+            let f = |k: &str| case[k].as_f64().expect("a number");
+            let x = &case["expected"];
+            let s = Sequence::new(f("confidence"), f("n_total"), f("tuning"));
+            let name = case["name"].as_str().expect("a name");
+            let e = s.apply(Estimate::symmetric(f("estimate"), 0.0, Some(1.0)).with_se(f("se")));
+            for (what, got) in [
+                ("rho", Some(s.rho)),
+                ("half_width", Some(s.half_width(f("se")))),
+                ("ci_low", e.ci_low),
+                ("ci_high", e.ci_high),
+                ("p_value", e.p_value),
+            ] {
+                let want = x[what].as_f64().expect("a number");
+                let got = got.expect("a number");
+                assert!(
+                    close(got, want, 1e-12) || (got - want).abs() < 1e-15,
+                    "{name} {what}: {got} vs {want}"
+                );
+            }
+        }
+    }
 }

@@ -293,9 +293,12 @@ fn duckdb_aggregates_give_the_in_process_report() {
             .arg(tmp.path().join("sql"))
             .arg(&agg),
     );
+    // Reading flags shape no aggregate: the same SQL serves them.
+    let mut flags = params.to_vec();
+    flags.extend(["--sequential", "--mde", "0.05"]);
     let n = compare(
-        &in_process(&windows, &params),
-        &from_aggregates(&agg, &windows, &params),
+        &in_process(&windows, &flags),
+        &from_aggregates(&agg, &windows, &flags),
     );
     assert!(n > 3000, "only {n} numbers compared");
 }
@@ -353,6 +356,34 @@ fn the_committed_duckdb_aggregates_give_the_in_process_report() {
     );
 }
 
+/// Sequential intervals, the plan's status (with the enrollment rate from
+/// the channels' labeled spans) and the balance come out of the aggregates
+/// as in process.
+#[test]
+fn the_weekly_reading_from_aggregates_equals_the_in_process_one() {
+    let dir = root().join("testdata/warehouse");
+    let reading = [
+        "--sequential",
+        "--sequential-tuning",
+        "2000",
+        "--mde",
+        "0.05",
+        "--target-power",
+        "0.9",
+    ];
+    let warehouse = from_aggregates(&dir, &["30"], &reading);
+    let n = compare(&in_process(&["30"], &reading), &warehouse);
+    assert!(n > 1500, "only {n} numbers compared");
+    let rows = warehouse["lift"].as_array().unwrap();
+    assert!(
+        rows.iter()
+            .filter(|r| r["segment"].is_null())
+            .all(|r| r["status"]["days_to_power"].as_u64().is_some_and(|d| d > 0)),
+        "every channel has days to power"
+    );
+    assert!(rows.iter().all(|r| r["balance"]["p_value"].is_number()));
+}
+
 #[test]
 fn every_format_renders_from_aggregates() {
     for (format, mark) in [
@@ -381,16 +412,16 @@ fn every_format_renders_from_aggregates() {
 }
 
 #[test]
-fn the_bootstrap_is_left_out_with_a_warning() {
+fn the_bootstrap_and_placebo_runs_are_left_out_with_a_warning() {
     let dir = root().join("testdata/warehouse");
-    let r = from_aggregates(&dir, &["30"], &["--bootstrap", "200", "--seed", "1"]);
-    assert!(
-        r["lift"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|row| row.get("bootstrap").is_none_or(Value::is_null))
+    let r = from_aggregates(
+        &dir,
+        &["30"],
+        &["--bootstrap", "200", "--placebo", "50", "--seed", "1"],
     );
+    assert!(r["lift"].as_array().unwrap().iter().all(|row| {
+        row.get("bootstrap").is_none_or(Value::is_null) && row["placebo"].is_null()
+    }));
     let codes: Vec<&str> = r["warnings"]
         .as_array()
         .unwrap()
@@ -398,6 +429,7 @@ fn the_bootstrap_is_left_out_with_a_warning() {
         .filter_map(|w| w["code"].as_str())
         .collect();
     assert!(codes.contains(&"bootstrap_unavailable"), "{codes:?}");
+    assert!(codes.contains(&"placebo_unavailable"), "{codes:?}");
 }
 
 #[test]

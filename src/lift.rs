@@ -811,3 +811,116 @@ mod growthbook_sequential {
         );
     }
 }
+
+/// Peeking, simulated: A/A tests read every week for 8 weeks. A fixed-horizon
+/// 95% interval read at every look calls a false win far more often than 5%
+/// of the time; the confidence sequence stays at or below 5%. Slow in a
+/// debug build: `cargo test --release --lib peeking -- --ignored --nocapture`
+/// (the README quotes its figures).
+#[cfg(test)]
+mod peeking {
+    use super::*;
+    use crate::stats::describe::BiMoments;
+    use rand::Rng;
+    use rand_distr::{Distribution, LogNormal};
+
+    /// Tests simulated, looks per test, users per arm and week.
+    const TESTS: usize = 2_000;
+    const LOOKS: usize = 8;
+    const WEEKLY: usize = 1_000;
+
+    /// One arm's users of one week: 10% convert, revenue log-normal
+    /// (median 20, heavy right tail), pre-period revenue correlated.
+    fn week(rng: &mut ChaCha8Rng) -> BiMoments {
+        let amount = LogNormal::new(3.0, 1.0).expect("a distribution");
+        let (mut x, mut y) = (Vec::with_capacity(WEEKLY), Vec::with_capacity(WEEKLY));
+        for _ in 0..WEEKLY {
+            let habit: f64 = rng.random();
+            let buy = |rng: &mut ChaCha8Rng| {
+                if rng.random::<f64>() < 0.05 + 0.1 * habit {
+                    amount.sample(rng)
+                } else {
+                    0.0
+                }
+            };
+            x.push(buy(rng));
+            y.push(buy(rng));
+        }
+        BiMoments::from_slices(&x, &y)
+    }
+
+    fn stats(m: BiMoments) -> ArmStats {
+        ArmStats {
+            moments: m,
+            converters: 0,
+            revenue: m.mean_y * m.n as f64,
+        }
+    }
+
+    /// Whether one test was called at any look: fixed-horizon, sequential,
+    /// and fixed-horizon by each look.
+    type Called = (bool, bool, [bool; LOOKS]);
+
+    /// Share of tests with a "significant" headline at any of the looks.
+    fn false_positive_rates() -> (f64, f64, [f64; LOOKS]) {
+        use rayon::prelude::*;
+        let per_test: Vec<Called> = (0..TESTS)
+            .into_par_iter()
+            .map(|t| {
+                let mut rng = ChaCha8Rng::seed_from_u64(7);
+                rng.set_stream(t as u64);
+                let (mut e, mut c) = (BiMoments::default(), BiMoments::default());
+                let (mut fixed, mut seq) = (false, false);
+                let mut fixed_at = [false; LOOKS];
+                for at in &mut fixed_at {
+                    e = e.merge(&week(&mut rng));
+                    c = c.merge(&week(&mut rng));
+                    let (se, sc) = (stats(e), stats(c));
+                    let mut s = LiftSettings {
+                        confidence: 0.95,
+                        cuped: true,
+                        bootstrap: None,
+                        sequential: None,
+                    };
+                    let p = estimate_stats(&se, &sc, &s).revenue_per_user_lift.p_value;
+                    let hit = p.is_some_and(|p| p < 0.05);
+                    fixed |= hit;
+                    *at = fixed;
+                    s.sequential = Some(crate::stats::sequential::DEFAULT_TUNING);
+                    let p = estimate_stats(&se, &sc, &s).revenue_per_user_lift.p_value;
+                    seq |= p.is_some_and(|p| p < 0.05);
+                }
+                (fixed, seq, fixed_at)
+            })
+            .collect();
+        let share = |f: &dyn Fn(&Called) -> bool| {
+            per_test.iter().filter(|t| f(t)).count() as f64 / TESTS as f64
+        };
+        let mut by_look = [0.0; LOOKS];
+        for (k, v) in by_look.iter_mut().enumerate() {
+            *v = share(&|t| t.2[k]);
+        }
+        (share(&|t| t.0), share(&|t| t.1), by_look)
+    }
+
+    #[test]
+    #[ignore = "2,000 simulated tests: run in release"]
+    fn over_eight_weekly_looks_only_the_sequential_reading_keeps_false_positives_at_alpha() {
+        let (fixed, sequential, by_look) = false_positive_rates();
+        println!("A/A tests: {TESTS}, looks: {LOOKS} weekly, users per arm and week: {WEEKLY}");
+        println!("fixed-horizon 95% CI, any look: {:.1}%", fixed * 100.0);
+        println!("confidence sequence, any look:  {:.1}%", sequential * 100.0);
+        let cumulative: Vec<String> = by_look
+            .iter()
+            .map(|v| format!("{:.1}%", v * 100.0))
+            .collect();
+        println!(
+            "fixed-horizon, by look 1..{LOOKS}: {}",
+            cumulative.join(", ")
+        );
+        // 2,000 tests: the standard error of a 5% rate is 0.5 points.
+        assert!(sequential <= 0.05 + 0.01, "sequential {sequential}");
+        assert!(fixed > 0.10, "fixed {fixed}");
+        assert!((by_look[0] - 0.05).abs() < 0.015, "one look {}", by_look[0]);
+    }
+}

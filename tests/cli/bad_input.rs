@@ -692,3 +692,57 @@ fn profit_and_capping_flags_out_of_range_name_the_flag_and_value() {
         assert!(stderr.contains(wanted), "{toml}: {stderr}");
     }
 }
+
+#[test]
+fn reading_flags_out_of_range_name_the_flag_and_value() {
+    let refused = |extra: &[&str]| {
+        let tiny = [
+            "run",
+            "--exposures",
+            "testdata/tiny/exposures.csv",
+            "--revenue",
+            "testdata/tiny/revenue.csv",
+        ];
+        let out = uplift().args([&tiny[..], extra].concat()).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{extra:?}");
+        assert!(out.stdout.is_empty(), "{extra:?}: a report was written");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    for (flag, value, wanted) in [
+        ("--mde", "0", "--mde 0 is out of range"),
+        ("--mde", "-0.05", "--mde -0.05 is out of range"),
+        ("--target-power", "1", "--target-power 1 is out of range"),
+        ("--target-power", "0", "--target-power 0 is out of range"),
+        ("--placebo", "0", "--placebo 0 is out of range"),
+        (
+            "--sequential-tuning",
+            "0",
+            "--sequential-tuning 0 is out of range",
+        ),
+    ] {
+        let stderr = refused(&[&format!("{flag}={value}")]);
+        assert!(stderr.contains(wanted), "{flag} {value}: {stderr}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("uplift.toml");
+    for (toml, wanted) in [
+        ("[plan]\nmde = 0.0\n", "[plan] mde = 0 is out of range"),
+        (
+            "[plan.channels]\nemail = -1.0\n",
+            "[plan.channels] email = -1 is out of range",
+        ),
+        (
+            "[plan]\ntarget_power = 1.5\n",
+            "[plan] target_power = 1.5 is out of range",
+        ),
+        (
+            "[analysis]\nsequential_tuning = -3.0\n",
+            "[analysis] sequential_tuning = -3 is out of range",
+        ),
+        ("[plan]\npower = 0.8\n", "unknown field `power`"),
+    ] {
+        std::fs::write(&cfg, toml).unwrap();
+        let stderr = refused(&["--config", cfg.to_str().unwrap()]);
+        assert!(stderr.contains(wanted), "{toml}: {stderr}");
+    }
+}

@@ -15,6 +15,7 @@ mod mutations;
 mod power;
 mod progress;
 mod properties;
+mod reading;
 mod reconcile;
 mod run;
 mod schema;

@@ -6,8 +6,8 @@
 pub mod commands;
 
 pub use commands::{
-    AttributeArgs, CompletionsArgs, ManArgs, Metric, PowerArgs, ProfitArgs, ReconcileArgs, RunArgs,
-    SchemaArgs, SimulateArgs, SqlArgs, ValidateArgs,
+    AttributeArgs, CompletionsArgs, DiffArgs, ManArgs, Metric, PowerArgs, ProfitArgs,
+    ReconcileArgs, RunArgs, SchemaArgs, SimulateArgs, SqlArgs, ValidateArgs,
 };
 
 use crate::attribution::{Horizon, Model};
@@ -51,6 +51,17 @@ pub enum Command {
     Power(PowerArgs),
     /// The SQL that computes the report's aggregates inside a warehouse.
     Sql(SqlArgs),
+    /// What changed between two JSON reports (last week's and this week's).
+    ///
+    /// Matches lift rows on (channel, segment, window) and attribution rows
+    /// on (window, model, channel), and reports the verdicts that changed,
+    /// each headline estimate old and new with the change and whether it
+    /// left the old interval, attribution shares that moved (in percentage
+    /// points), reconciliation periods whose status changed, warning codes
+    /// added and removed, inputs whose SHA-256 changed and settings that
+    /// differ. Both files must be JSON reports of `uplift run`, `attribute`
+    /// or `reconcile` (`--format json`); anything else exits with code 2.
+    Diff(DiffArgs),
     /// The JSON Schema (draft 2020-12) of the JSON report.
     ///
     /// Describes what `uplift run`, `attribute` and `reconcile` write with

@@ -311,12 +311,15 @@ pub struct SqlArgs {
 /// `uplift schema`: where to write the schema.
 #[derive(Debug, Clone, Args)]
 #[command(
-    after_long_help = "Examples:\n  uplift schema --output report.schema.json\n  check-jsonschema --schemafile report.schema.json report.json"
+    after_long_help = "Examples:\n  uplift schema --output report.schema.json\n  check-jsonschema --schemafile report.schema.json report.json\n  uplift schema --diff --output diff.schema.json"
 )]
 pub struct SchemaArgs {
     /// Write the schema to FILE (atomically) instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// The schema of `uplift diff --format json` instead of the report's.
+    #[arg(long)]
+    pub diff: bool,
 }
 
 /// Shell completions for uplift, printed to standard output.

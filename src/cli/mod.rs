@@ -67,7 +67,8 @@ pub enum Command {
     /// Describes what `uplift run`, `attribute` and `reconcile` write with
     /// `--format json`, generated from the report's own types, so that
     /// another tool can validate a report before it trusts it. The source
-    /// tree holds the same schema as docs/report.schema.json.
+    /// tree holds the same schema as docs/report.schema.json. `--diff`
+    /// prints the schema of `uplift diff`'s JSON (docs/diff.schema.json).
     Schema(SchemaArgs),
     /// Shell completions (bash, zsh, fish, powershell, elvish).
     Completions(CompletionsArgs),

@@ -204,6 +204,19 @@ pub struct Snapshot {
     pub report: ReportView,
 }
 
+/// The JSON Schema (draft 2020-12) of [`DiffReport`] as `uplift diff
+/// --format json` writes it (`uplift schema --diff`), tidied as the
+/// report's schema is.
+pub fn json_schema() -> Value {
+    crate::report::schema_of::<DiffReport>(
+        &format!("urn:uplift:diff:{}", crate::report::SCHEMA_VERSION),
+        &format!(
+            "uplift diff of two reports of schema_version {}",
+            crate::report::SCHEMA_VERSION
+        ),
+    )
+}
+
 /// Compares `old` with `new`; `failed` holds the checks of `checks` that
 /// hold, in the order of [`DiffCheck`].
 pub fn compare(old: &Snapshot, new: &Snapshot, checks: &[DiffCheck]) -> DiffReport {

@@ -572,4 +572,75 @@ mod tests {
         no_tool.as_object_mut().unwrap().remove("tool");
         assert!(message(&no_tool).contains("not an uplift report: no tool ("));
     }
+
+    /// Every pointer into `v` (objects' fields and arrays' items), the root
+    /// left out.
+    fn pointers(v: &Value, at: String, out: &mut Vec<String>) {
+        let children: Vec<(String, &Value)> = match v {
+            Value::Object(m) => m.iter().map(|(k, c)| (k.clone(), c)).collect(),
+            Value::Array(a) => a
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (i.to_string(), c))
+                .collect(),
+            _ => Vec::new(),
+        };
+        for (k, c) in children {
+            let p = format!("{at}/{k}");
+            out.push(p.clone());
+            pointers(c, p, out);
+        }
+    }
+
+    #[test]
+    fn any_field_of_any_type_is_read_or_refused_naming_the_file_never_a_panic() {
+        let full = json!({
+            "schema_version": 1,
+            "tool": {"name": "uplift", "version": "0.1.0"},
+            "as_of": "2026-06-30T23:59:59Z",
+            "inputs": {"revenue": {"path": "r.csv", "sha256": "ab"}},
+            "config": {"windows": [30], "confidence": 0.95},
+            "lift": [{
+                "channel": "email", "segment": "new", "window_days": 30,
+                "revenue_per_user_lift": {"estimate": 1.0, "ci_low": 0.0, "ci_high": 2.0},
+                "decision": {"verdict": "scale"},
+                "balance": {"flag": false}
+            }],
+            "attribution": [{"window_days": 30, "model": "markov", "channel": "email", "share": 1.0}],
+            "reconciliation": {"periods": [
+                {"period_start": "2026-01-01", "period_end": "2026-01-31", "status": "ok"}
+            ]},
+            "warnings": [{"code": "refunds", "message": "m"}]
+        });
+        assert!(read("f.json", full.to_string().as_bytes()).is_ok());
+        let mut all = Vec::new();
+        pointers(&full, String::new(), &mut all);
+        let values = [
+            json!(null),
+            json!(true),
+            json!(0),
+            json!(-1),
+            json!(1.5),
+            json!(70000),
+            json!(1e300),
+            json!("x"),
+            json!([]),
+            json!([null]),
+            json!({}),
+        ];
+        for p in &all {
+            for v in &values {
+                let changed = with(full.clone(), p, v.clone());
+                if let Err(e) = read("f.json", changed.to_string().as_bytes()) {
+                    assert!(e.to_string().starts_with("f.json: "), "{p} = {v}: {e}");
+                    assert_eq!(e.exit_code(), 2);
+                }
+            }
+        }
+        for cut in 0..full.to_string().len() {
+            let text = full.to_string();
+            let e = read("f.json", &text.as_bytes()[..cut]).unwrap_err();
+            assert!(e.to_string().starts_with("f.json"), "{e}");
+        }
+    }
 }

@@ -14,6 +14,7 @@ pub fn run(cli: Cli) -> Result<Outcome, Error> {
         Command::Simulate(a) => cmd::simulate::run(&a),
         Command::Power(a) => cmd::power::run(&a),
         Command::Sql(a) => cmd::sql::run(&a),
+        Command::Diff(a) => cmd::diff::run(&a),
         Command::Schema(a) => cmd::schema::run(&a),
         Command::Completions(a) => cmd::completions::run(&a),
         Command::Man(a) => cmd::man::run(&a),

@@ -16,6 +16,7 @@ pub mod checks;
 pub mod cli;
 pub mod cmd;
 pub mod config;
+pub mod diff;
 pub mod economics;
 pub mod error;
 pub mod export;

@@ -69,19 +69,25 @@ pub struct Report {
 /// `maximum`); so are `default`s, which describe reading a config file, not
 /// a report; and doc comments' line breaks within a paragraph become spaces.
 pub fn json_schema() -> serde_json::Value {
+    schema_of::<Report>(
+        &format!("urn:uplift:report:{SCHEMA_VERSION}"),
+        &format!("uplift report, schema_version {SCHEMA_VERSION}"),
+    )
+}
+
+/// The JSON Schema (draft 2020-12) of `T` as it serializes, tidied as
+/// [`json_schema`] says, with its `$id` and `title`.
+pub fn schema_of<T: JsonSchema>(id: &str, title: &str) -> serde_json::Value {
     let root = schemars::generate::SchemaSettings::draft2020_12()
         .for_serialize()
         .with_transform(schemars::transform::RecursiveTransform(tidy))
         .into_generator()
-        .into_root_schema_for::<Report>();
+        .into_root_schema_for::<T>();
     let mut out = serde_json::Map::new();
     let mut put = |k: &str, v: serde_json::Value| out.insert(k.to_string(), v);
     put("$schema", root.get("$schema").cloned().unwrap_or_default());
-    put("$id", format!("urn:uplift:report:{SCHEMA_VERSION}").into());
-    put(
-        "title",
-        format!("uplift report, schema_version {SCHEMA_VERSION}").into(),
-    );
+    put("$id", id.into());
+    put("title", title.into());
     put(
         "description",
         root.get("description").cloned().unwrap_or_default(),

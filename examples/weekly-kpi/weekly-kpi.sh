@@ -4,6 +4,7 @@
 # fails the job, after every report has been written.
 #
 #   DATA=exports/2026-w47 OUT=reports/2026-w47 bash weekly-kpi.sh
+#   … PREVIOUS=reports/2026-w46/report.json bash weekly-kpi.sh   (adds diff.md)
 set -euo pipefail
 DATA="${DATA:?set DATA to the directory of the exports}"
 OUT="${OUT:-reports}"
@@ -22,5 +23,12 @@ for format in markdown html json calibration; do
   "$UPLIFT" run "${inputs[@]}" --format "$format" --output "$OUT/report.$ext" \
     --fail-on reconciliation || status=$?
 done
+# With PREVIOUS set to last week's report.json: what changed since, as
+# Markdown for the same mail or comment; a changed verdict or a period turned
+# to mismatch fails the job too.
+if [ -n "${PREVIOUS:-}" ]; then
+  "$UPLIFT" diff "$PREVIOUS" "$OUT/report.json" --format markdown \
+    --output "$OUT/diff.md" --fail-on decision-change,reconciliation || status=$?
+fi
 echo "reports in $OUT (exit $status)"
 exit "$status"

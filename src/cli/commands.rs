@@ -5,7 +5,9 @@
 
 use super::{AttributionArgs, InputArgs, OutputArgs};
 use crate::checks::FailOn;
+use crate::diff::DiffCheck;
 use crate::export::Format;
+use crate::export::diff::DiffFormat;
 use crate::warehouse::sql::{Dialect, OptionalColumn};
 use clap::{Args, ValueEnum};
 use serde::Serialize;
@@ -339,12 +341,15 @@ pub struct SqlArgs {
 /// `uplift schema`: where to write the schema.
 #[derive(Debug, Clone, Args)]
 #[command(
-    after_long_help = "Examples:\n  uplift schema --output report.schema.json\n  check-jsonschema --schemafile report.schema.json report.json"
+    after_long_help = "Examples:\n  uplift schema --output report.schema.json\n  check-jsonschema --schemafile report.schema.json report.json\n  uplift schema --diff --output diff.schema.json"
 )]
 pub struct SchemaArgs {
     /// Write the schema to FILE (atomically) instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// The schema of `uplift diff --format json` instead of the report's.
+    #[arg(long)]
+    pub diff: bool,
 }
 
 /// Shell completions for uplift, printed to standard output.
@@ -377,4 +382,28 @@ pub struct ManArgs {
     /// Write every page into DIR instead of printing one.
     #[arg(long, value_name = "DIR", conflicts_with = "command")]
     pub out_dir: Option<PathBuf>,
+}
+
+/// `uplift diff`: the two reports, and how to write what changed.
+#[derive(Debug, Clone, Args)]
+#[command(
+    after_long_help = "Examples:\n  uplift diff last-week.json this-week.json\n  uplift diff last-week.json this-week.json --format markdown -o diff.md\n  uplift diff last-week.json this-week.json --format json --fail-on decision-change,reconciliation"
+)]
+pub struct DiffArgs {
+    /// The old report (`uplift run --format json`).
+    #[arg(value_name = "OLD.json")]
+    pub old: PathBuf,
+    /// The new report.
+    #[arg(value_name = "NEW.json")]
+    pub new: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Table)]
+    pub format: DiffFormat,
+    /// Write the comparison to FILE (atomically) instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit with code 3 when one of these changes is found (the comparison
+    /// is still written).
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "CHECK")]
+    pub fail_on: Vec<DiffCheck>,
 }

@@ -6,7 +6,7 @@
 pub mod commands;
 
 pub use commands::{
-    AttributeArgs, CompletionsArgs, ManArgs, Metric, PowerArgs, ProfitArgs, ReadingArgs,
+    AttributeArgs, CompletionsArgs, DiffArgs, ManArgs, Metric, PowerArgs, ProfitArgs, ReadingArgs,
     ReconcileArgs, RunArgs, SchemaArgs, SimulateArgs, SqlArgs, ValidateArgs,
 };
 
@@ -51,12 +51,24 @@ pub enum Command {
     Power(PowerArgs),
     /// The SQL that computes the report's aggregates inside a warehouse.
     Sql(SqlArgs),
+    /// What changed between two JSON reports (last week's and this week's).
+    ///
+    /// Matches lift rows on (channel, segment, window) and attribution rows
+    /// on (window, model, channel), and reports the verdicts that changed,
+    /// each headline estimate old and new with the change and whether it
+    /// left the old interval, attribution shares that moved (in percentage
+    /// points), reconciliation periods whose status changed, warning codes
+    /// added and removed, inputs whose SHA-256 changed and settings that
+    /// differ. Both files must be JSON reports of `uplift run`, `attribute`
+    /// or `reconcile` (`--format json`); anything else exits with code 2.
+    Diff(DiffArgs),
     /// The JSON Schema (draft 2020-12) of the JSON report.
     ///
     /// Describes what `uplift run`, `attribute` and `reconcile` write with
     /// `--format json`, generated from the report's own types, so that
     /// another tool can validate a report before it trusts it. The source
-    /// tree holds the same schema as docs/report.schema.json.
+    /// tree holds the same schema as docs/report.schema.json. `--diff`
+    /// prints the schema of `uplift diff`'s JSON (docs/diff.schema.json).
     Schema(SchemaArgs),
     /// Shell completions (bash, zsh, fish, powershell, elvish).
     Completions(CompletionsArgs),

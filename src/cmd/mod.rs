@@ -3,6 +3,7 @@
 
 pub mod attribute;
 pub mod completions;
+pub mod diff;
 pub mod man;
 pub mod power;
 pub mod reconcile;
@@ -96,7 +97,13 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
 /// - colour: only on standard output, as the `NO_COLOR` and
 ///   `CLICOLOR_FORCE` conventions and a terminal decide; never in a file.
 pub fn terminal(out: &OutputArgs) -> Terminal {
-    let to_stdout = out.output.is_none();
+    terminal_for(out.output.as_deref(), out.details)
+}
+
+/// The layout of `--format table` written to `output` (`None`: standard
+/// output), as [`terminal`] decides it.
+pub fn terminal_for(output: Option<&Path>, details: bool) -> Terminal {
+    let to_stdout = output.is_none();
     let width = std::env::var("COLUMNS")
         .ok()
         .and_then(|c| c.trim().parse::<usize>().ok())
@@ -113,7 +120,7 @@ pub fn terminal(out: &OutputArgs) -> Terminal {
     Terminal {
         width,
         colour,
-        details: out.details,
+        details,
     }
 }
 

@@ -15,6 +15,7 @@
 mod brief;
 pub mod calibration;
 pub mod csv;
+pub mod diff;
 mod document;
 mod facts;
 pub mod format;

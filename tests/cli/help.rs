@@ -64,6 +64,11 @@ fn sql_help() {
 }
 
 #[test]
+fn diff_help() {
+    insta::assert_snapshot!("diff", help(&["diff", "--help"]));
+}
+
+#[test]
 fn schema_help() {
     insta::assert_snapshot!("schema", help(&["schema", "--help"]));
 }
@@ -79,6 +84,7 @@ fn no_help_line_is_wider_than_100_columns() {
         "simulate",
         "power",
         "sql",
+        "diff",
         "schema",
     ] {
         for line in help(&[sub, "--help"]).lines() {

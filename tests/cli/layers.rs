@@ -240,6 +240,12 @@ fn layers_keep_to_their_place() {
         &["cli", "cmd", "settings", "export", "reduce", "analysis"],
     );
     forbidden("analysis", &["cli", "cmd", "reduce", "warehouse"]);
+    forbidden(
+        "diff",
+        &[
+            "cli", "cmd", "settings", "export", "reduce", "analysis", "io",
+        ],
+    );
 }
 
 #[test]

@@ -6,6 +6,7 @@
 
 mod attribute;
 mod bad_input;
+mod diff;
 mod exit_codes;
 mod formats;
 mod help;

@@ -150,4 +150,21 @@ fn the_weekly_kpi_example_writes_every_report_and_fails_on_the_planted_mismatch(
             .len();
         assert!(len > 0, "{name}");
     }
+    // Next week, with this week's report as PREVIOUS: the same data, so the
+    // diff changes nothing and the exit code is still the mismatch's.
+    let out = std::process::Command::new("bash")
+        .arg("examples/weekly-kpi/weekly-kpi.sh")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("DATA", &data)
+        .env("OUT", dir.path().join("next"))
+        .env("PREVIOUS", dir.path().join("reports/report.json"))
+        .env("UPLIFT", assert_cmd::cargo::cargo_bin("uplift"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let diff = std::fs::read_to_string(dir.path().join("next/diff.md")).unwrap();
+    assert!(
+        diff.contains("\nNo verdict changed, and nothing else did.\n"),
+        "{diff}"
+    );
 }

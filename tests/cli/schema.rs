@@ -376,3 +376,67 @@ fn a_broken_report_does_not_validate() {
     r["lift"][0]["new_field"] = json!(1);
     assert!(violations(&r).is_empty(), "{:?}", violations(&r));
 }
+
+const COMMITTED_DIFF: &str = "docs/diff.schema.json";
+
+#[test]
+fn the_committed_diff_schema_is_the_generated_one_and_diffs_validate() {
+    let out = uplift().args(["schema", "--diff"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(COMMITTED_DIFF);
+    assert!(
+        std::fs::read(&path).unwrap_or_default() == out.stdout,
+        "{COMMITTED_DIFF} is not what `uplift schema --diff` prints: regenerate it with \
+         `cargo run -- schema --diff --output {COMMITTED_DIFF}` and commit it."
+    );
+    let schema: Value = serde_json::from_slice(&out.stdout).unwrap();
+    jsonschema::meta::validate(&schema).unwrap();
+    assert_eq!(schema["$id"], "urn:uplift:diff:1");
+    let validator = jsonschema::draft202012::new(&schema).unwrap();
+    // Two runs of tiny that differ in windows, spend and finance (rows,
+    // periods and inputs of one report only), compared both ways.
+    let tmp = tempfile::tempdir().unwrap();
+    let write = |name: &str, extra: &[&str]| {
+        let r = report(&with("run", &TINY, extra));
+        std::fs::write(tmp.path().join(name), serde_json::to_vec(&r).unwrap()).unwrap();
+    };
+    write("a.json", &["--window", "7"]);
+    write(
+        "b.json",
+        &[
+            "--window",
+            "7",
+            "--window",
+            "30",
+            "--spend",
+            "testdata/tiny/spend.csv",
+            "--finance",
+            "testdata/tiny/finance.csv",
+        ],
+    );
+    for (old, new) in [("a.json", "b.json"), ("b.json", "a.json")] {
+        let out = uplift()
+            .current_dir(tmp.path())
+            .args([
+                "diff",
+                old,
+                new,
+                "--format",
+                "json",
+                "--fail-on",
+                "decision-change,reconciliation,new-warning",
+            ])
+            .output()
+            .unwrap();
+        assert!(matches!(out.status.code(), Some(0 | 3)));
+        let diff: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let found: Vec<String> = validator
+            .iter_errors(&diff)
+            .map(|e| format!("{}: {e}", e.instance_path()))
+            .collect();
+        assert!(found.is_empty(), "{old} → {new}:\n{}", found.join("\n"));
+    }
+    // A broken diff does not validate.
+    let broken = json!({"old": {}, "new": {}, "lift": "none"});
+    assert!(!validator.is_valid(&broken));
+}

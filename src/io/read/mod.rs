@@ -273,7 +273,8 @@ pub fn scan_parts<S: Send>(
     }
 }
 
-pub(super) fn io_reason(e: &std::io::Error) -> String {
+/// Why a file cannot be read, in words (`no such file`).
+pub fn io_reason(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::NotFound => "no such file".to_string(),
         std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),

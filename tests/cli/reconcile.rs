@@ -117,54 +117,81 @@ fn overlapping_and_uncovered_periods_are_reported() {
 }
 
 #[test]
-fn the_weekly_kpi_example_writes_every_report_and_fails_on_the_planted_mismatch() {
+fn the_weekly_kpi_example_reads_two_simulated_weeks_and_diffs_them() {
     let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("week");
+    let data = dir.path().join("exports");
     uplift()
         .args(["simulate", "--users", "800", "--seed", "7", "--out"])
         .arg(&data)
         .assert()
         .code(0);
-    let out = std::process::Command::new("bash")
-        .arg("examples/weekly-kpi/weekly-kpi.sh")
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("DATA", &data)
-        .env("OUT", dir.path().join("reports"))
-        .env("UPLIFT", assert_cmd::cargo::cargo_bin("uplift"))
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(3),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    for name in [
-        "report.md",
-        "report.html",
-        "report.json",
-        "report.calibration.csv",
-    ] {
-        let len = std::fs::metadata(dir.path().join("reports").join(name))
-            .unwrap()
-            .len();
-        assert!(len > 0, "{name}");
+    let week = |out: &str, as_of: Option<&str>, previous: Option<&str>| {
+        let mut cmd = std::process::Command::new("bash");
+        cmd.arg("examples/weekly-kpi/weekly-kpi.sh")
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("DATA", &data)
+            .env("OUT", dir.path().join(out))
+            .env("UPLIFT", assert_cmd::cargo::cargo_bin("uplift"))
+            .env_remove("AS_OF")
+            .env_remove("PREVIOUS")
+            .env_remove("MDE");
+        if let Some(a) = as_of {
+            cmd.env("AS_OF", a);
+        }
+        if let Some(p) = previous {
+            cmd.env("PREVIOUS", dir.path().join(p));
+        }
+        let out = cmd.output().unwrap();
+        // The simulated finance file has one planted mismatch: exit 3, with
+        // every report written.
+        assert_eq!(
+            out.status.code(),
+            Some(3),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    // Last week: the data up to 2026-06-23; this week: up to the end.
+    week("w1", Some("2026-06-23"), None);
+    week("w2", None, Some("w1/report.json"));
+    for w in ["w1", "w2"] {
+        for name in [
+            "report.md",
+            "report.html",
+            "report.json",
+            "report.calibration.csv",
+            "comment.md",
+        ] {
+            let len = std::fs::metadata(dir.path().join(w).join(name))
+                .unwrap()
+                .len();
+            assert!(len > 0, "{w}/{name}");
+        }
     }
-    // Next week, with this week's report as PREVIOUS: the same data, so the
-    // diff changes nothing and the exit code is still the mismatch's.
-    let out = std::process::Command::new("bash")
-        .arg("examples/weekly-kpi/weekly-kpi.sh")
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("DATA", &data)
-        .env("OUT", dir.path().join("next"))
-        .env("PREVIOUS", dir.path().join("reports/report.json"))
-        .env("UPLIFT", assert_cmd::cargo::cargo_bin("uplift"))
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(3));
-    let diff = std::fs::read_to_string(dir.path().join("next/diff.md")).unwrap();
+    let read = |p: &str| std::fs::read_to_string(dir.path().join(p)).unwrap();
+    // Both weeks are read sequentially, with a plan.
+    let report: serde_json::Value = serde_json::from_str(&read("w2/report.json")).unwrap();
+    assert_eq!(report["config"]["sequential"], true);
+    assert_eq!(report["config"]["plan"]["mde"], 0.05);
     assert!(
-        diff.contains("\nNo verdict changed, and nothing else did.\n"),
-        "{diff}"
+        report["lift"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["segment"].is_null())
+            .all(|r| r["status"]["power"].is_number())
     );
+    assert!(read("w2/report.md").contains("always-valid CI"));
+    // The diff names the week that moved on (as_of) and comes first in the
+    // comment, the report after it.
+    let diff = read("w2/diff.md");
+    assert!(diff.contains("as_of"), "{diff}");
+    let comment = read("w2/comment.md");
+    assert!(
+        comment.starts_with(&diff),
+        "the comment opens with the diff"
+    );
+    assert!(comment.ends_with(&read("w2/report.md")));
+    assert!(!dir.path().join("w1/diff.md").exists());
+    assert_eq!(read("w1/comment.md"), read("w1/report.md"));
 }

@@ -15,9 +15,7 @@ use super::facts::{
 };
 use super::format::{self, count, money, number, p_value, pct, ratio};
 use super::reading;
-use super::sections::{
-    days, decision_tiles, flags, flags_cell, markov_section, reconciliation_section, subtitle,
-};
+use super::sections::{closing_sections, days, decision_tiles, flags, flags_cell, subtitle};
 use super::{capping_line, has_profit, hurdle, profit_hurdle};
 use crate::report::{LiftRow, Report};
 
@@ -36,21 +34,7 @@ pub fn brief(report: &Report) -> Document {
     if !report.attribution.is_empty() {
         sections.push(attribution_section(report));
     }
-    if let Some(s) = markov_section(report) {
-        sections.push(s);
-    }
-    if let Some(s) = reconciliation_section(report) {
-        sections.push(s);
-    }
-    if report.lift.is_empty() && report.attribution.is_empty() && report.reconciliation.is_none() {
-        sections.push(Section {
-            id: "results",
-            title: "Results".to_string(),
-            blocks: vec![Block::Text(vec![plain(
-                "No channel has exposed and control users: no lift to report.",
-            )])],
-        });
-    }
+    sections.extend(closing_sections(report));
     sections.push(warnings_section(report));
     Document {
         title: "uplift report".to_string(),

@@ -41,6 +41,21 @@ pub fn document(report: &Report) -> Document {
     if !report.calibration.is_empty() {
         sections.push(calibration_section(report, &ci));
     }
+    sections.extend(closing_sections(report));
+    sections.push(warnings_section(report));
+    sections.push(lineage_section(report));
+    Document {
+        title: "uplift report".to_string(),
+        subtitle: subtitle(report, &ci),
+        sections,
+    }
+}
+
+/// The sections both the full document and the terminal's end with, before
+/// their warnings: the Markov chain when asked for, reconciliation, and a
+/// line when there are no results at all.
+pub(super) fn closing_sections(report: &Report) -> Vec<Section> {
+    let mut sections = Vec::new();
     if let Some(s) = markov_section(report) {
         sections.push(s);
     }
@@ -56,13 +71,7 @@ pub fn document(report: &Report) -> Document {
             )])],
         });
     }
-    sections.push(warnings_section(report));
-    sections.push(lineage_section(report));
-    Document {
-        title: "uplift report".to_string(),
-        subtitle: subtitle(report, &ci),
-        sections,
-    }
+    sections
 }
 
 /// One line under the title: as of, windows, confidence, tool version.

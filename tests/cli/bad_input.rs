@@ -636,22 +636,23 @@ fn validate_still_lists_every_problem_of_a_swapped_header() {
     assert!(!stdout.contains("wrong on every row"), "{stdout}");
 }
 
+/// `uplift run` on the tiny data with `extra`: exit 2, no report; stderr.
+fn refused(extra: &[&str]) -> String {
+    let tiny = [
+        "run",
+        "--exposures",
+        "testdata/tiny/exposures.csv",
+        "--revenue",
+        "testdata/tiny/revenue.csv",
+    ];
+    let out = uplift().args([&tiny[..], extra].concat()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{extra:?}");
+    assert!(out.stdout.is_empty(), "{extra:?}: a report was written");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 #[test]
 fn profit_and_capping_flags_out_of_range_name_the_flag_and_value() {
-    // `uplift run` on the tiny data with `extra`: exit 2, no report, stderr.
-    let refused = |extra: &[&str]| {
-        let tiny = [
-            "run",
-            "--exposures",
-            "testdata/tiny/exposures.csv",
-            "--revenue",
-            "testdata/tiny/revenue.csv",
-        ];
-        let out = uplift().args([&tiny[..], extra].concat()).output().unwrap();
-        assert_eq!(out.status.code(), Some(2), "{extra:?}");
-        assert!(out.stdout.is_empty(), "{extra:?}: a report was written");
-        String::from_utf8_lossy(&out.stderr).into_owned()
-    };
     for (flag, value, wanted) in [
         ("--margin", "0", "--margin 0 is out of range"),
         ("--margin", "1.5", "--margin 1.5 is out of range"),
@@ -695,19 +696,6 @@ fn profit_and_capping_flags_out_of_range_name_the_flag_and_value() {
 
 #[test]
 fn reading_flags_out_of_range_name_the_flag_and_value() {
-    let refused = |extra: &[&str]| {
-        let tiny = [
-            "run",
-            "--exposures",
-            "testdata/tiny/exposures.csv",
-            "--revenue",
-            "testdata/tiny/revenue.csv",
-        ];
-        let out = uplift().args([&tiny[..], extra].concat()).output().unwrap();
-        assert_eq!(out.status.code(), Some(2), "{extra:?}");
-        assert!(out.stdout.is_empty(), "{extra:?}: a report was written");
-        String::from_utf8_lossy(&out.stderr).into_owned()
-    };
     for (flag, value, wanted) in [
         ("--mde", "0", "--mde 0 is out of range"),
         ("--mde", "-0.05", "--mde -0.05 is out of range"),

@@ -131,7 +131,7 @@ pub fn checks_section(report: &Report, always: bool) -> Option<Section> {
             .find_map(|r| r.placebo)
             .map_or(0, |p| p.runs);
         intro.push(format!(
-            "Placebo: {} random A/A splits of the control arm; the share with p below {} should be about {} (its {level} Wilson interval above it flags intervals too narrow for these data).",
+            "A/A: {} random splits of the control arm in two halves (placebo runs); the share with p below {} should be about {} (its {level} Wilson interval above it flags intervals too narrow for these data).",
             count(runs as u64),
             pct_short(1.0 - super::confidence(report)),
             pct_short(1.0 - super::confidence(report)),
@@ -145,16 +145,20 @@ pub fn checks_section(report: &Report, always: bool) -> Option<Section> {
             ("pre-period\ndifference", true),
             ("p", true),
         ];
+        // The terminal leaves the planned lift to the text above, and the
+        // placebo interval to --details.
         if with_plan {
+            if always {
+                cols.push(("planned\nlift", true));
+            }
             cols.extend([
-                ("planned\nlift", true),
                 ("power", true),
                 ("users\nneeded", true),
                 ("days to\npower", true),
             ]);
         }
         if with_placebo {
-            cols.push(("placebo false\npositives", true));
+            cols.push(("A/A false\npositives", true));
         }
         let mut t = Table::new(&cols);
         for r in rows {
@@ -173,27 +177,37 @@ pub fn checks_section(report: &Report, always: bool) -> Option<Section> {
             ];
             if with_plan {
                 match r.status {
-                    Some(s) => row.extend([
-                        Cell::text(pct_short(s.mde)),
-                        Cell {
-                            tone: if s.reached { Tone::Good } else { Tone::Plain },
-                            ..Cell::text(pct(s.power))
-                        },
-                        Cell::text(needed(s.users_needed)),
-                        Cell::text(match (s.reached, s.days_to_power) {
-                            (true, _) => "reached".to_string(),
-                            (false, Some(d)) => count(d),
-                            (false, None) => format::NULL.to_string(),
-                        }),
-                    ]),
-                    None => row.extend((0..4).map(|_| Cell::text(format::NULL))),
+                    Some(s) => row.extend(
+                        always
+                            .then(|| Cell::text(pct_short(s.mde)))
+                            .into_iter()
+                            .chain([
+                                Cell {
+                                    tone: if s.reached { Tone::Good } else { Tone::Plain },
+                                    ..Cell::text(pct(s.power))
+                                },
+                                Cell::text(needed(s.users_needed)),
+                                Cell::text(match (s.reached, s.days_to_power) {
+                                    (true, _) => "reached".to_string(),
+                                    (false, Some(d)) => count(d),
+                                    (false, None) => format::NULL.to_string(),
+                                }),
+                            ]),
+                    ),
+                    None => {
+                        row.extend((0..3 + usize::from(always)).map(|_| Cell::text(format::NULL)))
+                    }
                 }
             }
             if with_placebo {
                 row.push(match r.placebo {
                     Some(p) => Cell {
                         tone: if p.flag { Tone::Warn } else { Tone::Plain },
-                        ..Cell::ci(Some(p.rate), Some(p.ci_low), Some(p.ci_high), pct)
+                        ..if always {
+                            Cell::ci(Some(p.rate), Some(p.ci_low), Some(p.ci_high), pct)
+                        } else {
+                            Cell::text(pct(Some(p.rate)))
+                        }
                     },
                     None => Cell::text(format::NULL),
                 });

@@ -258,3 +258,69 @@ fn profit_and_capping_show_in_the_terminal_markdown_html_and_csv() {
     let b = h.iter().position(|c| *c == "decision_basis").unwrap();
     assert_eq!(row[b], "revenue");
 }
+
+#[test]
+fn the_weekly_reading_shows_in_the_terminal_markdown_html_and_csv() {
+    let mut args = SIM.to_vec();
+    args.extend([
+        "--sequential",
+        "--mde",
+        "0.05",
+        "--placebo",
+        "40",
+        "--seed",
+        "3",
+    ]);
+    for columns in ["80", "100", "160"] {
+        let text = report(&args, &[("COLUMNS", columns)]);
+        assert!(widest(&text) <= columns.parse().unwrap(), "{text}");
+        for wanted in [
+            "always-valid CI",
+            "Read sequentially",
+            "more days of enrollment to detect a 5% lift",
+            "Checks of each test",
+            "A/A false",
+        ] {
+            assert!(
+                text.contains(wanted),
+                "{wanted} at {columns} columns:\n{text}"
+            );
+        }
+    }
+    // Without the flags the terminal keeps to the decisions: no checks
+    // section, fixed-horizon intervals.
+    let plain = report(SIM, &[]);
+    assert!(!plain.contains("Checks of each test"));
+    assert!(!plain.contains("always-valid"));
+    let with = |format: &str| {
+        let mut a = args.clone();
+        a.extend(["--format", format]);
+        report(&a, &[])
+    };
+    for (format, text) in [("markdown", with("markdown")), ("html", with("html"))] {
+        for wanted in [
+            "95% always-valid CI",
+            "Checks of each test",
+            "pre-period difference",
+            "days to power",
+            "more days of enrollment to detect a 5% lift",
+            "sequential (tuned for 5,000 users)",
+            "placebo 40 runs (seed 3)",
+        ] {
+            // Table headers break their lines at spaces.
+            assert!(
+                text.replace('\n', " ").contains(wanted),
+                "{format}: {wanted}"
+            );
+        }
+    }
+    let csv = with("csv");
+    let header = csv.lines().next().unwrap();
+    for column in [
+        "balance_p_value",
+        "status_days_to_power",
+        "placebo_false_positives",
+    ] {
+        assert!(header.split(',').any(|c| c == column), "csv: {column}");
+    }
+}

@@ -235,6 +235,14 @@ def lift_table(rows: Sequence[Mapping[str, Any]]) -> tuple[list[str], list[list[
         ("ipoas", interval),
         ("net_return", interval),
         ("decision", ("basis", "hurdle_iroas", "hurdle_ipoas", "verdict")),
+        (
+            "status",
+            ("mde", "effect", "power", "users_needed", "reached", "days_to_power"),
+        ),
+        (
+            "placebo",
+            ("runs", "false_positives", "rate", "ci_low", "ci_high", "flag"),
+        ),
     ]
     for key, fields in optional:
         template[key] = dict.fromkeys(_first_object(rows, key) or fields)

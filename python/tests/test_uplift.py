@@ -381,3 +381,48 @@ def test_frames_without_polars_says_how_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "polars", None)
     with pytest.raises(ImportError, match=r"pip install 'uplift\[frames\]'"):
         uplift.frames({})
+
+
+def test_diff_compares_two_reports_given_as_dicts_or_paths(report, tmp_path):
+    # Last week: the same data read a week earlier.
+    last_week = uplift.run(
+        FILES["exposures"],
+        FILES["revenue"],
+        spend=FILES["spend"],
+        finance=FILES["finance"],
+        config=FILES["config"],
+        windows=WINDOWS,
+        as_of="2026-06-23",
+    )
+    d = uplift.diff(last_week, report)
+    path = tmp_path / "last-week.json"
+    path.write_text(json.dumps(last_week))
+    assert uplift.diff(path, report)["lift"] == d["lift"]
+    assert {"old", "new", "lift", "attribution", "reconciliation", "warnings",
+            "inputs", "config", "failed"} <= d.keys()  # fmt: skip
+    assert [c["setting"] for c in d["config"]] == ["as_of"]
+    old_rows = {(r["channel"], r["segment"], r["window_days"]): r for r in last_week["lift"]}
+    new_rows = {(r["channel"], r["segment"], r["window_days"]): r for r in report["lift"]}
+    for row in d["lift"]:
+        key = (row["channel"], row["segment"], row["window_days"])
+        old, new = old_rows[key], new_rows[key]
+        o = old["revenue_per_user_lift"]["estimate"]
+        n = new["revenue_per_user_lift"]["estimate"]
+        if o is not None and n is not None:
+            assert row["change"] == pytest.approx(n - o, rel=1e-12, abs=1e-12)
+    assert d["failed"] == []
+
+
+def test_diff_raises_on_a_failed_check_with_the_comparison():
+    old = {"schema_version": 1, "tool": {"name": "uplift", "version": "0"},
+           "as_of": None, "inputs": {}, "config": {}, "lift": [],
+           "attribution": [], "attribution_totals": [], "reconciliation": None,
+           "warnings": []}  # fmt: skip
+    new = dict(old, warnings=[{"code": "refunds", "message": "2 refunds"}])
+    with pytest.raises(UpliftError) as err:
+        uplift.diff(old, new, fail_on=["new-warning"])
+    assert err.value.exit_code == 3
+    assert err.value.report["warnings"] == {"added": ["refunds"], "removed": []}
+    with pytest.raises(UpliftError) as err:
+        uplift.diff(old, {"not": "a report"})
+    assert err.value.exit_code == 2

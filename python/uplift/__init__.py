@@ -13,6 +13,7 @@ dict, so a notebook gets the same numbers as the command line::
     )
     tables = uplift.frames(report)      # polars: pip install 'uplift[frames]'
     tables["lift"]
+    changes = uplift.diff("last-week.json", report)   # what changed since
 
 Keyword flags map to the command's flags: ``as_of="2026-06-30"`` is
 ``--as-of 2026-06-30``, ``cuped=False`` is ``--no-cuped``, ``True`` a bare
@@ -30,6 +31,7 @@ import datetime as _dt
 import json
 import os
 import subprocess
+import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Union
 
@@ -41,6 +43,7 @@ __all__ = [
     "UpliftError",
     "UpliftNotFound",
     "attribute",
+    "diff",
     "find_uplift_bin",
     "frames",
     "reconcile",
@@ -279,6 +282,44 @@ def reconcile(
     args += _file_args(revenue=revenue, finance=finance, config=config)
     args += _flag_args(flags)
     return _invoke(args)
+
+
+def diff(
+    old: PathArg | Mapping[str, Any],
+    new: PathArg | Mapping[str, Any],
+    **flags: Any,
+) -> Report:
+    """``uplift diff``: what changed between two reports, e.g. last week's
+    and this week's.
+
+    Args:
+        old: the earlier report, as a JSON file's path or as the dict
+            :func:`run` returned.
+        new: the later report, likewise.
+        **flags: ``fail_on=["decision-change", "reconciliation",
+            "new-warning", "imbalance"]``.
+
+    Returns:
+        The comparison (the JSON of ``uplift diff --format json``): ``lift``
+        (old and new headline per row, ``change``, ``outside_old_ci``,
+        ``decision_changed``), ``attribution``, ``reconciliation``,
+        ``warnings``, ``inputs``, ``config`` and ``failed``.
+
+    Raises:
+        UpliftError: with exit code 3 a ``fail_on`` check holds, and the
+            comparison is in ``.report``; 2: a file is not an uplift report.
+    """
+    with tempfile.TemporaryDirectory(prefix="uplift-diff-") as tmp:
+        paths = []
+        for name, value in (("old", old), ("new", new)):
+            if isinstance(value, Mapping):
+                path = os.path.join(tmp, f"{name}.json")
+                with open(path, "w", encoding="utf-8") as f:
+                    json.dump(value, f)
+                paths.append(path)
+            else:
+                paths.append(os.fspath(value))
+        return _invoke(["diff", *paths, *_flag_args(flags)])
 
 
 def version() -> str:

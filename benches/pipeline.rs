@@ -196,7 +196,7 @@ fn lift_rows_all_segments(bencher: Bencher, users: usize) {
             &cohorts,
             &settings.windows,
             as_of,
-            false,
+            uplift::reduce::cells::Keep::Nothing,
             &Default::default(),
         );
         let summary = uplift::summary::Summary {

@@ -31,43 +31,30 @@ pub fn failed_checks(report: &Report, fail_on: &[FailOn]) -> Vec<String> {
                 }
             }
             FailOn::Srm => failed.extend(rows_failing(report, "sample-ratio mismatch", |r| {
-                r.srm.flag
+                r.segment.is_none() && r.srm.flag
             })),
             FailOn::NegativeLift => {
                 failed.extend(rows_failing(report, "significantly negative lift", |r| {
-                    r.revenue_per_user_lift.ci_high.is_some_and(|h| h < 0.0)
+                    r.segment.is_none() && r.revenue_per_user_lift.ci_high.is_some_and(|h| h < 0.0)
                 }))
             }
-            FailOn::Imbalance => {
-                let rows: Vec<String> = report
-                    .lift
-                    .iter()
-                    .filter(|r| r.balance.flag)
-                    .map(|r| match &r.segment {
-                        Some(s) => format!("{} ({} days, segment {s})", r.channel, r.window_days),
-                        None => format!("{} ({} days)", r.channel, r.window_days),
-                    })
-                    .collect();
-                if !rows.is_empty() {
-                    failed.push(format!(
-                        "check failed: pre-period imbalance for {}",
-                        rows.join(", ")
-                    ));
-                }
-            }
+            // Any flagged row fails, segment rows included.
+            FailOn::Imbalance => failed.extend(rows_failing(report, "pre-period imbalance", |r| {
+                r.balance.flag
+            })),
         }
     }
     failed
 }
 
-/// The message of a check on the all-users lift rows, naming every row
-/// that fails it; `None` when none does.
+/// The message of a check on the lift rows, naming every row that fails
+/// it; `None` when none does.
 fn rows_failing(report: &Report, what: &str, fails: impl Fn(&LiftRow) -> bool) -> Option<String> {
     let rows: Vec<String> = report
         .lift
         .iter()
-        .filter(|r| r.segment.is_none() && fails(r))
-        .map(|r| format!("{} ({} days)", r.channel, r.window_days))
+        .filter(|r| fails(r))
+        .map(LiftRow::label)
         .collect();
     (!rows.is_empty()).then(|| format!("check failed: {what} for {}", rows.join(", ")))
 }

@@ -461,6 +461,17 @@ pub struct LiftRow {
     pub bootstrap: Option<Bootstrap>,
 }
 
+impl LiftRow {
+    /// The row as a reader names it: `email (30 days)`, `email (30 days,
+    /// segment new)`.
+    pub fn label(&self) -> String {
+        match &self.segment {
+            Some(s) => format!("{} ({} days, segment {s})", self.channel, self.window_days),
+            None => format!("{} ({} days)", self.channel, self.window_days),
+        }
+    }
+}
+
 /// Credit of one channel under one model and window.
 #[derive(Debug, Clone, Serialize, JsonSchema, PartialEq)]
 pub struct AttributionRow {

@@ -138,6 +138,16 @@ impl RunSettings {
     }
 }
 
+/// Where a bad value was given, to name it: the flag (`given` on the
+/// command line), else the config key.
+fn source(given: bool, flag: &str, key: &str) -> String {
+    if given {
+        format!("--{flag}")
+    } else {
+        format!("uplift.toml {key} =")
+    }
+}
+
 /// Sequential reading, the plan and placebo runs in force (flags over
 /// `[analysis]` and `[plan]` over defaults), checked.
 #[derive(Debug, Clone, PartialEq)]
@@ -161,13 +171,6 @@ pub fn resolve_reading(a: &ReadingArgs, cfg: &Config) -> Result<Reading, Error> 
         false
     } else {
         a.sequential || cfg.analysis.sequential.unwrap_or(false)
-    };
-    let source = |given: bool, flag: &str, key: &str| {
-        if given {
-            format!("--{flag}")
-        } else {
-            format!("uplift.toml {key} =")
-        }
     };
     let tuning = a
         .sequential_tuning
@@ -257,20 +260,12 @@ pub fn resolve_profit(a: &ProfitArgs, cfg: &Config) -> Result<ProfitAndCaps, Err
     let margin = a.margin.or(t.margin);
     let cost_per_order = a.cost_per_order.or(t.cost_per_order);
     let cost_per_refund = a.cost_per_refund.or(t.cost_per_refund);
-    // A bad value is named where it was given: the flag, else the config key.
-    let source = |flag: &Option<f64>, name: &str, key: &str| {
-        if flag.is_some() {
-            format!("--{name}")
-        } else {
-            format!("uplift.toml {key} =")
-        }
-    };
     if let Some(m) = margin
         && !(m > 0.0 && m <= 1.0)
     {
         return Err(Error::Usage(format!(
             "{} {m} is out of range (expected a share of revenue in (0, 1], like 0.35)",
-            source(&a.margin, "margin", "[profit] margin")
+            source(a.margin.is_some(), "margin", "[profit] margin")
         )));
     }
     for (flag, name, v) in [
@@ -283,7 +278,7 @@ pub fn resolve_profit(a: &ProfitArgs, cfg: &Config) -> Result<ProfitAndCaps, Err
             let key = format!("[profit] {}", name.replace('-', "_"));
             return Err(Error::Usage(format!(
                 "{} {v} is out of range (expected an amount ≥ 0, like 4.50)",
-                source(flag, name, &key)
+                source(flag.is_some(), name, &key)
             )));
         }
     }
@@ -298,7 +293,11 @@ pub fn resolve_profit(a: &ProfitArgs, cfg: &Config) -> Result<ProfitAndCaps, Err
     if !hurdle_ipoas.is_finite() {
         return Err(Error::Usage(format!(
             "{} {hurdle_ipoas} is not a number",
-            source(&a.hurdle_ipoas, "hurdle-ipoas", "[analysis] hurdle_ipoas")
+            source(
+                a.hurdle_ipoas.is_some(),
+                "hurdle-ipoas",
+                "[analysis] hurdle_ipoas"
+            )
         )));
     }
     let cap = a.cap.or(cfg.analysis.cap);
@@ -307,7 +306,7 @@ pub fn resolve_profit(a: &ProfitArgs, cfg: &Config) -> Result<ProfitAndCaps, Err
     {
         return Err(Error::Usage(format!(
             "{} {q} is out of range (expected a quantile between 0.5 and 1, like 0.99)",
-            source(&a.cap, "cap", "[analysis] cap")
+            source(a.cap.is_some(), "cap", "[analysis] cap")
         )));
     }
     let cap_lower = a.cap_lower.or(cfg.analysis.cap_lower);
@@ -316,7 +315,7 @@ pub fn resolve_profit(a: &ProfitArgs, cfg: &Config) -> Result<ProfitAndCaps, Err
     {
         return Err(Error::Usage(format!(
             "{} {q} is out of range (expected a quantile between 0 and 0.5, like 0.01)",
-            source(&a.cap_lower, "cap-lower", "[analysis] cap_lower")
+            source(a.cap_lower.is_some(), "cap-lower", "[analysis] cap_lower")
         )));
     }
     Ok(ProfitAndCaps {

@@ -124,14 +124,7 @@ pub fn warn_rows(
     let names: Vec<String> = rows
         .iter()
         .filter(|r| flagged(r))
-        .map(|r| {
-            let segment = r
-                .segment
-                .as_ref()
-                .map(|s| format!(", segment {s}"))
-                .unwrap_or_default();
-            format!("{} ({} days{segment})", r.channel, r.window_days)
-        })
+        .map(LiftRow::label)
         .collect();
     if !names.is_empty() {
         warnings.push(Warning::new(code, format!("{what}: {}", names.join(", "))));

@@ -51,7 +51,7 @@ pub fn plan_sentences(decisions: &[ChannelDecision<'_>]) -> Vec<String> {
             if !open {
                 return None;
             }
-            let lift = format!("a {} lift", pct_short(s.mde));
+            let lift = format!("a {} lift", format::level(s.mde));
             let power = format!("power now {}", pct(s.power));
             Some(match (s.reached, s.days_to_power, s.users_needed) {
                 (true, _, _) => format!(
@@ -83,11 +83,6 @@ pub fn plan_sentences(decisions: &[ChannelDecision<'_>]) -> Vec<String> {
 
 fn needed(n: Option<u64>) -> String {
     n.map_or_else(|| format::NULL.to_string(), count)
-}
-
-/// `5%`, `2.5%`: a planned effect as few digits as it has.
-fn pct_short(v: f64) -> String {
-    format::level(v)
 }
 
 /// Whether the headline interval excludes 0.
@@ -133,8 +128,8 @@ pub fn checks_section(report: &Report, always: bool) -> Option<Section> {
         intro.push(format!(
             "A/A: {} random splits of the control arm in two halves (placebo runs); the share with p below {} should be about {} (its {level} Wilson interval above it flags intervals too narrow for these data).",
             count(runs as u64),
-            pct_short(1.0 - super::confidence(report)),
-            pct_short(1.0 - super::confidence(report)),
+            format::level(1.0 - super::confidence(report)),
+            format::level(1.0 - super::confidence(report)),
         ));
     }
     let mut blocks = vec![Block::Text(vec![plain(intro.join(" "))])];
@@ -179,7 +174,7 @@ pub fn checks_section(report: &Report, always: bool) -> Option<Section> {
                 match r.status {
                     Some(s) => row.extend(
                         always
-                            .then(|| Cell::text(pct_short(s.mde)))
+                            .then(|| Cell::text(format::level(s.mde)))
                             .into_iter()
                             .chain([
                                 Cell {

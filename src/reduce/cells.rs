@@ -44,22 +44,45 @@ pub fn counts(cohorts: &[ChannelCohort]) -> Vec<CohortCounts> {
         .collect()
 }
 
+/// Which users' outcomes the cells keep, for what needs the users.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    /// None (no bootstrap, no placebo runs).
+    Nothing,
+    /// The control arm's `Y` of the all-users cells (placebo runs); the
+    /// other outcomes are left empty.
+    ControlOutcomes,
+    /// Every cell's users, both arms (the bootstrap).
+    Everything,
+}
+
+impl Keep {
+    /// What the bootstrap and the placebo runs of `s` need.
+    pub fn for_run(bootstrap: bool, placebo: bool) -> Self {
+        match (bootstrap, placebo) {
+            (true, _) => Self::Everything,
+            (false, true) => Self::ControlOutcomes,
+            (false, false) => Self::Nothing,
+        }
+    }
+}
+
 /// The cells of every channel with users in its test (grouped by channel
 /// in code order; per channel by window, then all users before each
-/// segment), and the users' outcomes of each cell when `keep_users`.
+/// segment), and the users' outcomes of each cell as `keep` says.
 pub fn cells(
     data: &Dataset,
     cohorts: &[ChannelCohort],
     windows: &[Window],
     as_of: Micros,
-    keep_users: bool,
+    keep: Keep,
     measure: &Measure<'_>,
 ) -> (Vec<LiftCell>, Option<Vec<LiftCellOutcomes>>) {
     use rayon::prelude::*;
     let index = OrderIndex::new(&data.orders, data.users.len());
     let per_channel: Vec<(Vec<LiftCell>, Vec<LiftCellOutcomes>)> = cohorts
         .par_iter()
-        .map(|c| channel_cells(data, &index, c, windows, as_of, keep_users, measure))
+        .map(|c| channel_cells(data, &index, c, windows, as_of, keep, measure))
         .collect();
     let mut cells = Vec::new();
     let mut users = Vec::new();
@@ -67,7 +90,7 @@ pub fn cells(
         cells.extend(c);
         users.extend(u);
     }
-    (cells, keep_users.then_some(users))
+    (cells, (keep != Keep::Nothing).then_some(users))
 }
 
 fn channel_cells(
@@ -76,7 +99,7 @@ fn channel_cells(
     c: &ChannelCohort,
     windows: &[Window],
     as_of: Micros,
-    keep_users: bool,
+    keep: Keep,
     measure: &Measure<'_>,
 ) -> (Vec<LiftCell>, Vec<LiftCellOutcomes>) {
     let mut cells = Vec::new();
@@ -139,11 +162,20 @@ fn channel_cells(
                     ..caps
                 }),
             });
-            if keep_users {
-                users.push(LiftCellOutcomes {
+            match (keep, seg) {
+                (Keep::Nothing, _) => {}
+                (Keep::Everything, _) => users.push(LiftCellOutcomes {
                     exposed: arm(e, caps.as_ref()),
                     control: arm(k_arm, caps.as_ref()),
-                });
+                }),
+                (Keep::ControlOutcomes, None) => users.push(LiftCellOutcomes {
+                    control: Outcomes {
+                        y: clip(&k_arm.y, caps.map(|c| c.revenue)),
+                        ..Outcomes::default()
+                    },
+                    ..LiftCellOutcomes::default()
+                }),
+                (Keep::ControlOutcomes, Some(_)) => users.push(LiftCellOutcomes::default()),
             }
         }
     }
@@ -230,13 +262,17 @@ fn arm_stats(o: &ArmOutcomes, caps: Option<&CellCaps>, profit: bool) -> Stats {
     }
 }
 
+/// `v` clipped to `b` (a copy).
+fn clip(v: &[f64], b: Option<Bounds>) -> Vec<f64> {
+    match b {
+        Some(b) => v.iter().map(|&x| b.clip(x)).collect(),
+        None => v.to_vec(),
+    }
+}
+
 /// The outcomes of an arm's mature users (clipped by `caps`), for what
 /// needs the users (the bootstrap).
 fn arm(o: &ArmOutcomes, caps: Option<&CellCaps>) -> Outcomes {
-    let clip = |v: &[f64], b: Option<Bounds>| match b {
-        Some(b) => v.iter().map(|&x| b.clip(x)).collect(),
-        None => v.to_vec(),
-    };
     Outcomes {
         x: clip(&o.x, caps.map(|c| c.pre_period)),
         y: clip(&o.y, caps.map(|c| c.revenue)),

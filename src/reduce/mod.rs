@@ -92,7 +92,7 @@ pub fn summarize(
             cohorts_of(),
             &s.windows,
             as_of,
-            s.bootstrap.is_some() || s.placebo.is_some(),
+            cells::Keep::for_run(s.bootstrap.is_some(), s.placebo.is_some()),
             &measure,
         );
         // N.B. the pass cannot fail on any input; a panic there is a bug
